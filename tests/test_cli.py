@@ -1,0 +1,89 @@
+import json
+import subprocess
+
+import pytest
+
+from zoo.cli import main
+
+
+def run(args, capsys):
+    code = main(args)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory, zoo_command):
+    """``zoo train`` end to end on digits, two epochs, as a user runs it."""
+    workdir = tmp_path_factory.mktemp("cli") / "digits"
+    done = subprocess.run(
+        [*zoo_command, "train", "--workdir", str(workdir), "--set", "epochs=2", "--no-progress"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    return workdir, done.stdout
+
+
+def test_train_prints_test_metrics_and_writes_the_run(trained):
+    workdir, stdout = trained
+    assert "digits_cnn: test accuracy" in stdout and "on 360 examples" in stdout
+    results = json.loads((workdir / "results.json").read_text())
+    assert results["entry"] == "digits_cnn" and results["config"]["epochs"] == 2
+    assert results["test"]["count"] == 360 and results["test"]["accuracy"] > 0.8
+    assert results["compile_seconds"] > 0 and results["versions"]["jax"]
+    lines = (workdir / "metrics.jsonl").read_text().splitlines()
+    assert [json.loads(line)["epoch"] for line in lines] == [1, 2]
+    assert (workdir / "checkpoints").is_dir()
+
+
+def test_eval_restores_the_saved_parameters(trained, capsys):
+    workdir, _ = trained
+    results = json.loads((workdir / "results.json").read_text())
+    code, out, _ = run(["eval", "digits_cnn", "--workdir", str(workdir)], capsys)
+    assert code == 0
+    assert f"accuracy {results['test']['accuracy']:.2%}" in out
+
+
+def test_training_into_a_used_workdir_needs_restart(trained, capsys):
+    workdir, _ = trained
+    code, _, err = run(["train", "--workdir", str(workdir)], capsys)
+    assert code == 2 and "already holds a run; pass --restart" in err
+
+
+def test_list_and_show(capsys):
+    code, out, _ = run(["list"], capsys)
+    assert code == 0 and "digits_cnn" in out and "SimpleCNN" in out
+    code, out, _ = run(["show", "digits_cnn"], capsys)
+    assert code == 0 and '"learning_rate": 0.001' in out and "fc1" in out
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["train", "digit_cnn"], "unknown entry 'digit_cnn'. Did you mean 'digits_cnn'?"),
+        (["train", "--set", "learnin_rate=0.1"], "Did you mean 'learning_rate'?"),
+        (["train", "--set", "epochs=many"], "epochs: expected int, got 'many'"),
+        (["train", "--set", "epochs"], "--set expects name=value, got 'epochs'"),
+        (["show", "digits_cnn", "--set", "learning_rate=-1"], "learning_rate: expected a value > 0, got -1.0"),
+        (["eval", "digits_cnn", "--workdir", "{tmp}"], "holds no run: expected"),
+    ],
+)
+def test_bad_input_is_one_clear_paragraph_without_traceback(args, message, tmp_path, capsys):
+    args = [arg.format(tmp=tmp_path) for arg in args]
+    code, _, err = run(args + (["--workdir", str(tmp_path / "new")] if args[0] == "train" else []), capsys)
+    assert code == 2
+    assert message in err and "Traceback" not in err
+    assert not (tmp_path / "new").exists(), "a rejected run must not leave a workdir behind"
+
+
+def test_eval_of_a_workdir_trained_for_another_entry(trained, capsys, tmp_path):
+    workdir, _ = trained
+    (tmp_path / "config.json").write_text(json.dumps({"entry": "other_entry", "config": {}}))
+    code, _, err = run(["eval", "digits_cnn", "--workdir", str(tmp_path)], capsys)
+    assert code == 2 and "was trained for entry 'other_entry', not 'digits_cnn'" in err
+
+
+def test_the_console_script_exits_nonzero_without_a_traceback(tmp_path, zoo_command):
+    done = subprocess.run([*zoo_command, "eval", "digits_cnn", "--workdir", str(tmp_path)], capture_output=True, text=True)
+    assert done.returncode == 2
+    assert "zoo eval: error:" in done.stderr and "Traceback" not in done.stderr

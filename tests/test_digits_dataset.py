@@ -1,0 +1,39 @@
+import numpy as np
+import pytest
+
+import zoo
+from zoo.datasets.digits import Digits
+from zoo.datasets.tfds_local import prepare, read_split
+
+
+def test_split_sizes_and_value_ranges():
+    train, test = zoo.load_dataset("digits", "train"), zoo.load_dataset("digits", "test")
+    assert train["inputs"].shape == (1437, 8, 8, 1) and test["inputs"].shape == (360, 8, 8, 1)
+    assert train["inputs"].dtype == np.float32 and train["targets"].dtype == np.int32
+    assert 0.0 <= train["inputs"].min() and train["inputs"].max() == 1.0
+    assert set(np.unique(train["targets"])) == set(range(10)) == set(np.unique(test["targets"]))
+
+
+def test_train_and_test_are_disjoint_and_cover_all_1797_digits(data_dir):
+    builder = prepare(Digits, data_dir)
+    train, test = read_split(builder, "train", "index"), read_split(builder, "test", "index")
+    assert not set(train["index"]) & set(test["index"])
+    assert sorted(np.concatenate([train["index"], test["index"]])) == list(range(1797))
+
+
+def test_split_is_stratified_by_class():
+    test = zoo.load_dataset("digits", "test")
+    counts = np.bincount(test["targets"], minlength=10)
+    assert counts.min() >= 35 and counts.max() <= 37
+
+
+def test_loaded_arrays_are_read_only():
+    with pytest.raises(ValueError, match="read-only"):
+        zoo.load_dataset("digits", "train")["inputs"][0, 0, 0, 0] = 1.0
+
+
+def test_unknown_dataset_and_split_are_named():
+    with pytest.raises(zoo.UnknownNameError, match="unknown dataset 'digts'. Did you mean 'digits'"):
+        zoo.dataset_info("digts")
+    with pytest.raises(zoo.UnknownNameError, match="unknown split 'validation' of dataset 'digits'"):
+        zoo.load_dataset("digits", "validation")

@@ -1,0 +1,32 @@
+"""Published numbers come from committed runs of the entries' current default configs."""
+
+import re
+
+import pytest
+
+import zoo
+from zoo.published import published_result
+
+PUBLISHED = [entry for entry in zoo.list_entries() if published_result(entry) is not None]
+
+
+def test_the_default_entry_is_published():
+    assert "digits_cnn" in PUBLISHED
+
+
+@pytest.mark.parametrize("entry", PUBLISHED)
+def test_published_run_used_the_current_defaults(entry):
+    assert published_result(entry)["config"] == zoo.default_config(entry)
+
+
+@pytest.mark.parametrize("entry", PUBLISHED)
+def test_docstring_quotes_the_published_number(entry):
+    results = published_result(entry)
+    doc = zoo.get(entry).__doc__
+    claimed = re.search(r"Result: test accuracy ([\d.]+)%", doc)
+    assert claimed, f"{entry}'s docstring should state its result"
+    assert float(claimed.group(1)) == round(100 * results["test"]["accuracy"], 2)
+
+
+def test_digits_cnn_reaches_its_target():
+    assert published_result("digits_cnn")["test"]["accuracy"] >= 0.985

@@ -1,0 +1,22 @@
+"""The shared training harness: losses, train state, jitted steps, the fit loop, checkpoints.
+
+Imports jax, optax, orbax and flax's training utilities; never ``models`` or ``zoo``.
+"""
+
+from train.batch_spec import BatchSpecError, ExampleSpec, check_batch, example_spec_of
+from train.batching import epoch_permutation, eval_batches, train_batches
+from train.checkpoints import CheckpointError, Checkpoints
+from train.compilation import CompilationLog
+from train.evaluate import evaluate
+from train.fit import FitResult, fit
+from train.losses import masked_mean, mean_squared_error, softmax_cross_entropy
+from train.metrics import MetricAccumulator, accuracy
+from train.state import TrainState, create_train_state
+from train.steps import Step, make_eval_step, make_train_step
+
+__all__ = [
+    "BatchSpecError", "CheckpointError", "Checkpoints", "CompilationLog", "ExampleSpec", "FitResult",
+    "MetricAccumulator", "Step", "TrainState", "accuracy", "check_batch", "create_train_state",
+    "epoch_permutation", "eval_batches", "evaluate", "example_spec_of", "fit", "make_eval_step",
+    "make_train_step", "masked_mean", "mean_squared_error", "softmax_cross_entropy", "train_batches",
+]

@@ -1,0 +1,108 @@
+"""Jitted train and eval steps: ``(state, batch) -> (state, metrics)`` and ``(state, batch) -> metrics``.
+
+A batch is a dict with ``inputs`` (what the model reads), ``targets`` (what the loss compares
+against) and, for evaluation, an optional ``mask`` (``<float32>[batch]``, 0 on padding). Models
+are called as ``apply_fn(variables, inputs, train=...)``. Losses follow ``train.losses``:
+``loss_fn(outputs, targets, mask=None) -> scalar``. Metric functions follow ``train.metrics``.
+"""
+
+from collections.abc import Callable, Mapping
+
+import jax
+import jax.numpy as jnp
+
+from train.batch_spec import ExampleSpec, check_batch
+from train.losses import masked_mean
+from train.metrics import MetricFn
+from train.state import TrainState
+
+Batch = Mapping[str, jax.Array]
+Metrics = dict[str, jax.Array]
+LossFn = Callable[..., jax.Array]
+
+
+class Step:
+    """A jitted step that first checks the batch against the spec it was built for.
+
+    The check runs on the host before jit sees the batch, so a wrong rank, shape or dtype fails
+    with a message naming expected vs given instead of a tracing error deep inside the model.
+    """
+
+    def __init__(self, fn: Callable, *, name: str, donate_state: bool, example_spec: ExampleSpec | None):
+        fn.__name__ = name
+        self.name = name
+        self.example_spec = example_spec
+        self.jitted = jax.jit(fn, donate_argnums=(0,) if donate_state else ())
+
+    def __call__(self, state: TrainState, batch: Batch):
+        if self.example_spec is not None:
+            check_batch(batch, self.example_spec, where=self.name)
+        return self.jitted(state, batch)
+
+
+def _variables(state: TrainState, params) -> dict:
+    if state.batch_stats:
+        return {"params": params, "batch_stats": state.batch_stats}
+    return {"params": params}
+
+
+def _metrics(outputs, batch: Batch, loss: jax.Array, metric_fns: Mapping[str, MetricFn], mask) -> Metrics:
+    metrics = {"loss": loss}
+    for name, metric_fn in metric_fns.items():
+        metrics[name] = masked_mean(metric_fn(outputs, batch["targets"]), mask)
+    metrics["count"] = jnp.asarray(outputs.shape[0], jnp.float32) if mask is None else mask.sum()
+    return metrics
+
+
+def make_train_step(
+    loss_fn: LossFn,
+    metric_fns: Mapping[str, MetricFn] | None = None,
+    *,
+    example_spec: ExampleSpec | None = None,
+) -> Step:
+    """One optimizer update on a batch; the input state is donated.
+
+    Randomness (dropout) comes from ``jax.random.fold_in(state.key, state.step)``. BatchNorm
+    statistics, when the state has any, are updated from the batch.
+    """
+    metric_fns = dict(metric_fns or {})
+
+    def train_step(state: TrainState, batch: Batch) -> tuple[TrainState, Metrics]:
+        step_key = jax.random.fold_in(state.key, state.step)
+
+        def compute_loss(params):
+            mutable = ["batch_stats"] if state.batch_stats else False
+            result = state.apply_fn(
+                _variables(state, params), batch["inputs"], train=True,
+                rngs={"dropout": step_key}, mutable=mutable,
+            )
+            outputs, updates = result if mutable else (result, {})
+            return loss_fn(outputs, batch["targets"]), (outputs, updates)
+
+        (loss, (outputs, updates)), grads = jax.value_and_grad(compute_loss, has_aux=True)(state.params)
+        state = state.apply_gradients(grads=grads)
+        if updates:
+            state = state.replace(batch_stats=updates["batch_stats"])
+        return state, _metrics(outputs, batch, loss, metric_fns, mask=None)
+
+    return Step(train_step, name="train_step", donate_state=True, example_spec=example_spec)
+
+
+def make_eval_step(
+    loss_fn: LossFn,
+    metric_fns: Mapping[str, MetricFn] | None = None,
+    *,
+    example_spec: ExampleSpec | None = None,
+) -> Step:
+    """Metrics of the model in inference mode; examples with ``mask == 0`` do not count."""
+    metric_fns = dict(metric_fns or {})
+
+    def eval_step(state: TrainState, batch: Batch) -> Metrics:
+        outputs = state.apply_fn(_variables(state, state.params), batch["inputs"], train=False)
+        mask = batch.get("mask")
+        if mask is None:
+            mask = jnp.ones(outputs.shape[0], jnp.float32)
+        loss = loss_fn(outputs, batch["targets"], mask=mask)
+        return _metrics(outputs, batch, loss, metric_fns, mask)
+
+    return Step(eval_step, name="eval_step", donate_state=False, example_spec=example_spec)

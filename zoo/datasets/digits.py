@@ -1,0 +1,80 @@
+"""scikit-learn's handwritten digits (UCI optdigits test set): 1,797 images of 8x8, 10 classes."""
+
+from pathlib import Path
+
+import jax
+import numpy as np
+import tensorflow_datasets as tfds
+
+from zoo.datasets.registry import Arrays, register_dataset
+from zoo.datasets.tfds_local import prepare, read_split
+
+TEST_FRACTION = 0.2
+SPLIT_SEED = 0
+MAX_PIXEL = 16
+
+
+class Digits(tfds.core.GeneratorBasedBuilder):
+    """The 1,797 digits of ``sklearn.datasets.load_digits``, split 1,437 train / 360 test.
+
+    The split is stratified by class and fixed by seed: ``train_test_split(range(1797),
+    test_size=0.2, stratify=labels, random_state=0)``. Images are stored as they ship, uint8
+    pixel counts 0-16 of shape [8, 8, 1]; ``index`` is the example's position in
+    ``load_digits()``.
+    """
+
+    VERSION = tfds.core.Version("1.0.0")
+    RELEASE_NOTES = {"1.0.0": "Stratified 80/20 split with seed 0."}
+
+    def _info(self) -> tfds.core.DatasetInfo:
+        return tfds.core.DatasetInfo(
+            builder=self,
+            description=self.__doc__,
+            features=tfds.features.FeaturesDict({
+                "image": tfds.features.Tensor(shape=(8, 8, 1), dtype=np.uint8),
+                "label": tfds.features.ClassLabel(num_classes=10),
+                "index": tfds.features.Tensor(shape=(), dtype=np.int32),
+            }),
+            supervised_keys=("image", "label"),
+            homepage="https://archive.ics.uci.edu/dataset/80",
+        )
+
+    def _split_generators(self, dl_manager):
+        from sklearn.datasets import load_digits
+        from sklearn.model_selection import train_test_split
+
+        digits = load_digits()
+        train, test = train_test_split(
+            np.arange(len(digits.target)), test_size=TEST_FRACTION,
+            stratify=digits.target, random_state=SPLIT_SEED,
+        )
+        return {
+            "train": self._generate_examples(digits, train),
+            "test": self._generate_examples(digits, test),
+        }
+
+    def _generate_examples(self, digits, indices):
+        for index in indices:
+            yield int(index), {
+                "image": digits.images[index].astype(np.uint8)[..., None],
+                "label": int(digits.target[index]),
+                "index": int(index),
+            }
+
+
+@register_dataset(
+    "digits",
+    example_spec={
+        "inputs": jax.ShapeDtypeStruct((8, 8, 1), np.float32),
+        "targets": jax.ShapeDtypeStruct((), np.int32),
+    },
+    split_sizes={"train": 1437, "test": 360},
+    num_classes=10,
+)
+def load_digits_split(split: str, directory: Path) -> Arrays:
+    """scikit-learn digits, 8x8x1 in [0, 1]; 1,437 train / 360 test, stratified, seed 0."""
+    arrays = read_split(prepare(Digits, directory), split, order_key="index")
+    return {
+        "inputs": arrays["image"].astype(np.float32) / MAX_PIXEL,
+        "targets": arrays["label"].astype(np.int32),
+    }

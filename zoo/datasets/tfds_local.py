@@ -1,0 +1,34 @@
+"""Local TFDS datasets without TensorFlow: prepared once as array_record, read with data sources."""
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import tensorflow_datasets as tfds
+
+
+def prepare(builder_class: type[tfds.core.GeneratorBasedBuilder], directory: Path) -> tfds.core.DatasetBuilder:
+    """The builder for ``directory``, generating its array_record files on first use.
+
+    TFDS writes into an ``incomplete.*`` directory and renames it when done, so an interrupted
+    preparation is never mistaken for a finished one.
+    """
+    builder = builder_class(data_dir=str(directory), file_format="array_record")
+    if not builder.is_prepared():
+        print(f"Preparing dataset {builder.name} in {directory} (once).")
+        tfds.disable_progress_bar()
+        logging.getLogger("absl").setLevel(logging.WARNING)
+        builder.download_and_prepare()
+    return builder
+
+
+def read_split(builder: tfds.core.DatasetBuilder, split: str, order_key: str | None = None) -> dict[str, np.ndarray]:
+    """Every record of ``split`` stacked into arrays, sorted by ``order_key`` when given
+    (TFDS stores records in a hashed order)."""
+    source = builder.as_data_source(split=split)
+    records = source.__getitems__(range(len(source)))
+    arrays = {key: np.stack([record[key] for record in records]) for key in records[0]}
+    if order_key is not None:
+        order = np.argsort(arrays[order_key], kind="stable")
+        arrays = {key: value[order] for key, value in arrays.items()}
+    return arrays

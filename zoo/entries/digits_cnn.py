@@ -1,0 +1,45 @@
+"""The default entry: the reference CNN on scikit-learn's handwritten digits."""
+
+import functools
+
+import optax
+
+from models import SimpleCNN
+from train import accuracy, softmax_cross_entropy
+from zoo.datasets import dataset_info
+from zoo.experiment import Experiment, require_fraction, require_positive
+from zoo.registry import register
+
+
+@register
+def digits_cnn(
+    *,
+    learning_rate: float = 1e-3,
+    batch_size: int = 32,
+    epochs: int = 30,
+    seed: int = 0,
+    label_smoothing: float = 0.1,
+    relu_after_conv2: bool = False,
+) -> Experiment:
+    """SimpleCNN (the design document's reference CNN) on 8x8 digits; Adam, cosine decay.
+
+    Command: ``zoo train digits_cnn``
+    Result: test accuracy 98.89% (356 of 360), ~5 s of training on 2 CPU cores
+    (``zoo/published/digits_cnn.json``).
+
+    The recipe (cosine decay over 30 epochs, label smoothing 0.1) was chosen on a validation
+    slice of the training split, never on the test split.
+    """
+    require_positive(learning_rate=learning_rate, batch_size=batch_size, epochs=epochs)
+    require_fraction(label_smoothing=label_smoothing)
+    total_steps = epochs * (dataset_info("digits").split_sizes["train"] // batch_size)
+    return Experiment(
+        model=SimpleCNN(num_classes=10, relu_after_conv2=relu_after_conv2),
+        optimizer=optax.adam(optax.cosine_decay_schedule(learning_rate, total_steps)),
+        loss=functools.partial(softmax_cross_entropy, label_smoothing=label_smoothing),
+        metrics={"accuracy": accuracy},
+        dataset="digits",
+        batch_size=batch_size,
+        epochs=epochs,
+        seed=seed,
+    )

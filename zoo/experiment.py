@@ -1,0 +1,52 @@
+"""What an entry function returns: every choice needed to train and evaluate one model."""
+
+import dataclasses
+from collections.abc import Callable, Mapping
+
+import flax.linen as nn
+import optax
+
+from train.metrics import MetricFn
+from zoo.errors import ConfigError
+
+
+@dataclasses.dataclass(frozen=True)
+class Experiment:
+    """A model, an optimizer, a loss and a dataset, with the loop's hyperparameters.
+
+    ``loss(outputs, targets, mask=None) -> scalar`` and ``metrics`` follow ``train.losses`` and
+    ``train.metrics``; the first metric is the headline one (``zoo list``, results tables).
+    """
+
+    model: nn.Module
+    optimizer: optax.GradientTransformation
+    loss: Callable
+    dataset: str
+    batch_size: int
+    epochs: int
+    seed: int = 0
+    metrics: Mapping[str, MetricFn] = dataclasses.field(default_factory=dict)
+    eval_batch_size: int = 512
+    task: str = "classification"
+
+    def __post_init__(self):
+        for name in ("batch_size", "epochs", "eval_batch_size"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < 1:
+                raise ConfigError(f"{name}: expected a positive integer, got {value!r}")
+        if not isinstance(self.seed, int) or self.seed < 0:
+            raise ConfigError(f"seed: expected a non-negative integer, got {self.seed!r}")
+
+
+def require_positive(**values: float) -> None:
+    """Raises ``ConfigError`` for any value that is not > 0, naming it: ``require_positive(learning_rate=lr)``."""
+    for name, value in values.items():
+        if not value > 0:
+            raise ConfigError(f"{name}: expected a value > 0, got {value!r}")
+
+
+def require_fraction(**values: float) -> None:
+    """Raises ``ConfigError`` for any value outside [0, 1)."""
+    for name, value in values.items():
+        if not 0 <= value < 1:
+            raise ConfigError(f"{name}: expected a value in [0, 1), got {value!r}")

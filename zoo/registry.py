@@ -1,0 +1,73 @@
+"""The entry registry: ``@register`` on a function that returns an ``Experiment``.
+
+An entry function takes keyword-only hyperparameters, each with a default and a type annotation
+(``int``, ``float``, ``bool`` or ``str``); those defaults are the entry's config, and
+``zoo train ENTRY --set name=value`` overrides them.
+
+    @register
+    def my_entry(*, learning_rate: float = 1e-3, epochs: int = 10) -> Experiment:
+        '''One line on what it trains. Command: ``zoo train my_entry``. Result: ...'''
+        return Experiment(...)
+"""
+
+import fnmatch
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+from zoo.errors import UnknownNameError
+
+SUPPORTED_TYPES = (int, float, bool, str)
+
+_ENTRIES: dict[str, Callable[..., Any]] = {}
+
+
+def _check_signature(name: str, fn: Callable[..., Any]) -> None:
+    for parameter in inspect.signature(fn).parameters.values():
+        where = f"entry {name!r}, parameter {parameter.name!r}"
+        if parameter.kind is not inspect.Parameter.KEYWORD_ONLY:
+            raise TypeError(f"{where}: expected a keyword-only parameter (after '*'), got {parameter.kind.description}")
+        if parameter.default is inspect.Parameter.empty:
+            raise TypeError(f"{where}: expected a default value, got none")
+        if parameter.annotation not in SUPPORTED_TYPES:
+            raise TypeError(
+                f"{where}: expected an annotation among int, float, bool, str, got {parameter.annotation!r}"
+            )
+
+
+def register(fn: Callable[..., Any] | None = None, *, name: str | None = None):
+    """Registers an entry function under ``name`` (default: the function's name)."""
+
+    def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
+        entry_name = name or fn.__name__
+        _check_signature(entry_name, fn)
+        if entry_name in _ENTRIES and _ENTRIES[entry_name] is not fn:
+            existing = _ENTRIES[entry_name]
+            if (existing.__module__, existing.__qualname__) != (fn.__module__, fn.__qualname__):
+                raise ValueError(f"entry {entry_name!r} is already registered by {existing.__module__}")
+        _ENTRIES[entry_name] = fn
+        return fn
+
+    return decorate(fn) if fn is not None else decorate
+
+
+def get(name: str) -> Callable[..., Any]:
+    """The entry function registered as ``name``; unknown names suggest close ones."""
+    try:
+        return _ENTRIES[name]
+    except KeyError:
+        raise UnknownNameError("entry", name, _ENTRIES) from None
+
+
+def list_entries(pattern: str = "*") -> list[str]:
+    """Registered entry names matching a shell-style ``pattern``, sorted."""
+    return sorted(n for n in _ENTRIES if fnmatch.fnmatchcase(n, pattern))
+
+
+def default_config(name: str) -> dict[str, Any]:
+    """The entry's hyperparameters and their defaults, in signature order."""
+    return {p.name: p.default for p in inspect.signature(get(name)).parameters.values()}
+
+
+def config_types(name: str) -> dict[str, type]:
+    return {p.name: p.annotation for p in inspect.signature(get(name)).parameters.values()}

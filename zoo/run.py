@@ -1,0 +1,172 @@
+"""Train, evaluate and describe entries: the functions behind the ``zoo`` command and notebooks.
+
+A workdir holds one run: ``config.json`` (entry and config), ``metrics.jsonl`` (one line per
+epoch), ``checkpoints/`` (orbax) and, once training finished, ``results.json``.
+"""
+
+import dataclasses
+import json
+import math
+import os
+import shlex
+import time
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+
+from train import Checkpoints, Step, TrainState, create_train_state, evaluate, fit, make_eval_step, make_train_step
+from train.records import environment, write_json_atomic
+from zoo import registry
+from zoo.config import resolve_config
+from zoo.datasets import dataset_info, load_dataset
+from zoo.errors import WorkdirError
+from zoo.experiment import Experiment
+
+
+@dataclasses.dataclass
+class Built:
+    """An entry made concrete: its experiment, a fresh train state and the jitted steps."""
+
+    name: str
+    config: dict[str, Any]
+    experiment: Experiment
+    state: TrainState
+    train_step: Step
+    eval_step: Step
+
+
+def build(entry: str, overrides: Mapping[str, Any] | None = None) -> Built:
+    """Resolves the config, calls the entry function and initialises the model from its seed."""
+    config = resolve_config(entry, overrides)
+    experiment = registry.get(entry)(**config)
+    spec = dataset_info(experiment.dataset).example_spec
+    init_key, dropout_key = jax.random.split(jax.random.PRNGKey(experiment.seed))
+    example = jnp.zeros((1, *spec["inputs"].shape), spec["inputs"].dtype)
+    variables = experiment.model.init(init_key, example, train=False)
+    state = create_train_state(experiment.model.apply, variables, experiment.optimizer, dropout_key)
+    return Built(
+        name=entry,
+        config=config,
+        experiment=experiment,
+        state=state,
+        train_step=make_train_step(experiment.loss, experiment.metrics, example_spec=spec),
+        eval_step=make_eval_step(experiment.loss, experiment.metrics, example_spec=spec),
+    )
+
+
+def parameter_count(params: Any) -> int:
+    return sum(math.prod(leaf.shape) for leaf in jax.tree.leaves(params))
+
+
+def command_line(entry: str, overrides: Mapping[str, Any] | None, workdir: str | os.PathLike) -> str:
+    words = ["zoo", "train", entry, "--workdir", str(workdir)]
+    for name, value in (overrides or {}).items():
+        words += ["--set", f"{name}={value}"]
+    return shlex.join(words)
+
+
+def _set_aside(workdir: Path) -> Path:
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    aside = workdir.with_name(f"{workdir.name}.old-{stamp}")
+    workdir.rename(aside)
+    return aside
+
+
+def _prepare_workdir(workdir: Path, restart: bool) -> None:
+    if workdir.exists() and any(workdir.iterdir()):
+        if not restart:
+            raise WorkdirError(
+                f"workdir {workdir} already holds a run; pass --restart to move it aside "
+                f"(it is kept, renamed) and train again, or choose another --workdir"
+            )
+        print(f"Moved the previous run aside to {_set_aside(workdir)}.")
+    workdir.mkdir(parents=True, exist_ok=True)
+
+
+def train_and_evaluate(
+    entry: str,
+    workdir: str | os.PathLike,
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    restart: bool = False,
+    progress: bool = True,
+) -> dict[str, Any]:
+    """Trains ``entry`` in ``workdir``, saves its final state and returns ``results.json``'s content."""
+    start = time.perf_counter()
+    built = build(entry, overrides)
+    experiment = built.experiment
+    train_data = load_dataset(experiment.dataset, "train")
+    test_data = load_dataset(experiment.dataset, "test")
+    workdir = Path(workdir)
+    _prepare_workdir(workdir, restart)
+    write_json_atomic(workdir / "config.json", {"entry": entry, "config": built.config})
+    result = fit(
+        built.state,
+        train_step=built.train_step,
+        eval_step=built.eval_step,
+        train_data=train_data,
+        eval_data=test_data,
+        batch_size=experiment.batch_size,
+        eval_batch_size=experiment.eval_batch_size,
+        epochs=experiment.epochs,
+        seed=experiment.seed,
+        workdir=workdir,
+        progress=progress,
+    )
+    test_metrics = evaluate(built.eval_step, result.state, test_data, experiment.eval_batch_size)
+    with Checkpoints(workdir / "checkpoints") as checkpoints:
+        checkpoints.save(int(result.state.step), result.state, {"entry": entry, "config": built.config})
+    results = {
+        "entry": entry,
+        "config": built.config,
+        "dataset": experiment.dataset,
+        "task": experiment.task,
+        "model": type(experiment.model).__name__,
+        "parameters": parameter_count(result.state.params),
+        "test": test_metrics,
+        "epochs": experiment.epochs,
+        "steps": int(result.state.step),
+        "fit_seconds": round(result.wall_seconds, 3),
+        "compile_seconds": round(result.compile_seconds, 3),
+        "wall_seconds": round(time.perf_counter() - start, 3),
+        "command": command_line(entry, overrides, workdir),
+        "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        **environment(),
+    }
+    write_json_atomic(workdir / "results.json", results)
+    return results
+
+
+def read_run_config(workdir: str | os.PathLike) -> dict[str, Any]:
+    path = Path(workdir) / "config.json"
+    if not path.is_file():
+        raise WorkdirError(f"{workdir} holds no run: expected {path}, written by `zoo train`")
+    return json.loads(path.read_text())
+
+
+def restore(workdir: str | os.PathLike, entry: str | None = None) -> Built:
+    """The entry trained in ``workdir``, rebuilt from its saved config with the saved state.
+
+    ``entry``, when given, must be the entry the workdir was trained for.
+    """
+    run = read_run_config(workdir)
+    if entry is not None and run["entry"] != entry:
+        raise WorkdirError(f"{workdir} was trained for entry {run['entry']!r}, not {entry!r}")
+    built = build(run["entry"], run["config"])
+    checkpoints_dir = Path(workdir) / "checkpoints"
+    if not checkpoints_dir.is_dir():
+        raise WorkdirError(f"{workdir} has no checkpoint: expected {checkpoints_dir}, written when `zoo train` finishes")
+    with Checkpoints(checkpoints_dir) as checkpoints:
+        state, _ = checkpoints.restore(built.state)
+    return dataclasses.replace(built, state=state)
+
+
+def evaluate_workdir(entry: str, workdir: str | os.PathLike, split: str = "test") -> dict[str, float]:
+    """Restores the state saved in ``workdir`` and evaluates it on ``split``."""
+    trained = restore(workdir, entry)
+    data = load_dataset(trained.experiment.dataset, split)
+    return evaluate(trained.eval_step, trained.state, data, trained.experiment.eval_batch_size)
