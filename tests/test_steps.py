@@ -84,3 +84,28 @@ def test_a_wrong_batch_is_rejected_before_tracing(change, message):
     train_step = make_train_step(softmax_cross_entropy, example_spec=SPEC)
     with pytest.raises(BatchSpecError, match=message):
         train_step(fresh_state(), change(fixed_batch()))
+
+
+def test_augment_runs_inside_the_train_step_with_a_per_step_key():
+    seen_keys = []
+
+    def blank_out(key, inputs):
+        seen_keys.append(key.shape)
+        return jnp.zeros_like(inputs)
+
+    train_step = make_train_step(softmax_cross_entropy, augment=blank_out)
+    eval_step = make_eval_step(softmax_cross_entropy)
+    state, batch = fresh_state(), fixed_batch()
+    blank_loss = float(eval_step(state, {**batch, "inputs": np.zeros_like(batch["inputs"])})["loss"])
+    _, metrics = train_step(state, batch)
+    assert float(metrics["loss"]) == pytest.approx(blank_loss, rel=1e-5)
+    assert seen_keys == [(2,)], "augment is traced once, inside jit"
+
+
+def test_predict_returns_outputs_for_every_example_in_order():
+    from train import make_predict_step, predict
+
+    state, data = fresh_state(), fixed_batch(size=11)
+    outputs = predict(make_predict_step(example_spec=SPEC), state, data, batch_size=4)
+    assert outputs.shape == (11, 10)
+    np.testing.assert_allclose(outputs, state.apply_fn({"params": state.params}, data["inputs"]), rtol=1e-5, atol=1e-6)

@@ -7,16 +7,18 @@ from train.batch_spec import BatchSpecError, ExampleSpec, check_batch, example_s
 from train.batching import epoch_permutation, eval_batches, train_batches
 from train.checkpoints import CheckpointError, Checkpoints
 from train.compilation import CompilationLog
-from train.evaluate import evaluate
+from train.evaluate import evaluate, predict
 from train.fit import FitResult, fit
 from train.losses import masked_mean, mean_squared_error, softmax_cross_entropy
-from train.metrics import MetricAccumulator, accuracy
+from train.metrics import MetricAccumulator, accuracy, classification_report, confusion_matrix
 from train.state import TrainState, create_train_state
-from train.steps import Step, make_eval_step, make_train_step
+from train.steps import Augment, Step, make_eval_step, make_predict_step, make_train_step
 
 __all__ = [
-    "BatchSpecError", "CheckpointError", "Checkpoints", "CompilationLog", "ExampleSpec", "FitResult",
-    "MetricAccumulator", "Step", "TrainState", "accuracy", "check_batch", "create_train_state",
-    "epoch_permutation", "eval_batches", "evaluate", "example_spec_of", "fit", "make_eval_step",
-    "make_train_step", "masked_mean", "mean_squared_error", "softmax_cross_entropy", "train_batches",
+    "Augment", "BatchSpecError", "CheckpointError", "Checkpoints", "CompilationLog", "ExampleSpec",
+    "FitResult", "MetricAccumulator", "Step", "TrainState", "accuracy", "check_batch",
+    "classification_report", "confusion_matrix", "create_train_state", "epoch_permutation",
+    "eval_batches", "evaluate", "example_spec_of", "fit", "make_eval_step", "make_predict_step",
+    "make_train_step", "masked_mean", "mean_squared_error", "predict", "softmax_cross_entropy",
+    "train_batches",
 ]

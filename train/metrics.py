@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 MetricFn = Callable[[jnp.ndarray, jnp.ndarray], jnp.ndarray]
 
@@ -16,6 +17,31 @@ MetricFn = Callable[[jnp.ndarray, jnp.ndarray], jnp.ndarray]
 def accuracy(logits: jnp.ndarray, labels: jnp.ndarray) -> jnp.ndarray:
     """1.0 where the arg-max of ``<float>[batch, classes]`` equals the ``<int>[batch]`` label."""
     return (logits.argmax(axis=-1) == labels).astype(jnp.float32)
+
+
+def confusion_matrix(labels: np.ndarray, predictions: np.ndarray, num_classes: int) -> np.ndarray:
+    """``<int64>[true class, predicted class]`` counts."""
+    matrix = np.zeros((num_classes, num_classes), dtype=np.int64)
+    np.add.at(matrix, (np.asarray(labels), np.asarray(predictions)), 1)
+    return matrix
+
+
+def classification_report(confusion: np.ndarray) -> dict:
+    """Per-class accuracy (recall), precision, F1 and their macro averages from a confusion matrix."""
+    true_positives = np.diag(confusion).astype(np.float64)
+    support = confusion.sum(axis=1)
+    predicted = confusion.sum(axis=0)
+    recall = np.divide(true_positives, support, out=np.zeros_like(true_positives), where=support > 0)
+    precision = np.divide(true_positives, predicted, out=np.zeros_like(true_positives), where=predicted > 0)
+    denominator = precision + recall
+    f1 = np.divide(2 * precision * recall, denominator, out=np.zeros_like(true_positives), where=denominator > 0)
+    return {
+        "per_class_accuracy": recall.tolist(),
+        "per_class_precision": precision.tolist(),
+        "per_class_f1": f1.tolist(),
+        "macro_f1": float(f1.mean()),
+        "confusion_matrix": confusion.tolist(),
+    }
 
 
 class MetricAccumulator:

@@ -19,6 +19,8 @@ from train.state import TrainState
 Batch = Mapping[str, jax.Array]
 Metrics = dict[str, jax.Array]
 LossFn = Callable[..., jax.Array]
+Augment = Callable[[jax.Array, jax.Array], jax.Array]
+"""``augment(key, inputs) -> inputs``: a pure, keyed batch transformation (see ``train.augment``)."""
 
 
 class Step:
@@ -59,22 +61,25 @@ def make_train_step(
     metric_fns: Mapping[str, MetricFn] | None = None,
     *,
     example_spec: ExampleSpec | None = None,
+    augment: Augment | None = None,
 ) -> Step:
     """One optimizer update on a batch; the input state is donated.
 
-    Randomness (dropout) comes from ``jax.random.fold_in(state.key, state.step)``. BatchNorm
+    Randomness comes from ``jax.random.fold_in(state.key, state.step)``, split between
+    ``augment`` (applied to the inputs inside the jitted step) and dropout. BatchNorm
     statistics, when the state has any, are updated from the batch.
     """
     metric_fns = dict(metric_fns or {})
 
     def train_step(state: TrainState, batch: Batch) -> tuple[TrainState, Metrics]:
-        step_key = jax.random.fold_in(state.key, state.step)
+        augment_key, dropout_key = jax.random.split(jax.random.fold_in(state.key, state.step))
+        inputs = batch["inputs"] if augment is None else augment(augment_key, batch["inputs"])
 
         def compute_loss(params):
             mutable = ["batch_stats"] if state.batch_stats else False
             result = state.apply_fn(
-                _variables(state, params), batch["inputs"], train=True,
-                rngs={"dropout": step_key}, mutable=mutable,
+                _variables(state, params), inputs, train=True,
+                rngs={"dropout": dropout_key}, mutable=mutable,
             )
             outputs, updates = result if mutable else (result, {})
             return loss_fn(outputs, batch["targets"]), (outputs, updates)
@@ -86,6 +91,15 @@ def make_train_step(
         return state, _metrics(outputs, batch, loss, metric_fns, mask=None)
 
     return Step(train_step, name="train_step", donate_state=True, example_spec=example_spec)
+
+
+def make_predict_step(*, example_spec: ExampleSpec | None = None) -> Step:
+    """The model's outputs in inference mode: ``(state, batch) -> outputs``."""
+
+    def predict_step(state: TrainState, batch: Batch) -> jax.Array:
+        return state.apply_fn(_variables(state, state.params), batch["inputs"], train=False)
+
+    return Step(predict_step, name="predict_step", donate_state=False, example_spec=example_spec)
 
 
 def make_eval_step(

@@ -43,7 +43,7 @@ def _format_metrics(metrics: dict) -> str:
     parts = [
         f"{name} {value:.2%}" if "accuracy" in name else f"{name} {value:.4g}"
         for name, value in metrics.items()
-        if name != "count"
+        if name != "count" and isinstance(value, float)
     ]
     return ", ".join(parts) + f" on {metrics['count']} examples"
 

@@ -7,6 +7,7 @@ import flax.linen as nn
 import optax
 
 from train.metrics import MetricFn
+from train.steps import Augment
 from zoo.errors import ConfigError
 
 
@@ -16,6 +17,8 @@ class Experiment:
 
     ``loss(outputs, targets, mask=None) -> scalar`` and ``metrics`` follow ``train.losses`` and
     ``train.metrics``; the first metric is the headline one (``zoo list``, results tables).
+    ``augment(key, inputs) -> inputs`` runs inside the jitted train step. ``eval_split`` is the
+    held-out split evaluated after every epoch; the test split is evaluated once, at the end.
     """
 
     model: nn.Module
@@ -27,6 +30,8 @@ class Experiment:
     seed: int = 0
     metrics: Mapping[str, MetricFn] = dataclasses.field(default_factory=dict)
     eval_batch_size: int = 512
+    eval_split: str = "test"
+    augment: Augment | None = None
     task: str = "classification"
 
     def __post_init__(self):

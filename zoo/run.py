@@ -18,7 +18,10 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
-from train import Checkpoints, Step, TrainState, create_train_state, evaluate, fit, make_eval_step, make_train_step
+from train import (
+    Checkpoints, Step, TrainState, classification_report, confusion_matrix, create_train_state, evaluate, fit,
+    make_eval_step, make_predict_step, make_train_step, predict,
+)
 from train.records import environment, write_json_atomic
 from zoo import registry
 from zoo.config import resolve_config
@@ -37,6 +40,7 @@ class Built:
     state: TrainState
     train_step: Step
     eval_step: Step
+    predict_step: Step
 
 
 def build(entry: str, overrides: Mapping[str, Any] | None = None) -> Built:
@@ -53,8 +57,9 @@ def build(entry: str, overrides: Mapping[str, Any] | None = None) -> Built:
         config=config,
         experiment=experiment,
         state=state,
-        train_step=make_train_step(experiment.loss, experiment.metrics, example_spec=spec),
+        train_step=make_train_step(experiment.loss, experiment.metrics, example_spec=spec, augment=experiment.augment),
         eval_step=make_eval_step(experiment.loss, experiment.metrics, example_spec=spec),
+        predict_step=make_predict_step(example_spec=spec),
     )
 
 
@@ -100,6 +105,7 @@ def train_and_evaluate(
     built = build(entry, overrides)
     experiment = built.experiment
     train_data = load_dataset(experiment.dataset, "train")
+    eval_data = load_dataset(experiment.dataset, experiment.eval_split)
     test_data = load_dataset(experiment.dataset, "test")
     workdir = Path(workdir)
     _prepare_workdir(workdir, restart)
@@ -109,7 +115,7 @@ def train_and_evaluate(
         train_step=built.train_step,
         eval_step=built.eval_step,
         train_data=train_data,
-        eval_data=test_data,
+        eval_data=eval_data,
         batch_size=experiment.batch_size,
         eval_batch_size=experiment.eval_batch_size,
         epochs=experiment.epochs,
@@ -117,7 +123,7 @@ def train_and_evaluate(
         workdir=workdir,
         progress=progress,
     )
-    test_metrics = evaluate(built.eval_step, result.state, test_data, experiment.eval_batch_size)
+    test_metrics = test_report(built, result.state, test_data)
     with Checkpoints(workdir / "checkpoints") as checkpoints:
         checkpoints.save(int(result.state.step), result.state, {"entry": entry, "config": built.config})
     results = {
@@ -139,6 +145,19 @@ def train_and_evaluate(
     }
     write_json_atomic(workdir / "results.json", results)
     return results
+
+
+def test_report(built: Built, state: TrainState, data: dict) -> dict[str, Any]:
+    """The eval step's metrics; for classification also the confusion matrix, per-class
+    accuracy, precision, F1 and macro-F1."""
+    experiment = built.experiment
+    metrics: dict[str, Any] = evaluate(built.eval_step, state, data, experiment.eval_batch_size)
+    num_classes = dataset_info(experiment.dataset).num_classes
+    if experiment.task == "classification" and num_classes:
+        outputs = predict(built.predict_step, state, data, experiment.eval_batch_size)
+        confusion = confusion_matrix(data["targets"], outputs.argmax(axis=-1), num_classes)
+        metrics |= classification_report(confusion)
+    return metrics
 
 
 def read_run_config(workdir: str | os.PathLike) -> dict[str, Any]:

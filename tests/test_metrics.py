@@ -1,0 +1,34 @@
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from train import MetricAccumulator, accuracy, classification_report, confusion_matrix
+
+
+def test_accuracy_is_per_example():
+    logits = jnp.array([[0.1, 0.9], [0.8, 0.2], [0.3, 0.7]])
+    assert accuracy(logits, jnp.array([1, 1, 1])).tolist() == [1.0, 0.0, 1.0]
+
+
+def test_accumulator_weights_batches_by_their_example_count():
+    accumulator = MetricAccumulator()
+    accumulator.add({"loss": jnp.array(1.0), "accuracy": jnp.array(1.0), "count": jnp.array(3.0)})
+    accumulator.add({"loss": jnp.array(4.0), "accuracy": jnp.array(0.0), "count": jnp.array(1.0)})
+    assert accumulator.result() == {"loss": pytest.approx(7 / 4), "accuracy": pytest.approx(3 / 4), "count": 4}
+
+
+def test_confusion_matrix_and_report_match_hand_counts():
+    labels = np.array([0, 0, 0, 1, 1, 2])
+    predictions = np.array([0, 0, 1, 1, 2, 2])
+    confusion = confusion_matrix(labels, predictions, 3)
+    assert confusion.tolist() == [[2, 1, 0], [0, 1, 1], [0, 0, 1]]
+    report = classification_report(confusion)
+    assert report["per_class_accuracy"] == pytest.approx([2 / 3, 1 / 2, 1.0])
+    assert report["per_class_precision"] == pytest.approx([1.0, 1 / 2, 1 / 2])
+    f1 = [2 * (2 / 3) / (1 + 2 / 3), 0.5, 2 * 0.5 / 1.5]
+    assert report["macro_f1"] == pytest.approx(np.mean(f1))
+
+
+def test_a_class_never_predicted_has_zero_precision_not_nan():
+    report = classification_report(confusion_matrix(np.array([0, 1]), np.array([0, 0]), 2))
+    assert report["per_class_precision"] == [0.5, 0.0] and report["per_class_f1"][1] == 0.0
