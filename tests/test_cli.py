@@ -44,10 +44,12 @@ def test_eval_restores_the_saved_parameters(trained, capsys):
     assert f"accuracy {results['test']['accuracy']:.2%}" in out
 
 
-def test_training_into_a_used_workdir_needs_restart(trained, capsys):
+def test_a_finished_workdir_reports_its_results_and_refuses_another_config(trained, capsys):
     workdir, _ = trained
-    code, _, err = run(["train", "--workdir", str(workdir)], capsys)
-    assert code == 2 and "already holds a run; pass --restart" in err
+    code, out, _ = run(["train", "--workdir", str(workdir), "--no-progress"], capsys)
+    assert code == 0 and "already holds a finished run" in out and "test accuracy" in out
+    code, _, err = run(["train", "--workdir", str(workdir), "--set", "epochs=3"], capsys)
+    assert code == 2 and "with another config (epochs: saved 2, asked 3)" in err
 
 
 def test_list_and_show(capsys):

@@ -3,22 +3,27 @@
 Imports jax, optax, orbax and flax's training utilities; never ``models`` or ``zoo``.
 """
 
-from train.batch_spec import BatchSpecError, ExampleSpec, check_batch, example_spec_of
+from train.batch_spec import BatchSpecError, ExampleSpec, InputError, check_batch, example_spec_of
 from train.batching import epoch_permutation, eval_batches, train_batches
 from train.checkpoints import CheckpointError, Checkpoints
 from train.compilation import CompilationLog
 from train.evaluate import evaluate, predict
-from train.fit import FitResult, fit
+from train.cross_validation import cross_validate, stratified_folds
+from train.early_stopping import EarlyStoppingPolicy
+from train.fit import CheckpointPolicy, FitResult, fit, load_final_state
+from train.nonfinite import NonFiniteError
+from train.preemption import PREEMPTED_EXIT_STATUS, Preempted
 from train.losses import masked_mean, mean_squared_error, softmax_cross_entropy
 from train.metrics import MetricAccumulator, accuracy, classification_report, confusion_matrix
 from train.state import TrainState, create_train_state
 from train.steps import Augment, Step, make_eval_step, make_predict_step, make_train_step
 
 __all__ = [
-    "Augment", "BatchSpecError", "CheckpointError", "Checkpoints", "CompilationLog", "ExampleSpec",
-    "FitResult", "MetricAccumulator", "Step", "TrainState", "accuracy", "check_batch",
-    "classification_report", "confusion_matrix", "create_train_state", "epoch_permutation",
+    "PREEMPTED_EXIT_STATUS", "Augment", "BatchSpecError", "CheckpointError", "CheckpointPolicy",
+    "Checkpoints", "CompilationLog", "EarlyStoppingPolicy", "ExampleSpec", "FitResult", "InputError",
+    "NonFiniteError", "Preempted", "MetricAccumulator", "Step", "TrainState", "accuracy", "check_batch",
+    "classification_report", "confusion_matrix", "create_train_state", "cross_validate", "epoch_permutation",
     "eval_batches", "evaluate", "example_spec_of", "fit", "make_eval_step", "make_predict_step",
-    "make_train_step", "masked_mean", "mean_squared_error", "predict", "softmax_cross_entropy",
-    "train_batches",
+    "load_final_state", "make_train_step", "masked_mean", "mean_squared_error", "predict", "softmax_cross_entropy",
+    "stratified_folds", "train_batches",
 ]

@@ -11,7 +11,11 @@ ExampleSpec = Mapping[str, jax.ShapeDtypeStruct]
 _KIND_NAMES = {"f": "floating", "i": "integer", "u": "integer", "b": "boolean", "c": "complex"}
 
 
-class BatchSpecError(ValueError):
+class InputError(ValueError):
+    """Data or settings handed to the harness that it cannot train on."""
+
+
+class BatchSpecError(InputError):
     """A batch does not have the keys, shapes or dtypes its step was built for."""
 
 

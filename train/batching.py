@@ -22,12 +22,17 @@ def epoch_permutation(size: int, seed: int, epoch: int) -> np.ndarray:
     return np.random.default_rng([seed, epoch]).permutation(size)
 
 
-def train_batches(arrays: Arrays, batch_size: int, *, seed: int, epoch: int) -> Iterator[dict[str, np.ndarray]]:
+def train_batches(
+    arrays: Arrays, batch_size: int, *, seed: int, epoch: int, start_batch: int = 0
+) -> Iterator[dict[str, np.ndarray]]:
     """Full batches in a fresh order each epoch; the last ``size % batch_size`` examples of that
-    order are left out (a different few each epoch), so every step has the same shape."""
+    order are left out (a different few each epoch), so every step has the same shape.
+
+    ``start_batch`` skips the epoch's first batches, to resume in the middle of an epoch.
+    """
     size = num_examples(arrays)
     order = epoch_permutation(size, seed, epoch)
-    for start in range(0, size - batch_size + 1, batch_size):
+    for start in range(start_batch * batch_size, size - batch_size + 1, batch_size):
         indices = order[start : start + batch_size]
         yield {key: value[indices] for key, value in arrays.items()}
 

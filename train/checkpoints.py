@@ -1,7 +1,10 @@
-"""Checkpoints through orbax's ``CheckpointManager``: the train state plus a JSON record per step.
+"""Checkpoints through orbax's ``CheckpointManager``: a pytree plus a JSON record per step.
 
-Orbax writes each step into a temporary directory and renames it when complete, so a crash never
-leaves a partial checkpoint that looks finished.
+Orbax writes each step into ``<step>.orbax-checkpoint-tmp`` and renames it when complete, so a
+crash never leaves a partial checkpoint that looks finished; leftover temporary directories are
+removed when the directory is opened again. Saves are asynchronous: ``save`` returns once the
+arrays are copied off the device (so the next donating step may reuse them) and the files are
+written in the background; ``wait`` (and ``close``) block until they are final.
 """
 
 import os
@@ -14,7 +17,7 @@ import orbax.checkpoint as ocp
 
 
 class CheckpointError(Exception):
-    """A checkpoint is missing, or does not match the state it is restored into."""
+    """A checkpoint is missing, damaged, or does not match what it is restored into."""
 
 
 def _shape_dtype(tree: Any) -> Any:
@@ -35,13 +38,12 @@ def _mismatches(saved: Any, target: Any) -> list[str]:
     saved_leaves, target_leaves = _leaves_by_name(saved), _leaves_by_name(target)
     problems = []
     for name in sorted(set(saved_leaves) | set(target_leaves)):
-        path = name
-        if path not in saved_leaves:
+        if name not in saved_leaves:
             problems.append(f"{name}: expected by the model, absent from the checkpoint")
-        elif path not in target_leaves:
+        elif name not in target_leaves:
             problems.append(f"{name}: in the checkpoint, unknown to the model")
         else:
-            have, want = saved_leaves[path], target_leaves[path]
+            have, want = saved_leaves[name], target_leaves[name]
             if tuple(have.shape) != tuple(want.shape) or np.dtype(have.dtype) != np.dtype(want.dtype):
                 problems.append(
                     f"{name}: expected {np.dtype(want.dtype).name}{list(want.shape)}, "
@@ -50,55 +52,99 @@ def _mismatches(saved: Any, target: Any) -> list[str]:
     return problems
 
 
-class Checkpoints:
-    """Saves and restores ``(state, record)`` pairs under ``directory/<step>/``."""
+def _first_line(error: Exception) -> str:
+    text = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {text[0][:300]}" if text else type(error).__name__
 
-    def __init__(self, directory: str | os.PathLike, *, max_to_keep: int | None = 3):
+
+class Checkpoints:
+    """Saves and restores ``(tree, record)`` pairs under ``directory/<step>/``, keeping the last ``keep``."""
+
+    def __init__(self, directory: str | os.PathLike, *, keep: int | None = 3):
         self.directory = Path(directory).absolute()
-        options = ocp.CheckpointManagerOptions(max_to_keep=max_to_keep, create=True)
+        options = ocp.CheckpointManagerOptions(
+            max_to_keep=keep, create=True, cleanup_tmp_directories=True, enable_async_checkpointing=True
+        )
         self._manager = ocp.CheckpointManager(
             self.directory,
             options=options,
             item_handlers={"state": ocp.StandardCheckpointHandler(), "record": ocp.JsonCheckpointHandler()},
         )
 
-    def save(self, step: int, state: Any, record: dict[str, Any]) -> None:
-        """Saves and waits until the checkpoint is complete on disk."""
+    def save(self, step: int, tree: Any, record: dict[str, Any]) -> None:
+        """Starts saving; the checkpoint becomes visible only once complete (see ``wait``)."""
+        self.wait()
         self._manager.save(
             step,
-            args=ocp.args.Composite(state=ocp.args.StandardSave(state), record=ocp.args.JsonSave(record)),
+            args=ocp.args.Composite(state=ocp.args.StandardSave(tree), record=ocp.args.JsonSave(record)),
             force=True,
         )
+
+    def wait(self) -> None:
+        """Blocks until every started save is complete on disk."""
         self._manager.wait_until_finished()
+
+    def steps(self) -> list[int]:
+        return sorted(self._manager.all_steps())
 
     def latest_step(self) -> int | None:
         return self._manager.latest_step()
 
+    def read_record(self, step: int | None = None) -> dict[str, Any]:
+        step = self._existing_step(step)
+        try:
+            return self._manager.restore(step, args=ocp.args.Composite(record=ocp.args.JsonRestore()))["record"]
+        except Exception as error:
+            raise self._damaged(step, error) from None
+
     def restore(self, target: Any, step: int | None = None) -> tuple[Any, dict[str, Any]]:
         """Restores into the structure of ``target`` (arrays or ``jax.ShapeDtypeStruct``s).
 
-        Raises ``CheckpointError`` when there is no checkpoint, or when any array's shape or
-        dtype differs from the target's (never a partial restore).
+        Raises ``CheckpointError`` when there is no checkpoint, when any array's shape or dtype
+        differs from the target's, or when files are missing or unreadable: never a partial
+        restore.
         """
-        step = self.latest_step() if step is None else step
-        if step is None:
-            raise CheckpointError(f"no checkpoint in {self.directory}: expected a trained run's checkpoints there")
-        saved = self._manager.item_metadata(step)["state"]
+        step = self._existing_step(step)
+        try:
+            saved = self._manager.item_metadata(step)["state"]
+        except Exception as error:
+            raise self._damaged(step, error) from None
+        if saved is None:
+            raise self._damaged(step, FileNotFoundError("the state's metadata is missing"))
         problems = _mismatches(saved, _shape_dtype(target))
         if problems:
             shown = "; ".join(problems[:5]) + (f"; and {len(problems) - 5} more" if len(problems) > 5 else "")
-            raise CheckpointError(
-                f"checkpoint {self.directory / str(step)} does not fit this model: {shown}"
+            raise CheckpointError(f"checkpoint {self.directory / str(step)} does not fit this model: {shown}")
+        try:
+            restored = self._manager.restore(
+                step,
+                args=ocp.args.Composite(
+                    state=ocp.args.StandardRestore(_shape_dtype(target)), record=ocp.args.JsonRestore()
+                ),
             )
-        restored = self._manager.restore(
-            step,
-            args=ocp.args.Composite(
-                state=ocp.args.StandardRestore(_shape_dtype(target)), record=ocp.args.JsonRestore()
-            ),
-        )
+        except Exception as error:
+            raise self._damaged(step, error) from None
         return restored["state"], restored["record"]
 
+    def _existing_step(self, step: int | None) -> int:
+        steps = self.steps()
+        if not steps:
+            raise CheckpointError(f"no checkpoint in {self.directory}: expected a trained run's checkpoints there")
+        step = steps[-1] if step is None else step
+        if step not in steps:
+            raise CheckpointError(f"no checkpoint for step {step} in {self.directory}; it holds steps {steps}")
+        return step
+
+    def _damaged(self, step: int, error: Exception) -> CheckpointError:
+        others = [s for s in self.steps() if s != step]
+        return CheckpointError(
+            f"checkpoint {self.directory / str(step)} is damaged or incomplete ({_first_line(error)}). "
+            f"Other checkpoints there: {others or 'none'}; move the damaged step directory away to "
+            f"resume from an earlier one, or start over with --restart"
+        )
+
     def close(self) -> None:
+        self._manager.wait_until_finished()
         self._manager.close()
 
     def __enter__(self) -> "Checkpoints":

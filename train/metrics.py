@@ -45,10 +45,21 @@ def classification_report(confusion: np.ndarray) -> dict:
 
 
 class MetricAccumulator:
-    """Count-weighted running sums of step metrics, kept as device arrays until ``result``."""
+    """Count-weighted running sums of step metrics, kept as device arrays until ``result``.
 
-    def __init__(self) -> None:
+    ``sums()`` and ``MetricAccumulator(sums)`` round-trip the running sums exactly (float32 values
+    as Python floats), so an epoch interrupted by a checkpoint resumes with identical sums.
+    """
+
+    def __init__(self, sums: Mapping[str, float] | None = None) -> None:
         self._sums: dict[str, jax.Array] | None = None
+        if sums:
+            self._sums = {name: jnp.asarray(value, jnp.float32) for name, value in sums.items()}
+
+    def sums(self) -> dict[str, float]:
+        if self._sums is None:
+            return {}
+        return {name: float(value) for name, value in jax.device_get(self._sums).items()}
 
     def add(self, metrics: Mapping[str, jax.Array]) -> None:
         count = metrics["count"]
@@ -65,6 +76,8 @@ class MetricAccumulator:
             return {}
         sums = jax.device_get(self._sums)
         count = float(sums["count"])
-        means = {name: float(value) / count for name, value in sums.items() if name != "count"}
+        means = {
+            name: float(value) / count if count else float("nan") for name, value in sums.items() if name != "count"
+        }
         means["count"] = int(count)
         return means

@@ -14,6 +14,7 @@ import jax.numpy as jnp
 from train.batch_spec import ExampleSpec, check_batch
 from train.losses import masked_mean
 from train.metrics import MetricFn
+from train.nonfinite import check_policy, finiteness
 from train.state import TrainState
 
 Batch = Mapping[str, jax.Array]
@@ -30,10 +31,14 @@ class Step:
     with a message naming expected vs given instead of a tracing error deep inside the model.
     """
 
-    def __init__(self, fn: Callable, *, name: str, donate_state: bool, example_spec: ExampleSpec | None):
+    def __init__(
+        self, fn: Callable, *, name: str, donate_state: bool, example_spec: ExampleSpec | None,
+        nan_policy: str = "off",
+    ):
         fn.__name__ = name
         self.name = name
         self.example_spec = example_spec
+        self.nan_policy = nan_policy
         self.jitted = jax.jit(fn, donate_argnums=(0,) if donate_state else ())
 
     def __call__(self, state: TrainState, batch: Batch):
@@ -62,13 +67,20 @@ def make_train_step(
     *,
     example_spec: ExampleSpec | None = None,
     augment: Augment | None = None,
+    nan_policy: str = "fail",
 ) -> Step:
     """One optimizer update on a batch; the input state is donated.
 
     Randomness comes from ``jax.random.fold_in(state.key, state.step)``, split between
     ``augment`` (applied to the inputs inside the jitted step) and dropout. BatchNorm
     statistics, when the state has any, are updated from the batch.
+
+    Unless ``nan_policy == "off"``, a step whose inputs, loss or gradients are not finite keeps
+    the old parameters, optimizer state and statistics (only ``step`` advances), reports
+    ``count = 0`` so it does not enter the epoch's means, and sets the metrics ``nonfinite``
+    (1.0) and ``nonfinite_source`` (see ``train.nonfinite.describe_offender``).
     """
+    check_policy(nan_policy)
     metric_fns = dict(metric_fns or {})
 
     def train_step(state: TrainState, batch: Batch) -> tuple[TrainState, Metrics]:
@@ -85,12 +97,21 @@ def make_train_step(
             return loss_fn(outputs, batch["targets"]), (outputs, updates)
 
         (loss, (outputs, updates)), grads = jax.value_and_grad(compute_loss, has_aux=True)(state.params)
-        state = state.apply_gradients(grads=grads)
+        new_state = state.apply_gradients(grads=grads)
         if updates:
-            state = state.replace(batch_stats=updates["batch_stats"])
-        return state, _metrics(outputs, batch, loss, metric_fns, mask=None)
+            new_state = new_state.replace(batch_stats=updates["batch_stats"])
+        metrics = _metrics(outputs, batch, loss, metric_fns, mask=None)
+        if nan_policy == "off":
+            return new_state, metrics
+        finite, offender = finiteness(inputs, loss, grads)
+        new_state = jax.tree.map(lambda new, old: jnp.where(finite, new, old), new_state, state)
+        new_state = new_state.replace(step=state.step + 1)
+        metrics = {name: jnp.where(finite, value, 0.0) for name, value in metrics.items()}
+        metrics["nonfinite"] = 1.0 - finite.astype(jnp.float32)
+        metrics["nonfinite_source"] = offender
+        return new_state, metrics
 
-    return Step(train_step, name="train_step", donate_state=True, example_spec=example_spec)
+    return Step(train_step, name="train_step", donate_state=True, example_spec=example_spec, nan_policy=nan_policy)
 
 
 def make_predict_step(*, example_spec: ExampleSpec | None = None) -> Step:

@@ -4,6 +4,10 @@
     zoo train [ENTRY] [--workdir DIR] [--set name=value ...] [--restart]
     zoo eval ENTRY --workdir DIR [--split SPLIT]
     zoo show ENTRY [--set name=value ...]
+    zoo cv ENTRY --folds K [--workdir DIR] [--set name=value ...]
+
+Exit status: 0 done, 1 training failed (non-finite values), 2 bad input, 75 stopped by
+SIGTERM/SIGINT after saving a checkpoint (run the same command again to resume).
 """
 
 import argparse
@@ -25,7 +29,9 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--workdir", type=Path, help="run directory (default runs/ENTRY)")
     train.add_argument("--set", dest="overrides", action="append", default=[], metavar="NAME=VALUE",
                        help="override a config value; repeatable")
-    train.add_argument("--restart", action="store_true", help="move an existing run in the workdir aside first")
+    train.add_argument("--restart", action="store_true",
+                       help="move an existing run in the workdir aside (kept, renamed) and start over; "
+                            "without it a workdir with checkpoints is resumed")
     train.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     evaluate = commands.add_parser("eval", help="evaluate a trained workdir")
@@ -36,6 +42,13 @@ def _parser() -> argparse.ArgumentParser:
     show = commands.add_parser("show", help="print an entry's config and parameter table")
     show.add_argument("entry")
     show.add_argument("--set", dest="overrides", action="append", default=[], metavar="NAME=VALUE")
+
+    cv = commands.add_parser("cv", help="stratified K-fold cross-validation on the training split")
+    cv.add_argument("entry")
+    cv.add_argument("--folds", type=int, default=5)
+    cv.add_argument("--workdir", type=Path, help="where cv.json goes (default runs/ENTRY-cv)")
+    cv.add_argument("--set", dest="overrides", action="append", default=[], metavar="NAME=VALUE")
+    cv.add_argument("--no-progress", action="store_true")
     return parser
 
 
@@ -66,6 +79,8 @@ def _train(args) -> None:
     from zoo.run import train_and_evaluate
 
     workdir = args.workdir or Path("runs") / args.entry
+    if (workdir / "results.json").is_file() and not args.restart:
+        print(f"{workdir} already holds a finished run of {args.entry}; its results (use --restart to train again):")
     results = train_and_evaluate(
         args.entry, workdir, parse_assignments(args.overrides),
         restart=args.restart, progress=not args.no_progress,
@@ -85,6 +100,23 @@ def _eval(args) -> None:
     print(f"{args.entry} ({args.workdir}): {args.split} {_format_metrics(metrics)}")
 
 
+def _cv(args) -> None:
+    from zoo.config import parse_assignments
+    from zoo.cross_validation import cross_validate_entry
+
+    workdir = args.workdir or Path("runs") / f"{args.entry}-cv"
+    summary = cross_validate_entry(
+        args.entry, args.folds, workdir, parse_assignments(args.overrides), progress=not args.no_progress
+    )
+    for fold in summary["folds"]:
+        print(f"fold {fold['fold']}: " + ", ".join(f"{k} {v:.4g}" for k, v in fold.items() if isinstance(v, float)))
+    print(
+        f"{args.entry}, {args.folds} folds: "
+        + ", ".join(f"{name} {summary['mean'][name]:.4g} ± {summary['std'][name]:.2g}" for name in summary["mean"])
+        + f"; {workdir / 'cv.json'}"
+    )
+
+
 def _show(args) -> None:
     from zoo.config import parse_assignments
     from zoo.describe import describe
@@ -94,12 +126,19 @@ def _show(args) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    from train import BatchSpecError, CheckpointError
+    from train import PREEMPTED_EXIT_STATUS, CheckpointError, InputError, NonFiniteError, Preempted
     from zoo.errors import ZooError
 
+    commands = {"list": _list, "train": _train, "eval": _eval, "show": _show, "cv": _cv}
     try:
-        {"list": _list, "train": _train, "eval": _eval, "show": _show}[args.command](args)
-    except (ZooError, BatchSpecError, CheckpointError) as error:
+        commands[args.command](args)
+    except Preempted as stop:
+        print(f"zoo {args.command}: stopped by {stop}", file=sys.stderr)
+        return PREEMPTED_EXIT_STATUS
+    except NonFiniteError as error:
+        print(f"zoo {args.command}: training failed: {error}", file=sys.stderr)
+        return 1
+    except (ZooError, InputError, CheckpointError) as error:
         print(f"zoo {args.command}: error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -6,7 +6,10 @@ from collections.abc import Callable, Mapping
 import flax.linen as nn
 import optax
 
+from train.early_stopping import EarlyStoppingPolicy
+from train.fit import CheckpointPolicy
 from train.metrics import MetricFn
+from train.nonfinite import NAN_POLICIES
 from train.steps import Augment
 from zoo.errors import ConfigError
 
@@ -18,7 +21,9 @@ class Experiment:
     ``loss(outputs, targets, mask=None) -> scalar`` and ``metrics`` follow ``train.losses`` and
     ``train.metrics``; the first metric is the headline one (``zoo list``, results tables).
     ``augment(key, inputs) -> inputs`` runs inside the jitted train step. ``eval_split`` is the
-    held-out split evaluated after every epoch; the test split is evaluated once, at the end.
+    held-out split evaluated after every epoch (and watched by ``early_stopping``); the test
+    split is evaluated once, at the end. ``nan_policy`` is ``"fail"``, ``"skip"`` or ``"off"``
+    (see ``train.nonfinite``).
     """
 
     model: nn.Module
@@ -33,6 +38,9 @@ class Experiment:
     eval_split: str = "test"
     augment: Augment | None = None
     task: str = "classification"
+    nan_policy: str = "fail"
+    early_stopping: EarlyStoppingPolicy | None = None
+    checkpoint_policy: CheckpointPolicy = CheckpointPolicy()
 
     def __post_init__(self):
         for name in ("batch_size", "epochs", "eval_batch_size"):
@@ -41,6 +49,8 @@ class Experiment:
                 raise ConfigError(f"{name}: expected a positive integer, got {value!r}")
         if not isinstance(self.seed, int) or self.seed < 0:
             raise ConfigError(f"seed: expected a non-negative integer, got {self.seed!r}")
+        if self.nan_policy not in NAN_POLICIES:
+            raise ConfigError(f"nan_policy: expected one of {', '.join(NAN_POLICIES)}, got {self.nan_policy!r}")
 
 
 def require_positive(**values: float) -> None:

@@ -19,8 +19,8 @@ import jax
 import jax.numpy as jnp
 
 from train import (
-    Checkpoints, Step, TrainState, classification_report, confusion_matrix, create_train_state, evaluate, fit,
-    make_eval_step, make_predict_step, make_train_step, predict,
+    Step, TrainState, classification_report, confusion_matrix, create_train_state, evaluate, fit,
+    load_final_state, make_eval_step, make_predict_step, make_train_step, predict,
 )
 from train.records import environment, write_json_atomic
 from zoo import registry
@@ -57,7 +57,10 @@ def build(entry: str, overrides: Mapping[str, Any] | None = None) -> Built:
         config=config,
         experiment=experiment,
         state=state,
-        train_step=make_train_step(experiment.loss, experiment.metrics, example_spec=spec, augment=experiment.augment),
+        train_step=make_train_step(
+            experiment.loss, experiment.metrics, example_spec=spec, augment=experiment.augment,
+            nan_policy=experiment.nan_policy,
+        ),
         eval_step=make_eval_step(experiment.loss, experiment.metrics, example_spec=spec),
         predict_step=make_predict_step(example_spec=spec),
     )
@@ -81,15 +84,36 @@ def _set_aside(workdir: Path) -> Path:
     return aside
 
 
-def _prepare_workdir(workdir: Path, restart: bool) -> None:
-    if workdir.exists() and any(workdir.iterdir()):
-        if not restart:
-            raise WorkdirError(
-                f"workdir {workdir} already holds a run; pass --restart to move it aside "
-                f"(it is kept, renamed) and train again, or choose another --workdir"
-            )
+def _resolve_run(entry: str, workdir: Path, overrides: Mapping[str, Any] | None, restart: bool) -> dict[str, Any]:
+    """The config to train with: the requested one for a new run, the saved one to resume.
+
+    A workdir holding another entry's run, or this entry's run with another config, is refused
+    rather than mixed; ``restart`` moves whatever is there aside first (never deleting it).
+    """
+    if restart and workdir.exists() and any(workdir.iterdir()):
         print(f"Moved the previous run aside to {_set_aside(workdir)}.")
-    workdir.mkdir(parents=True, exist_ok=True)
+    if not (workdir / "config.json").is_file():
+        if workdir.exists() and any(workdir.iterdir()):
+            raise WorkdirError(
+                f"workdir {workdir} holds files but no run (no config.json); choose an empty or new --workdir"
+            )
+        return resolve_config(entry, overrides)
+    saved = read_run_config(workdir)
+    if saved["entry"] != entry:
+        raise WorkdirError(
+            f"workdir {workdir} holds a run of entry {saved['entry']!r}, not {entry!r}; "
+            f"pass --restart to move it aside, or choose another --workdir"
+        )
+    if overrides:
+        requested = resolve_config(entry, overrides)
+        changed = {k: (saved["config"].get(k), v) for k, v in requested.items() if saved["config"].get(k) != v}
+        if changed:
+            details = ", ".join(f"{k}: saved {old!r}, asked {new!r}" for k, (old, new) in changed.items())
+            raise WorkdirError(
+                f"workdir {workdir} holds a run of {entry} with another config ({details}); "
+                f"resume without --set, pass --restart to start over, or choose another --workdir"
+            )
+    return saved["config"]
 
 
 def train_and_evaluate(
@@ -99,16 +123,27 @@ def train_and_evaluate(
     *,
     restart: bool = False,
     progress: bool = True,
+    stop_at_step: int | None = None,
 ) -> dict[str, Any]:
-    """Trains ``entry`` in ``workdir``, saves its final state and returns ``results.json``'s content."""
+    """Trains ``entry`` in ``workdir`` and returns ``results.json``'s content.
+
+    A workdir with checkpoints of the same entry and config is resumed from the latest one; a
+    finished one just returns its results. ``stop_at_step`` saves and returns early (the result
+    then says ``"completed": False``), e.g. to train in chunks.
+    """
     start = time.perf_counter()
-    built = build(entry, overrides)
+    workdir = Path(workdir)
+    registry.get(entry)
+    config = _resolve_run(entry, workdir, overrides, restart)
+    if (workdir / "results.json").is_file():
+        return json.loads((workdir / "results.json").read_text())
+    built = build(entry, config)
     experiment = built.experiment
+    info = dataset_info(experiment.dataset)
     train_data = load_dataset(experiment.dataset, "train")
     eval_data = load_dataset(experiment.dataset, experiment.eval_split)
     test_data = load_dataset(experiment.dataset, "test")
-    workdir = Path(workdir)
-    _prepare_workdir(workdir, restart)
+    workdir.mkdir(parents=True, exist_ok=True)
     write_json_atomic(workdir / "config.json", {"entry": entry, "config": built.config})
     result = fit(
         built.state,
@@ -122,10 +157,14 @@ def train_and_evaluate(
         seed=experiment.seed,
         workdir=workdir,
         progress=progress,
+        checkpoint_policy=experiment.checkpoint_policy,
+        early_stopping=experiment.early_stopping,
+        run_record={"entry": entry, "config": built.config},
+        num_classes=info.num_classes if experiment.task == "classification" else None,
+        stop_at_step=stop_at_step,
     )
-    test_metrics = test_report(built, result.state, test_data)
-    with Checkpoints(workdir / "checkpoints") as checkpoints:
-        checkpoints.save(int(result.state.step), result.state, {"entry": entry, "config": built.config})
+    if not result.completed:
+        return {"entry": entry, "completed": False, "step": int(result.state.step)}
     results = {
         "entry": entry,
         "config": built.config,
@@ -133,9 +172,13 @@ def train_and_evaluate(
         "task": experiment.task,
         "model": type(experiment.model).__name__,
         "parameters": parameter_count(result.state.params),
-        "test": test_metrics,
-        "epochs": experiment.epochs,
-        "steps": int(result.state.step),
+        "test": test_report(built, result.state, test_data),
+        "epochs": len(result.history),
+        "steps": result.history[-1]["step"] if result.history else 0,
+        "final_state_step": int(result.state.step),
+        "stopped_early": result.stopped_early,
+        "nonfinite_steps": result.nonfinite_steps,
+        "resumed_from_step": result.resumed_from_step,
         "fit_seconds": round(result.wall_seconds, 3),
         "compile_seconds": round(result.compile_seconds, 3),
         "wall_seconds": round(time.perf_counter() - start, 3),
@@ -178,9 +221,8 @@ def restore(workdir: str | os.PathLike, entry: str | None = None) -> Built:
     built = build(run["entry"], run["config"])
     checkpoints_dir = Path(workdir) / "checkpoints"
     if not checkpoints_dir.is_dir():
-        raise WorkdirError(f"{workdir} has no checkpoint: expected {checkpoints_dir}, written when `zoo train` finishes")
-    with Checkpoints(checkpoints_dir) as checkpoints:
-        state, _ = checkpoints.restore(built.state)
+        raise WorkdirError(f"{workdir} has no checkpoint: expected {checkpoints_dir}, written while `zoo train` runs")
+    state, _ = load_final_state(workdir, built.state)
     return dataclasses.replace(built, state=state)
 
 

@@ -20,6 +20,7 @@ def digits_cnn(
     seed: int = 0,
     label_smoothing: float = 0.1,
     relu_after_conv2: bool = False,
+    nan_policy: str = "fail",
 ) -> Experiment:
     """SimpleCNN (the design document's reference CNN) on 8x8 digits; Adam, cosine decay.
 
@@ -42,4 +43,5 @@ def digits_cnn(
         batch_size=batch_size,
         epochs=epochs,
         seed=seed,
+        nan_policy=nan_policy,
     )

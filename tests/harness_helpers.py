@@ -1,0 +1,44 @@
+"""Small shared pieces for the harness tests: a digits subset and a fresh SimpleCNN state."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from models import SimpleCNN
+from train import create_train_state
+
+SPEC = {
+    "inputs": jax.ShapeDtypeStruct((8, 8, 1), jnp.float32),
+    "targets": jax.ShapeDtypeStruct((), jnp.int32),
+}
+
+
+def fresh_state(seed: int = 0, learning_rate: float = 3e-3):
+    model = SimpleCNN(num_classes=10)
+    init_key, dropout_key = jax.random.split(jax.random.PRNGKey(seed))
+    variables = model.init(init_key, jnp.zeros((1, 8, 8, 1)))
+    return create_train_state(model.apply, variables, optax.adam(learning_rate), dropout_key)
+
+
+def digits(size: int, offset: int = 0) -> dict[str, np.ndarray]:
+    from sklearn.datasets import load_digits
+
+    data = load_digits()
+    part = slice(offset, offset + size)
+    return {
+        "inputs": (data.images[part, :, :, None] / 16).astype(np.float32),
+        "targets": data.target[part].astype(np.int32),
+    }
+
+
+def assert_trees_bitwise_equal(left, right) -> None:
+    left_leaves, right_leaves = jax.tree.leaves(left), jax.tree.leaves(right)
+    assert len(left_leaves) == len(right_leaves)
+    for a, b in zip(left_leaves, right_leaves):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+
+
+def metric_history(history) -> list[dict]:
+    """Epoch records without their timings, which differ run to run."""
+    return [{k: v for k, v in record.items() if k != "epoch_seconds"} for record in history]

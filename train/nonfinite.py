@@ -1,0 +1,53 @@
+"""Non-finite losses and gradients: detected inside the jitted step, acted on by the fit loop.
+
+``nan_policy``:
+- ``"fail"`` (default): stop with ``NonFiniteError`` naming the step and what went non-finite;
+  the update is not applied and no checkpoint is written from that point on;
+- ``"skip"``: leave the state as it was (the step counter still advances, so the next batch and
+  key are the ones an unaffected run would use), count and log the step, carry on;
+- ``"off"``: no check (no cost), for benchmarks.
+"""
+
+import jax
+import jax.numpy as jnp
+
+NAN_POLICIES = ("fail", "skip", "off")
+
+
+class NonFiniteError(FloatingPointError):
+    """A step produced a non-finite loss or gradient under ``nan_policy="fail"``."""
+
+    def __init__(self, step: int, quantity: str):
+        super().__init__(
+            f"step {step}: {quantity} is not finite (NaN or inf); the update was not applied. "
+            f"The last good checkpoint is kept. Use nan_policy='skip' to skip such steps instead."
+        )
+        self.step = step
+        self.quantity = quantity
+
+
+def check_policy(nan_policy: str) -> None:
+    if nan_policy not in NAN_POLICIES:
+        raise ValueError(f"nan_policy must be one of {NAN_POLICIES}, got {nan_policy!r}")
+
+
+def finiteness(inputs: jax.Array, loss: jax.Array, grads) -> tuple[jax.Array, jax.Array]:
+    """``(all_finite, first_offender)``: the offender indexes ``[inputs, loss, *gradient leaves]``."""
+    checks = [jnp.isfinite(loss)]
+    if jnp.issubdtype(inputs.dtype, jnp.inexact):
+        checks.insert(0, jnp.all(jnp.isfinite(inputs)))
+    else:
+        checks.insert(0, jnp.array(True))
+    checks += [jnp.all(jnp.isfinite(leaf)) for leaf in jax.tree.leaves(grads)]
+    checks = jnp.stack(checks)
+    return jnp.all(checks), jnp.argmin(checks).astype(jnp.int32)
+
+
+def describe_offender(index: int, params) -> str:
+    """Names the quantity at ``index`` of ``[inputs, loss, *gradient leaves of params]``."""
+    if index == 0:
+        return "the batch's inputs"
+    if index == 1:
+        return "the loss"
+    paths = [jax.tree_util.keystr(path) for path, _ in jax.tree_util.tree_flatten_with_path(params)[0]]
+    return f"the gradient of params{paths[index - 2]}"
