@@ -89,3 +89,20 @@ def test_the_console_script_exits_nonzero_without_a_traceback(tmp_path, zoo_comm
     done = subprocess.run([*zoo_command, "eval", "digits_cnn", "--workdir", str(tmp_path)], capture_output=True, text=True)
     assert done.returncode == 2
     assert "zoo eval: error:" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_training_into_another_entrys_workdir_is_refused(tmp_path, capsys):
+    (tmp_path / "config.json").write_text(json.dumps({"entry": "fashion_resnet", "config": {}}))
+    code, _, err = run(["train", "digits_cnn", "--workdir", str(tmp_path)], capsys)
+    assert code == 2 and "holds a run of entry 'fashion_resnet', not 'digits_cnn'; pass --restart" in err
+
+
+def test_restart_moves_the_old_run_aside_instead_of_deleting_it(tmp_path, capsys):
+    workdir = tmp_path / "run"
+    workdir.mkdir()
+    (workdir / "config.json").write_text(json.dumps({"entry": "fashion_resnet", "config": {}}))
+    code, out, _ = run(["train", "--workdir", str(workdir), "--restart", "--set", "epochs=1", "--no-progress"], capsys)
+    assert code == 0 and "Moved the previous run aside to" in out
+    kept = [p for p in tmp_path.iterdir() if p.name.startswith("run.old-")]
+    assert len(kept) == 1 and json.loads((kept[0] / "config.json").read_text())["entry"] == "fashion_resnet"
+    assert json.loads((workdir / "results.json").read_text())["entry"] == "digits_cnn"

@@ -25,7 +25,7 @@ from train.checkpoints import CheckpointError, Checkpoints
 from train.compilation import CompilationLog
 from train.early_stopping import EarlyStoppingPolicy, MetricWatch
 from train.evaluate import evaluate
-from train.input_checks import check_fit_inputs
+from train.input_checks import check_fit_inputs, check_watched_metric
 from train.metrics import MetricAccumulator
 from train.nonfinite import NonFiniteError, describe_offender
 from train.preemption import Preempted, stop_on_signals
@@ -143,6 +143,8 @@ def fit(
         batch_size=batch_size, eval_batch_size=eval_batch_size, epochs=epochs, seed=seed,
         num_classes=num_classes,
     )
+    if early_stopping is not None:
+        check_watched_metric(early_stopping.metric, train_step, eval_step)
     start = time.perf_counter()
     eval_batch_size = eval_batch_size or batch_size
     steps_per_epoch = num_examples(train_data) // batch_size

@@ -40,6 +40,13 @@ def check_labels(name: str, targets: np.ndarray, num_classes: int) -> None:
         )
 
 
+def check_watched_metric(metric: str, train_step, eval_step) -> None:
+    """Early stopping must watch a metric the epoch records will hold."""
+    available = [f"train_{name}" for name in train_step.metric_names] + [f"eval_{name}" for name in eval_step.metric_names]
+    if metric not in available:
+        raise InputError(f"early stopping watches {metric!r}, but epoch records hold {available}")
+
+
 def check_fit_inputs(
     *, train_step, eval_step, train_data, eval_data, batch_size, eval_batch_size, epochs, seed, num_classes,
     device_count: int = 1,

@@ -19,7 +19,7 @@ class NonFiniteError(FloatingPointError):
 
     def __init__(self, step: int, quantity: str):
         super().__init__(
-            f"step {step}: {quantity} is not finite (NaN or inf); the update was not applied. "
+            f"step {step}: {quantity} contains NaN or inf; the update was not applied. "
             f"The last good checkpoint is kept. Use nan_policy='skip' to skip such steps instead."
         )
         self.step = step

@@ -33,12 +33,13 @@ class Step:
 
     def __init__(
         self, fn: Callable, *, name: str, donate_state: bool, example_spec: ExampleSpec | None,
-        nan_policy: str = "off",
+        nan_policy: str = "off", metric_names: tuple[str, ...] = (),
     ):
         fn.__name__ = name
         self.name = name
         self.example_spec = example_spec
         self.nan_policy = nan_policy
+        self.metric_names = metric_names
         self.jitted = jax.jit(fn, donate_argnums=(0,) if donate_state else ())
 
     def __call__(self, state: TrainState, batch: Batch):
@@ -111,7 +112,10 @@ def make_train_step(
         metrics["nonfinite_source"] = offender
         return new_state, metrics
 
-    return Step(train_step, name="train_step", donate_state=True, example_spec=example_spec, nan_policy=nan_policy)
+    return Step(
+        train_step, name="train_step", donate_state=True, example_spec=example_spec, nan_policy=nan_policy,
+        metric_names=("loss", *metric_fns),
+    )
 
 
 def make_predict_step(*, example_spec: ExampleSpec | None = None) -> Step:
@@ -140,4 +144,6 @@ def make_eval_step(
         loss = loss_fn(outputs, batch["targets"], mask=mask)
         return _metrics(outputs, batch, loss, metric_fns, mask)
 
-    return Step(eval_step, name="eval_step", donate_state=False, example_spec=example_spec)
+    return Step(
+        eval_step, name="eval_step", donate_state=False, example_spec=example_spec, metric_names=("loss", *metric_fns)
+    )

@@ -31,9 +31,10 @@ def cross_validate_entry(
     experiment = built.experiment
     info = dataset_info(experiment.dataset)
     spec = info.example_spec["inputs"]
-    init_key, dropout_key = jax.random.split(jax.random.PRNGKey(experiment.seed))
 
     def initial_state():
+        # Fresh arrays for every fold: the train step donates (deletes) the state it is given.
+        init_key, dropout_key = jax.random.split(jax.random.PRNGKey(experiment.seed))
         variables = experiment.model.init(init_key, jnp.zeros((1, *spec.shape), spec.dtype), train=False)
         return create_train_state(experiment.model.apply, variables, experiment.optimizer, dropout_key)
 

@@ -1,0 +1,37 @@
+import json
+
+import numpy as np
+import pytest
+
+from train import InputError, stratified_folds
+from zoo.cli import main
+
+
+def test_folds_are_disjoint_cover_everything_and_keep_class_shares():
+    labels = np.repeat(np.arange(3), [10, 7, 4])
+    folds = stratified_folds(labels, 3, seed=0)
+    assert sorted(np.concatenate(folds)) == list(range(21))
+    for label, count in ((0, 10), (1, 7), (2, 4)):
+        per_fold = [int((labels[fold] == label).sum()) for fold in folds]
+        assert max(per_fold) - min(per_fold) <= 1 and sum(per_fold) == count
+    assert max(map(len, folds)) - min(map(len, folds)) <= 1
+    assert all(np.array_equal(a, b) for a, b in zip(folds, stratified_folds(labels, 3, seed=0)))
+
+
+@pytest.mark.parametrize("folds, message", [(1, "at least 2 folds, got 1"), (30, "30 folds need at least 30 examples")])
+def test_impossible_fold_counts_are_rejected(folds, message):
+    with pytest.raises(InputError, match=message):
+        stratified_folds(np.zeros(21, dtype=int), folds, seed=0)
+
+
+def test_zoo_cv_reports_each_fold_and_compiles_the_steps_once(tmp_path, capsys):
+    code = main(["cv", "digits_cnn", "--folds", "3", "--workdir", str(tmp_path), "--set", "epochs=2", "--no-progress"])
+    out = capsys.readouterr().out
+    assert code == 0 and "digits_cnn, 3 folds: " in out and "accuracy 0." in out and " ± " in out
+    summary = json.loads((tmp_path / "cv.json").read_text())
+    assert [fold["validation_examples"] for fold in summary["folds"]] == [479, 479, 479]
+    assert all(fold["train_examples"] == 958 for fold in summary["folds"])
+    accuracies = [fold["accuracy"] for fold in summary["folds"]]
+    assert summary["mean"]["accuracy"] == pytest.approx(np.mean(accuracies))
+    assert summary["std"]["accuracy"] == pytest.approx(np.std(accuracies))
+    assert summary["compiles"] == {"train_step": 1, "eval_step": 1}

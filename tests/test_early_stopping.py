@@ -1,0 +1,69 @@
+"""Early stopping on a validation metric: stops, restores the best parameters, survives a resume."""
+
+import pytest
+from harness_helpers import SPEC, assert_trees_bitwise_equal, digits, fresh_state, metric_history
+
+from train import EarlyStoppingPolicy, InputError, accuracy, evaluate, fit, make_eval_step, make_train_step, softmax_cross_entropy
+
+TRAIN, VALIDATION = digits(160), digits(200, offset=160)
+POLICY = EarlyStoppingPolicy(metric="eval_loss", mode="min", patience=1, min_delta=0.0)
+
+
+@pytest.fixture(scope="module")
+def steps():
+    return (
+        make_train_step(softmax_cross_entropy, {"accuracy": accuracy}, example_spec=SPEC),
+        make_eval_step(softmax_cross_entropy, {"accuracy": accuracy}, example_spec=SPEC),
+    )
+
+
+def run(steps, workdir=None, **options):
+    train_step, eval_step = steps
+    return fit(
+        fresh_state(learning_rate=3e-2), train_step=train_step, eval_step=eval_step,
+        train_data=TRAIN, eval_data=VALIDATION, batch_size=16, epochs=30, seed=0,
+        workdir=workdir, progress=False, early_stopping=POLICY, **options,
+    )
+
+
+@pytest.fixture(scope="module")
+def stopped(steps, tmp_path_factory):
+    return run(steps, tmp_path_factory.mktemp("early"))
+
+
+def test_stops_once_the_metric_has_not_improved_for_patience_epochs(stopped):
+    losses = [record["eval_loss"] for record in stopped.history]
+    best = losses.index(min(losses))
+    assert stopped.stopped_early and len(losses) < 30
+    assert len(losses) == best + 1 + POLICY.patience + 1
+    assert stopped.best_step == stopped.history[best]["step"]
+
+
+def test_returns_the_best_parameters_not_the_last(steps, stopped):
+    _, eval_step = steps
+    final = evaluate(eval_step, stopped.state, VALIDATION, batch_size=64)
+    assert final["loss"] == pytest.approx(min(r["eval_loss"] for r in stopped.history), rel=1e-6)
+    assert int(stopped.state.step) == stopped.best_step
+
+
+def test_without_a_workdir_the_best_is_kept_in_memory(steps, stopped):
+    in_memory = run(steps)
+    assert_trees_bitwise_equal(in_memory.state.params, stopped.state.params)
+
+
+def test_its_state_survives_a_resume(steps, stopped, tmp_path):
+    stop_at = stopped.history[1]["step"] + 3  # inside the third epoch
+    assert not run(steps, tmp_path, stop_at_step=stop_at).completed
+    resumed = run(steps, tmp_path)
+    assert resumed.stopped_early and resumed.best_step == stopped.best_step
+    assert metric_history(resumed.history) == metric_history(stopped.history)
+    assert_trees_bitwise_equal(resumed.state.params, stopped.state.params)
+
+
+def test_a_metric_the_records_do_not_hold_is_named(steps):
+    train_step, eval_step = steps
+    with pytest.raises(InputError, match=r"early stopping watches 'eval_f1', but epoch records hold \['train_loss', 'train_accuracy', 'eval_loss', 'eval_accuracy'\]"):
+        fit(
+            fresh_state(), train_step=train_step, eval_step=eval_step, train_data=TRAIN, eval_data=VALIDATION,
+            batch_size=16, epochs=2, seed=0, progress=False, early_stopping=EarlyStoppingPolicy(metric="eval_f1"),
+        )

@@ -1,0 +1,65 @@
+"""A non-finite batch is skipped and logged, or stops the run naming the step and the quantity."""
+
+import numpy as np
+import pytest
+from harness_helpers import SPEC, digits, fresh_state
+
+from train import (
+    Checkpoints, NonFiniteError, accuracy, epoch_permutation, fit, make_eval_step, make_train_step, softmax_cross_entropy,
+)
+
+BATCH, EPOCHS, SEED = 32, 2, 0
+CLEAN, EVAL = digits(200), digits(64, offset=200)
+
+
+def poisoned(value: float, index: int = 5):
+    data = {key: array.copy() for key, array in CLEAN.items()}
+    data["inputs"][index] = value
+    return data
+
+
+def steps_holding(index: int) -> list[int]:
+    """The global steps whose batch contains example ``index`` (the tail of each epoch is dropped)."""
+    per_epoch = len(CLEAN["targets"]) // BATCH
+    found = []
+    for epoch in range(EPOCHS):
+        position = int(np.flatnonzero(epoch_permutation(len(CLEAN["targets"]), SEED, epoch) == index)[0])
+        if position < per_epoch * BATCH:
+            found.append(epoch * per_epoch + position // BATCH)
+    return found
+
+
+def run(data, nan_policy, workdir=None):
+    return fit(
+        fresh_state(),
+        train_step=make_train_step(softmax_cross_entropy, {"accuracy": accuracy}, example_spec=SPEC, nan_policy=nan_policy),
+        eval_step=make_eval_step(softmax_cross_entropy, {"accuracy": accuracy}, example_spec=SPEC),
+        train_data=data, eval_data=EVAL, batch_size=BATCH, epochs=EPOCHS, seed=SEED,
+        workdir=workdir, progress=False,
+    )
+
+
+def test_skip_leaves_the_state_untouched_and_logs_the_steps():
+    result = run(poisoned(np.nan), "skip")
+    assert result.nonfinite_steps == steps_holding(5) and result.nonfinite_steps
+    assert all(np.isfinite(leaf).all() for leaf in __import__("jax").tree.leaves(result.state.params))
+    assert all(np.isfinite(record["train_loss"]) for record in result.history)
+    assert int(result.state.step) == EPOCHS * (200 // BATCH)
+
+
+def test_fail_names_the_step_and_the_inputs_and_keeps_the_last_good_checkpoint(tmp_path):
+    bad_step = steps_holding(5)[0]
+    with pytest.raises(NonFiniteError, match=rf"step {bad_step}: the batch's inputs contains NaN or inf"):
+        run(poisoned(np.nan), "fail", workdir=tmp_path)
+    with Checkpoints(tmp_path / "checkpoints") as checkpoints:
+        assert all(step <= bad_step for step in checkpoints.steps())
+
+
+def test_fail_names_the_loss_when_finite_inputs_overflow():
+    with pytest.raises(NonFiniteError, match=r"the loss contains NaN or inf"):
+        run(poisoned(3e38), "fail")
+
+
+def test_off_lets_non_finite_values_through():
+    result = run(poisoned(np.nan), "off")
+    assert not np.isfinite(result.history[0]["train_loss"])
