@@ -67,3 +67,18 @@ def test_a_metric_the_records_do_not_hold_is_named(steps):
             fresh_state(), train_step=train_step, eval_step=eval_step, train_data=TRAIN, eval_data=VALIDATION,
             batch_size=16, epochs=2, seed=0, progress=False, early_stopping=EarlyStoppingPolicy(metric="eval_f1"),
         )
+
+
+def test_the_best_checkpoint_can_be_kept_without_stopping(steps, stopped, tmp_path):
+    from train import CheckpointPolicy, Checkpoints
+
+    train_step, eval_step = steps
+    result = fit(
+        fresh_state(learning_rate=3e-2), train_step=train_step, eval_step=eval_step,
+        train_data=TRAIN, eval_data=VALIDATION, batch_size=16, epochs=6, seed=0, workdir=tmp_path, progress=False,
+        checkpoint_policy=CheckpointPolicy(best_metric="eval_loss", best_mode="min"),
+    )
+    losses = [record["eval_loss"] for record in result.history]
+    assert not result.stopped_early and len(losses) == 6 and int(result.state.step) == 60
+    with Checkpoints(tmp_path / "best_checkpoint", keep=1) as best:
+        assert best.steps() == [result.history[losses.index(min(losses))]["step"]] == [result.best_step]

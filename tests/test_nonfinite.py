@@ -45,6 +45,8 @@ def test_skip_leaves_the_state_untouched_and_logs_the_steps():
     assert all(np.isfinite(leaf).all() for leaf in __import__("jax").tree.leaves(result.state.params))
     assert all(np.isfinite(record["train_loss"]) for record in result.history)
     assert int(result.state.step) == EPOCHS * (200 // BATCH)
+    logged = [step for record in result.history for step in record.get("skipped_steps", [])]
+    assert logged == result.nonfinite_steps
 
 
 def test_fail_names_the_step_and_the_inputs_and_keeps_the_last_good_checkpoint(tmp_path):

@@ -127,6 +127,7 @@ class Checkpoints:
         return restored["state"], restored["record"]
 
     def _existing_step(self, step: int | None) -> int:
+        self.wait()
         steps = self.steps()
         if not steps:
             raise CheckpointError(f"no checkpoint in {self.directory}: expected a trained run's checkpoints there")

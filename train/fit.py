@@ -45,6 +45,15 @@ class CheckpointPolicy:
     every_epochs: int | None = 1
     every_steps: int | None = None
     keep: int = 3
+    best_metric: str | None = None
+    """Also keep the checkpoint of the best evaluation by this record key (e.g. ``eval_accuracy``)."""
+    best_mode: str = "max"
+
+    def best_watch_policy(self) -> EarlyStoppingPolicy | None:
+        """Best-checkpoint tracking without stopping: a watch that never runs out of patience."""
+        if self.best_metric is None:
+            return None
+        return EarlyStoppingPolicy(metric=self.best_metric, mode=self.best_mode, patience=2**62, restore_best=False)
 
     def __post_init__(self):
         for name in ("every_epochs", "every_steps"):
@@ -74,7 +83,8 @@ class FitResult:
 
 class _NonFiniteLog:
     """Per-step finiteness flags, kept on the device and read with a lag, so that checking
-    them never makes the host wait for the step it just dispatched."""
+    them never makes the host wait for the step it just dispatched. Skipped steps are printed
+    as they are found and listed in the epoch records, checkpoints and results."""
 
     def __init__(self, policy: str, params, seen: list[int]):
         self.policy, self.params = policy, params
@@ -92,8 +102,10 @@ class _NonFiniteLog:
         self._pending = self._pending[-1:] if keep_last else []
         for step, flag, source in ready:
             if float(flag):
+                quantity = describe_offender(int(source), self.params)
                 if self.policy == "fail":
-                    raise NonFiniteError(step, describe_offender(int(source), self.params))
+                    raise NonFiniteError(step, quantity)
+                tqdm.write(f"skipped step {step}: {quantity} contains NaN or inf (nan_policy='skip')")
                 self.steps.append(step)
 
 
@@ -143,8 +155,9 @@ def fit(
         batch_size=batch_size, eval_batch_size=eval_batch_size, epochs=epochs, seed=seed,
         num_classes=num_classes,
     )
-    if early_stopping is not None:
-        check_watched_metric(early_stopping.metric, train_step, eval_step)
+    watch_policy = early_stopping or checkpoint_policy.best_watch_policy()
+    if watch_policy is not None:
+        check_watched_metric(watch_policy.metric, train_step, eval_step)
     start = time.perf_counter()
     eval_batch_size = eval_batch_size or batch_size
     steps_per_epoch = num_examples(train_data) // batch_size
@@ -154,7 +167,7 @@ def fit(
     checkpoints = best_checkpoints = None
     if workdir is not None:
         checkpoints = Checkpoints(workdir / CHECKPOINTS, keep=checkpoint_policy.keep)
-        if early_stopping is not None:
+        if watch_policy is not None:
             best_checkpoints = Checkpoints(workdir / BEST_CHECKPOINT, keep=1)
     try:
         progress_record, resumed_from = _initial_progress(), None
@@ -167,7 +180,8 @@ def fit(
                 )
             resumed_from = int(state.step)
         history = list(progress_record["history"])
-        watch = MetricWatch(early_stopping, progress_record["early_stopping"]) if early_stopping else None
+        watch = MetricWatch(watch_policy, progress_record["early_stopping"]) if watch_policy else None
+        restore_best = bool(watch_policy and watch_policy.restore_best)
         nonfinite = _NonFiniteLog(getattr(train_step, "nan_policy", "off"), state.params, progress_record["nonfinite_steps"])
         step = int(state.step)
         metrics_path = workdir / "metrics.jsonl" if workdir is not None else None
@@ -225,6 +239,9 @@ def fit(
                         saved_at = step
                 nonfinite.resolve()
                 record = {"epoch": epoch + 1, "step": step}
+                skipped = [s for s in nonfinite.steps if step - steps_per_epoch <= s < step]
+                if skipped:
+                    record["skipped_steps"] = skipped
                 record |= _prefixed("train", accumulator.result())
                 record |= _prefixed("eval", evaluate(eval_step, state, eval_data, eval_batch_size))
                 record["epoch_seconds"] = time.perf_counter() - epoch_start
@@ -233,13 +250,13 @@ def fit(
                 bar.set_postfix({k: f"{v:.4g}" for k, v in record.items() if k.startswith("eval_")})
                 if metrics_path is not None:
                     append_jsonl(metrics_path, record)
-                if watch and watch.update(record) and early_stopping.restore_best:
+                if watch and watch.update(record):
                     if best_checkpoints is not None:
                         best_checkpoints.save(step, state, {"run": run_record, "step": step, "record": record})
-                    else:
+                    elif restore_best:
                         best_in_memory = jax.device_get(state)
                 finished = bool(watch and watch.should_stop) or step == total_steps
-                final_step = watch.best_step if (finished and watch and early_stopping.restore_best) else None
+                final_step = watch.best_step if (finished and restore_best) else None
                 every = checkpoint_policy.every_epochs
                 if finished or (every and (epoch + 1) % every == 0):
                     save(finished=finished, final_state_step=final_step)
@@ -248,7 +265,7 @@ def fit(
                     return _result(state, history, start, compilation, False, resumed_from, watch, nonfinite)
             if checkpoints is not None:
                 checkpoints.wait()
-            if watch and early_stopping.restore_best and watch.best_step not in (None, step):
+            if restore_best and watch.best_step not in (None, step):
                 if best_in_memory is not None:
                     state = jax.tree.map(jnp.asarray, best_in_memory)
                 else:
