@@ -12,6 +12,7 @@ from train.cross_validation import cross_validate, stratified_folds
 from train.early_stopping import EarlyStoppingPolicy
 from train.fit import CheckpointPolicy, FitResult, fit, load_final_state
 from train.nonfinite import NonFiniteError
+from train.parallel import DataParallel
 from train.preemption import PREEMPTED_EXIT_STATUS, Preempted
 from train.losses import masked_mean, mean_squared_error, softmax_cross_entropy
 from train.metrics import MetricAccumulator, accuracy, classification_report, confusion_matrix
@@ -20,7 +21,7 @@ from train.steps import Augment, Step, make_eval_step, make_predict_step, make_t
 
 __all__ = [
     "PREEMPTED_EXIT_STATUS", "Augment", "BatchSpecError", "CheckpointError", "CheckpointPolicy",
-    "Checkpoints", "CompilationLog", "EarlyStoppingPolicy", "ExampleSpec", "FitResult", "InputError",
+    "Checkpoints", "CompilationLog", "DataParallel", "EarlyStoppingPolicy", "ExampleSpec", "FitResult", "InputError",
     "NonFiniteError", "Preempted", "MetricAccumulator", "Step", "TrainState", "accuracy", "check_batch",
     "classification_report", "confusion_matrix", "create_train_state", "cross_validate", "epoch_permutation",
     "eval_batches", "evaluate", "example_spec_of", "fit", "make_eval_step", "make_predict_step",

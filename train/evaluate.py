@@ -5,21 +5,31 @@ import numpy as np
 
 from train.batching import Arrays, eval_batches
 from train.metrics import MetricAccumulator
+from train.parallel import DataParallel
 from train.state import TrainState
 from train.steps import Step
 
 
-def evaluate(eval_step: Step, state: TrainState, arrays: Arrays, batch_size: int) -> dict[str, float]:
-    """Means of the eval step's metrics over every example of ``arrays`` (padding masked out)."""
+def evaluate(
+    eval_step: Step, state: TrainState, arrays: Arrays, batch_size: int, parallel: DataParallel | None = None
+) -> dict[str, float]:
+    """Means of the eval step's metrics over every example of ``arrays`` (padding masked out).
+
+    With ``parallel``, batches are sharded over its devices (``state`` must be replicated there).
+    """
     accumulator = MetricAccumulator()
     for batch in eval_batches(arrays, batch_size):
-        accumulator.add(eval_step(state, batch))
+        accumulator.add(eval_step(state, parallel.shard_batch(batch) if parallel else batch))
     return accumulator.result()
 
 
-def predict(predict_step: Step, state: TrainState, arrays: Arrays, batch_size: int) -> np.ndarray:
+def predict(
+    predict_step: Step, state: TrainState, arrays: Arrays, batch_size: int, parallel: DataParallel | None = None
+) -> np.ndarray:
     """The model's outputs for every example of ``arrays``, in order, padding removed."""
-    outputs = [
-        (predict_step(state, batch), batch["mask"] > 0) for batch in eval_batches(arrays, batch_size)
-    ]
-    return np.concatenate([np.asarray(jax.device_get(out))[real] for out, real in outputs])
+    outputs = []
+    for batch in eval_batches(arrays, batch_size):
+        output = predict_step(state, parallel.shard_batch(batch) if parallel else batch)
+        outputs.append((output, batch["mask"] > 0))
+    gather = parallel.gather if parallel else (lambda array: np.asarray(jax.device_get(array)))
+    return np.concatenate([gather(output)[real] for output, real in outputs])

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import jax
-import jax.numpy as jnp
 from tqdm.auto import tqdm
 
 from train.batching import Arrays, num_examples, train_batches
@@ -28,6 +27,7 @@ from train.evaluate import evaluate
 from train.input_checks import check_fit_inputs, check_watched_metric
 from train.metrics import MetricAccumulator
 from train.nonfinite import NonFiniteError, describe_offender
+from train.parallel import DataParallel
 from train.preemption import Preempted, stop_on_signals
 from train.records import append_jsonl
 from train.state import TrainState
@@ -141,6 +141,7 @@ def fit(
     run_record: dict[str, Any] | None = None,
     num_classes: int | None = None,
     stop_at_step: int | None = None,
+    parallel: DataParallel | None = None,
 ) -> FitResult:
     """Trains for ``epochs`` epochs, evaluating on ``eval_data`` after each.
 
@@ -149,11 +150,16 @@ def fit(
     config, must then equal the saved one). SIGTERM/SIGINT finish the current step, save and
     raise ``Preempted``. ``stop_at_step`` saves and returns once that global step is done.
     Inputs are validated before anything is compiled (``train.input_checks``).
+
+    Training is data-parallel over ``parallel`` (default: every device of every process; see
+    ``train.parallel``): batches are sharded, the state replicated, and only process 0 writes
+    ``metrics.jsonl`` (orbax coordinates the checkpoint writes of all processes).
     """
+    parallel = parallel or DataParallel()
     check_fit_inputs(
         train_step=train_step, eval_step=eval_step, train_data=train_data, eval_data=eval_data,
         batch_size=batch_size, eval_batch_size=eval_batch_size, epochs=epochs, seed=seed,
-        num_classes=num_classes,
+        num_classes=num_classes, device_count=parallel.device_count,
     )
     watch_policy = early_stopping or checkpoint_policy.best_watch_policy()
     if watch_policy is not None:
@@ -179,12 +185,13 @@ def fit(
                     f"{progress_record['run']}, this run is {run_record}"
                 )
             resumed_from = int(state.step)
+        state = parallel.replicate(state)
         history = list(progress_record["history"])
         watch = MetricWatch(watch_policy, progress_record["early_stopping"]) if watch_policy else None
         restore_best = bool(watch_policy and watch_policy.restore_best)
         nonfinite = _NonFiniteLog(getattr(train_step, "nan_policy", "off"), state.params, progress_record["nonfinite_steps"])
         step = int(state.step)
-        metrics_path = workdir / "metrics.jsonl" if workdir is not None else None
+        metrics_path = workdir / "metrics.jsonl" if workdir is not None and jax.process_index() == 0 else None
 
         def save(finished: bool = False, final_state_step: int | None = None) -> None:
             nonfinite.resolve()
@@ -225,7 +232,7 @@ def fit(
                 bar.set_description(f"epoch {epoch + 1}/{epochs}")
                 epoch_start = time.perf_counter()
                 for batch in train_batches(train_data, batch_size, seed=seed, epoch=epoch, start_batch=position):
-                    state, metrics = train_step(state, batch)
+                    state, metrics = train_step(state, parallel.shard_batch(batch))
                     nonfinite.add(step, metrics)
                     accumulator.add(metrics)
                     step += 1
@@ -243,7 +250,7 @@ def fit(
                 if skipped:
                     record["skipped_steps"] = skipped
                 record |= _prefixed("train", accumulator.result())
-                record |= _prefixed("eval", evaluate(eval_step, state, eval_data, eval_batch_size))
+                record |= _prefixed("eval", evaluate(eval_step, state, eval_data, eval_batch_size, parallel))
                 record["epoch_seconds"] = time.perf_counter() - epoch_start
                 history.append(record)
                 accumulator = MetricAccumulator()
@@ -254,7 +261,7 @@ def fit(
                     if best_checkpoints is not None:
                         best_checkpoints.save(step, state, {"run": run_record, "step": step, "record": record})
                     elif restore_best:
-                        best_in_memory = jax.device_get(state)
+                        best_in_memory = jax.tree.map(parallel.gather, state)
                 finished = bool(watch and watch.should_stop) or step == total_steps
                 final_step = watch.best_step if (finished and restore_best) else None
                 every = checkpoint_policy.every_epochs
@@ -267,7 +274,7 @@ def fit(
                 checkpoints.wait()
             if restore_best and watch.best_step not in (None, step):
                 if best_in_memory is not None:
-                    state = jax.tree.map(jnp.asarray, best_in_memory)
+                    state = parallel.replicate(best_in_memory)
                 else:
                     state, _ = best_checkpoints.restore(state, step=watch.best_step)
             stopped_early = bool(watch and watch.should_stop)
