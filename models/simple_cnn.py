@@ -1,6 +1,7 @@
 """The reference CNN of the design document (``CNN`` in the PyTorch reference)."""
 
 import functools
+from typing import Any
 
 import flax.linen as nn
 import jax.numpy as jnp
@@ -22,27 +23,31 @@ class SimpleCNN(nn.Module):
     ``relu_after_conv2=True`` with ``dropout_rates=(0.25, 0.5)`` gives the canonical PyTorch MNIST
     example instead (see ``PyTorchMnistCNN``); that example ends in ``log_softmax`` + NLL, which
     equals softmax cross-entropy on these logits.
+
+    ``dtype`` is the computation dtype (``jnp.bfloat16`` for mixed precision); parameters stay
+    float32 either way, and the logits come out in ``dtype``.
     """
 
     num_classes: int = 10
     relu_after_conv2: bool = False
     # Dropout after the pooling and after the first dense layer; 0 disables it.
     dropout_rates: tuple[float, float] = (0.0, 0.0)
+    dtype: Any = jnp.float32
 
     @nn.compact
     def __call__(self, x: jnp.ndarray, *, train: bool = False) -> jnp.ndarray:
-        x = nn.Conv(32, kernel_size=(3, 3), padding="VALID", name="conv1")(x)
+        x = nn.Conv(32, kernel_size=(3, 3), padding="VALID", dtype=self.dtype, name="conv1")(x)
         x = nn.relu(x)
-        x = nn.Conv(64, kernel_size=(3, 3), padding="VALID", name="conv2")(x)
+        x = nn.Conv(64, kernel_size=(3, 3), padding="VALID", dtype=self.dtype, name="conv2")(x)
         if self.relu_after_conv2:
             x = nn.relu(x)
         x = max_pool_2x2(x)
         x = nn.Dropout(self.dropout_rates[0], deterministic=not train)(x)
         x = x.reshape(x.shape[0], -1)
-        x = nn.Dense(128, name="fc1")(x)
+        x = nn.Dense(128, dtype=self.dtype, name="fc1")(x)
         x = nn.relu(x)
         x = nn.Dropout(self.dropout_rates[1], deterministic=not train)(x)
-        return nn.Dense(self.num_classes, name="fc2")(x)
+        return nn.Dense(self.num_classes, dtype=self.dtype, name="fc2")(x)
 
 
 PyTorchMnistCNN = functools.partial(SimpleCNN, relu_after_conv2=True, dropout_rates=(0.25, 0.5))

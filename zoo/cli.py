@@ -33,6 +33,7 @@ def _parser() -> argparse.ArgumentParser:
                        help="move an existing run in the workdir aside (kept, renamed) and start over; "
                             "without it a workdir with checkpoints is resumed")
     train.add_argument("--no-progress", action="store_true", help="no progress bar")
+    _add_distributed_options(train)
 
     evaluate = commands.add_parser("eval", help="evaluate a trained workdir")
     evaluate.add_argument("entry")
@@ -50,6 +51,15 @@ def _parser() -> argparse.ArgumentParser:
     cv.add_argument("--set", dest="overrides", action="append", default=[], metavar="NAME=VALUE")
     cv.add_argument("--no-progress", action="store_true")
     return parser
+
+
+def _add_distributed_options(command: argparse.ArgumentParser) -> None:
+    group = command.add_argument_group("multi-process training (see README: Scaling out)")
+    group.add_argument("--distributed", action="store_true",
+                       help="join a multi-process run (jax.distributed; SLURM, Open MPI, Kubernetes detected)")
+    group.add_argument("--coordinator", metavar="HOST:PORT", help="process 0's address, where not detected")
+    group.add_argument("--num-processes", type=int)
+    group.add_argument("--process-id", type=int)
 
 
 def _format_metrics(metrics: dict) -> str:
@@ -130,6 +140,10 @@ def main(argv: list[str] | None = None) -> int:
     from zoo.errors import ZooError
 
     commands = {"list": _list, "train": _train, "eval": _eval, "show": _show, "cv": _cv}
+    if getattr(args, "distributed", False):
+        from zoo.distributed import initialize
+
+        initialize(args.coordinator, args.num_processes, args.process_id)
     try:
         commands[args.command](args)
     except Preempted as stop:

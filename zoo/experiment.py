@@ -65,3 +65,15 @@ def require_fraction(**values: float) -> None:
     for name, value in values.items():
         if not 0 <= value < 1:
             raise ConfigError(f"{name}: expected a value in [0, 1), got {value!r}")
+
+
+COMPUTE_DTYPES = ("float32", "bfloat16", "float16")
+
+
+def compute_dtype(name: str):
+    """The ``jnp`` dtype for a ``compute_dtype`` config value, or ``ConfigError``."""
+    import jax.numpy as jnp
+
+    if name not in COMPUTE_DTYPES:
+        raise ConfigError(f"compute_dtype: expected one of {', '.join(COMPUTE_DTYPES)}, got {name!r}")
+    return jnp.dtype(name)

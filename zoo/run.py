@@ -19,7 +19,7 @@ import jax
 import jax.numpy as jnp
 
 from train import (
-    Step, TrainState, classification_report, confusion_matrix, create_train_state, evaluate, fit,
+    DataParallel, Step, TrainState, classification_report, confusion_matrix, create_train_state, evaluate, fit,
     load_final_state, make_eval_step, make_predict_step, make_train_step, predict,
 )
 from train.records import environment, write_json_atomic
@@ -143,8 +143,11 @@ def train_and_evaluate(
     train_data = load_dataset(experiment.dataset, "train")
     eval_data = load_dataset(experiment.dataset, experiment.eval_split)
     test_data = load_dataset(experiment.dataset, "test")
+    parallel = DataParallel()
     workdir.mkdir(parents=True, exist_ok=True)
-    write_json_atomic(workdir / "config.json", {"entry": entry, "config": built.config})
+    is_writer = jax.process_index() == 0  # with several processes, process 0 writes for all
+    if is_writer:
+        write_json_atomic(workdir / "config.json", {"entry": entry, "config": built.config})
     result = fit(
         built.state,
         train_step=built.train_step,
@@ -162,6 +165,7 @@ def train_and_evaluate(
         run_record={"entry": entry, "config": built.config},
         num_classes=info.num_classes if experiment.task == "classification" else None,
         stop_at_step=stop_at_step,
+        parallel=parallel,
     )
     if not result.completed:
         return {"entry": entry, "completed": False, "step": int(result.state.step)}
@@ -172,7 +176,7 @@ def train_and_evaluate(
         "task": experiment.task,
         "model": type(experiment.model).__name__,
         "parameters": parameter_count(result.state.params),
-        "test": test_report(built, result.state, test_data),
+        "test": test_report(built, result.state, test_data, parallel),
         "epochs": len(result.history),
         "steps": result.history[-1]["step"] if result.history else 0,
         "final_state_step": int(result.state.step),
@@ -186,18 +190,19 @@ def train_and_evaluate(
         "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         **environment(),
     }
-    write_json_atomic(workdir / "results.json", results)
+    if is_writer:
+        write_json_atomic(workdir / "results.json", results)
     return results
 
 
-def test_report(built: Built, state: TrainState, data: dict) -> dict[str, Any]:
+def test_report(built: Built, state: TrainState, data: dict, parallel: DataParallel | None = None) -> dict[str, Any]:
     """The eval step's metrics; for classification also the confusion matrix, per-class
     accuracy, precision, F1 and macro-F1."""
     experiment = built.experiment
-    metrics: dict[str, Any] = evaluate(built.eval_step, state, data, experiment.eval_batch_size)
+    metrics: dict[str, Any] = evaluate(built.eval_step, state, data, experiment.eval_batch_size, parallel)
     num_classes = dataset_info(experiment.dataset).num_classes
     if experiment.task == "classification" and num_classes:
-        outputs = predict(built.predict_step, state, data, experiment.eval_batch_size)
+        outputs = predict(built.predict_step, state, data, experiment.eval_batch_size, parallel)
         confusion = confusion_matrix(data["targets"], outputs.argmax(axis=-1), num_classes)
         metrics |= classification_report(confusion)
     return metrics

@@ -7,7 +7,7 @@ import optax
 from models import SimpleCNN
 from train import accuracy, softmax_cross_entropy
 from zoo.datasets import dataset_info
-from zoo.experiment import Experiment, require_fraction, require_positive
+from zoo.experiment import Experiment, compute_dtype as dtype_named, require_fraction, require_positive
 from zoo.registry import register
 
 
@@ -21,6 +21,7 @@ def digits_cnn(
     label_smoothing: float = 0.1,
     relu_after_conv2: bool = False,
     nan_policy: str = "fail",
+    compute_dtype: str = "float32",
 ) -> Experiment:
     """SimpleCNN (the design document's reference CNN) on 8x8 digits; Adam, cosine decay.
 
@@ -35,7 +36,7 @@ def digits_cnn(
     require_fraction(label_smoothing=label_smoothing)
     total_steps = epochs * (dataset_info("digits").split_sizes["train"] // batch_size)
     return Experiment(
-        model=SimpleCNN(num_classes=10, relu_after_conv2=relu_after_conv2),
+        model=SimpleCNN(num_classes=10, relu_after_conv2=relu_after_conv2, dtype=dtype_named(compute_dtype)),
         optimizer=optax.adam(optax.cosine_decay_schedule(learning_rate, total_steps)),
         loss=functools.partial(softmax_cross_entropy, label_smoothing=label_smoothing),
         metrics={"accuracy": accuracy},
