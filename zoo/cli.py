@@ -5,6 +5,7 @@
     zoo eval ENTRY --workdir DIR [--split SPLIT]
     zoo show ENTRY [--set name=value ...]
     zoo cv ENTRY --folds K [--workdir DIR] [--set name=value ...]
+    zoo bench ENTRY [--batch-size B] [--steps N] [--repeats R] [--json FILE] [--no-torch]
 
 Exit status: 0 done, 1 training failed (non-finite values), 2 bad input, 75 stopped by
 SIGTERM/SIGINT after saving a checkpoint (run the same command again to resume).
@@ -50,6 +51,15 @@ def _parser() -> argparse.ArgumentParser:
     cv.add_argument("--workdir", type=Path, help="where cv.json goes (default runs/ENTRY-cv)")
     cv.add_argument("--set", dest="overrides", action="append", default=[], metavar="NAME=VALUE")
     cv.add_argument("--no-progress", action="store_true")
+
+    bench = commands.add_parser("bench", help="time the train step, beside PyTorch when installed")
+    bench.add_argument("entry")
+    bench.add_argument("--batch-size", type=int)
+    bench.add_argument("--steps", type=int, default=20, help="steps per timed round")
+    bench.add_argument("--repeats", type=int, default=5, help="timed rounds (after warm-up)")
+    bench.add_argument("--json", type=Path, help="also write the report here")
+    bench.add_argument("--no-torch", action="store_true", help="skip the PyTorch twin")
+    bench.add_argument("--set", dest="overrides", action="append", default=[], metavar="NAME=VALUE")
     return parser
 
 
@@ -127,6 +137,40 @@ def _cv(args) -> None:
     )
 
 
+def _bench(args) -> None:
+    from zoo.bench import bench_entry
+    from zoo.config import parse_assignments
+
+    report = bench_entry(
+        args.entry, parse_assignments(args.overrides), batch_size=args.batch_size, steps=args.steps,
+        repeats=args.repeats, with_torch=not args.no_torch,
+    )
+    jax_part = report["jax"]
+    print(
+        f"{args.entry} ({report['model']}, batch {report['batch_size']}): compile {report['compile_seconds']:.2f} s; "
+        f"{report['flops_per_step'] / 1e9:.2f} GFLOP per step; matmul peak {report['matmul_peak_gflops']:.0f} GFLOP/s"
+    )
+    print(
+        f"  jax:   {jax_part['steps_per_second']:.1f} steps/s (range {jax_part['steps_per_second_min']:.1f}-"
+        f"{jax_part['steps_per_second_max']:.1f}), {jax_part['examples_per_second']:.0f} examples/s, "
+        f"{jax_part['gflops']:.1f} GFLOP/s = {jax_part['percent_of_peak']:.0f}% of peak"
+    )
+    if report.get("torch"):
+        torch_part = report["torch"]
+        print(
+            f"  torch: {torch_part['steps_per_second']:.1f} steps/s (range {torch_part['steps_per_second_min']:.1f}-"
+            f"{torch_part['steps_per_second_max']:.1f}), {torch_part['examples_per_second']:.0f} examples/s "
+            f"(torch {torch_part['version']}, {torch_part['threads']} threads)"
+        )
+        print(f"  jax / torch: {report['ratio_jax_over_torch']:.2f}x (median of interleaved rounds)")
+    elif "torch" in report:
+        print("  torch: not installed or no twin for this model (pip install -e '.[torch]')")
+    if args.json:
+        from train.records import write_json_atomic
+
+        write_json_atomic(args.json, report)
+
+
 def _show(args) -> None:
     from zoo.config import parse_assignments
     from zoo.describe import describe
@@ -139,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     from train import PREEMPTED_EXIT_STATUS, CheckpointError, InputError, NonFiniteError, Preempted
     from zoo.errors import ZooError
 
-    commands = {"list": _list, "train": _train, "eval": _eval, "show": _show, "cv": _cv}
+    commands = {"list": _list, "train": _train, "eval": _eval, "show": _show, "cv": _cv, "bench": _bench}
     if getattr(args, "distributed", False):
         from zoo.distributed import initialize
 

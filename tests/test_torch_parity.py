@@ -1,0 +1,59 @@
+"""With the optional torch extra: SimpleCNN computes what the PyTorch reference computes, and
+``zoo bench``'s PyTorch twin is that same network."""
+
+import importlib.util
+from pathlib import Path
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from models import SimpleCNN
+from zoo.torch_twins import simple_cnn_twin
+
+torch = pytest.importorskip("torch", reason="the optional torch extra is not installed")
+REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "pytorch_reference.py"
+IMAGES = np.random.default_rng(0).uniform(size=(4, 28, 28, 1)).astype(np.float32)
+
+
+def flax_model():
+    model = SimpleCNN(num_classes=10)
+    return model, model.init(jax.random.PRNGKey(0), jnp.asarray(IMAGES))["params"]
+
+
+def torch_logits(network, params) -> np.ndarray:
+    """Copies Flax weights in (kernels HWIO -> OIHW, dense (in, out) -> (out, in); fc1's rows from
+    our (h, w, c) flattening to PyTorch's (c, h, w)) and runs the PyTorch network."""
+    p = jax.tree.map(np.asarray, params)
+    fc1 = p["fc1"]["kernel"].reshape(12, 12, 64, 128).transpose(2, 0, 1, 3).reshape(9216, 128)
+    weights = {
+        "conv1": p["conv1"]["kernel"].transpose(3, 2, 0, 1), "conv2": p["conv2"]["kernel"].transpose(3, 2, 0, 1),
+        "fc1": fc1.T, "fc2": p["fc2"]["kernel"].T,
+    }
+    with torch.no_grad():
+        for name, weight in weights.items():
+            getattr(network, name).weight.copy_(torch.from_numpy(np.ascontiguousarray(weight)))
+            getattr(network, name).bias.copy_(torch.from_numpy(p[name]["bias"]))
+        # A C-order copy has standard NCHW strides; a transposed view would keep stride 1 on the
+        # size-1 channel axis, which PyTorch reads as channels-last (and `view` then fails).
+        return network(torch.from_numpy(IMAGES.transpose(0, 3, 1, 2).copy())).numpy()
+
+
+def test_reference_cnn_from_the_design_document_matches():
+    if not REFERENCE.is_file():
+        pytest.skip(f"the design document's reference is not at {REFERENCE}")
+    spec = importlib.util.spec_from_file_location("pytorch_reference", REFERENCE)
+    reference = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(reference)
+    model, params = flax_model()
+    expected = torch_logits(reference.CNN(), params)
+    np.testing.assert_allclose(model.apply({"params": params}, IMAGES), expected, rtol=1e-4, atol=1e-4)
+
+
+def test_the_bench_twin_is_the_same_network():
+    model, params = flax_model()
+    prepare = simple_cnn_twin(model, (28, 28, 1))
+    assert sum(p.numel() for p in prepare.network.parameters()) == 1_199_882
+    np.testing.assert_allclose(model.apply({"params": params}, IMAGES), torch_logits(prepare.network, params), rtol=1e-4, atol=1e-4)
+    prepare(IMAGES, np.zeros(4, np.int32))()  # one Adam step runs

@@ -1,0 +1,141 @@
+"""``zoo bench ENTRY``: train-step speed of an entry, against its PyTorch twin when torch is installed.
+
+Method: one process; the batch is synthetic, of the entry's shapes, resident on the device;
+compilation is timed separately (XLA's own events); after ``warmup`` steps, ``repeats`` rounds
+of ``steps`` steps each are timed, JAX and PyTorch rounds interleaved so that both see the same
+machine state; medians and ranges are reported. FLOPs per step come from XLA's cost analysis of
+the compiled step; the peak is a measured float32 matmul.
+"""
+
+import statistics
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from train import CompilationLog
+from train.records import environment
+from zoo.datasets import dataset_info
+from zoo.run import build
+from zoo.torch_twins import TWINS
+
+
+def synthetic_batch(dataset: str, batch_size: int, seed: int = 0) -> dict[str, np.ndarray]:
+    info = dataset_info(dataset)
+    rng = np.random.default_rng(seed)
+    batch = {}
+    for key, spec in info.example_spec.items():
+        shape = (batch_size, *spec.shape)
+        if jnp.issubdtype(spec.dtype, jnp.integer):
+            high = info.num_classes or 2
+            batch[key] = rng.integers(0, high, size=shape).astype(spec.dtype)
+        else:
+            batch[key] = rng.uniform(size=shape).astype(spec.dtype)
+    return batch
+
+
+def _seconds(run: Callable[[], Any]) -> float:
+    start = time.perf_counter()
+    run()
+    return time.perf_counter() - start
+
+
+def matmul_peak_gflops(size: int = 2048, repeats: int = 5) -> float:
+    """Measured float32 matmul throughput of this machine through XLA (GFLOP/s, median)."""
+    a = jnp.ones((size, size), jnp.float32)
+    matmul = jax.jit(lambda x: x @ x)
+    matmul(a).block_until_ready()
+    times = [_seconds(lambda: matmul(a).block_until_ready()) for _ in range(repeats)]
+    return 2 * size**3 / statistics.median(times) / 1e9
+
+
+def _summary(times: list[float], steps: int, examples: int) -> dict[str, float]:
+    rates = [steps / t for t in times]
+    return {
+        "steps_per_second": statistics.median(rates),
+        "steps_per_second_min": min(rates),
+        "steps_per_second_max": max(rates),
+        "examples_per_second": statistics.median(rates) * examples,
+    }
+
+
+def bench_entry(
+    entry: str,
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    batch_size: int | None = None,
+    steps: int = 20,
+    repeats: int = 5,
+    warmup: int = 5,
+    with_torch: bool = True,
+) -> dict[str, Any]:
+    built = build(entry, overrides)
+    experiment = built.experiment
+    batch_size = batch_size or experiment.batch_size
+    host_batch = synthetic_batch(experiment.dataset, batch_size)
+    batch = jax.device_put(host_batch)
+    state = built.state
+
+    with CompilationLog() as compilation:
+        state, _ = built.train_step(state, batch)
+        jax.block_until_ready(state)
+    flops = built.train_step.jitted.lower(state, batch).compile().cost_analysis()
+    flops = (flops[0] if isinstance(flops, list) else flops).get("flops", float("nan"))
+
+    def jax_round(count: int) -> None:
+        nonlocal state
+        for _ in range(count):
+            state, _ = built.train_step(state, batch)
+        jax.block_until_ready(state)
+
+    torch_step = None
+    twin = TWINS.get(type(experiment.model).__name__)
+    if with_torch and twin is not None:
+        try:
+            import torch  # noqa: F401
+        except ImportError:
+            twin = None
+        else:
+            spec = dataset_info(experiment.dataset).example_spec["inputs"]
+            torch_step = twin(experiment.model, tuple(spec.shape))(host_batch["inputs"], host_batch["targets"])
+
+    def torch_round(count: int) -> None:
+        for _ in range(count):
+            torch_step()
+
+    jax_round(warmup)
+    if torch_step:
+        torch_round(warmup)
+    jax_times, torch_times = [], []
+    for _ in range(repeats):
+        jax_times.append(_seconds(lambda: jax_round(steps)))
+        if torch_step:
+            torch_times.append(_seconds(lambda: torch_round(steps)))
+
+    peak = matmul_peak_gflops()
+    jax_summary = _summary(jax_times, steps, batch_size)
+    report = {
+        "entry": entry,
+        "model": type(experiment.model).__name__,
+        "batch_size": batch_size,
+        "steps_per_round": steps,
+        "repeats": repeats,
+        "compile_seconds": compilation.seconds("train_step"),
+        "flops_per_step": flops,
+        "matmul_peak_gflops": peak,
+        "jax": jax_summary | {"gflops": jax_summary["steps_per_second"] * flops / 1e9},
+    }
+    report["jax"]["percent_of_peak"] = 100 * report["jax"]["gflops"] / peak
+    if torch_step:
+        import torch
+
+        torch_summary = _summary(torch_times, steps, batch_size)
+        report["torch"] = torch_summary | {"version": torch.__version__, "threads": torch.get_num_threads()}
+        report["ratio_jax_over_torch"] = jax_summary["steps_per_second"] / torch_summary["steps_per_second"]
+        report["ratio_per_round"] = [t / j for j, t in zip(jax_times, torch_times)]
+    elif with_torch:
+        report["torch"] = None
+    return report | environment()

@@ -1,0 +1,57 @@
+"""PyTorch versions of our models, for ``zoo bench`` to time side by side (needs the ``torch`` extra).
+
+Each twin computes what the Flax model computes (same layers, shapes and initial scale, NCHW
+layout) and trains with the same kind of optimizer, so the ratio measures the frameworks.
+"""
+
+from collections.abc import Callable
+
+import numpy as np
+
+
+def simple_cnn_twin(model, input_shape: tuple[int, ...], learning_rate: float = 1e-3) -> Callable[[np.ndarray, np.ndarray], Callable[[], None]]:
+    """The reference CNN (conv-relu-conv-maxpool-dense-relu-dense, no ReLU after conv2) with Adam."""
+    import torch
+    import torch.nn.functional as F
+    from torch import nn
+
+    height, width, channels = input_shape
+    flat = 64 * ((height - 4) // 2) * ((width - 4) // 2)
+
+    class SimpleCNN(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv1 = nn.Conv2d(channels, 32, 3, 1)
+            self.conv2 = nn.Conv2d(32, 64, 3, 1)
+            self.fc1 = nn.Linear(flat, 128)
+            self.fc2 = nn.Linear(128, model.num_classes)
+
+        def forward(self, x):
+            x = self.conv2(F.relu(self.conv1(x)))
+            if model.relu_after_conv2:
+                x = F.relu(x)
+            x = torch.flatten(F.max_pool2d(x, 2), 1)
+            return self.fc2(F.relu(self.fc1(x)))
+
+    network = SimpleCNN()
+    optimizer = torch.optim.Adam(network.parameters(), lr=learning_rate)
+
+    def prepare(images: np.ndarray, labels: np.ndarray) -> Callable[[], None]:
+        # A C-order copy has standard NCHW strides; a transposed view would keep stride 1 on the
+        # size-1 channel axis, which PyTorch reads as channels-last.
+        x = torch.from_numpy(images.transpose(0, 3, 1, 2).copy())
+        y = torch.from_numpy(labels.astype(np.int64))
+
+        def step() -> None:
+            optimizer.zero_grad(set_to_none=True)
+            F.cross_entropy(network(x), y).backward()
+            optimizer.step()
+
+        return step
+
+    prepare.network = network
+    return prepare
+
+
+TWINS = {"SimpleCNN": simple_cnn_twin}
+"""Flax model class name -> twin factory ``(model, input_shape) -> prepare(inputs, targets) -> step``."""
