@@ -48,6 +48,8 @@ def golden(steps, tmp_path_factory):
 def test_stopped_and_resumed_equals_uninterrupted(steps, golden, tmp_path, stop_at):
     partial = run_fit(steps, tmp_path, stop_at_step=stop_at)
     assert not partial.completed and int(partial.state.step) == stop_at
+    with (tmp_path / "metrics.jsonl").open("a") as lines:  # as if killed after logging an epoch it never saved
+        lines.write(json.dumps({"epoch": 99, "step": 0}) + "\n")
     resumed = run_fit(steps, tmp_path)
     assert resumed.completed and resumed.resumed_from_step == stop_at
     assert_trees_bitwise_equal(resumed.state.params, golden.state.params)

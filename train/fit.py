@@ -29,7 +29,7 @@ from train.metrics import MetricAccumulator
 from train.nonfinite import NonFiniteError, describe_offender
 from train.parallel import DataParallel
 from train.preemption import Preempted, stop_on_signals
-from train.records import append_jsonl
+from train.records import append_jsonl, write_jsonl_atomic
 from train.state import TrainState
 from train.steps import Step
 
@@ -192,6 +192,10 @@ def fit(
         nonfinite = _NonFiniteLog(getattr(train_step, "nan_policy", "off"), state.params, progress_record["nonfinite_steps"])
         step = int(state.step)
         metrics_path = workdir / "metrics.jsonl" if workdir is not None and jax.process_index() == 0 else None
+        if metrics_path is not None and resumed_from is not None:
+            # The checkpoint's history is authoritative: a kill between writing an epoch's line
+            # and saving its checkpoint must not leave that epoch twice in the file.
+            write_jsonl_atomic(metrics_path, history)
 
         def save(finished: bool = False, final_state_step: int | None = None) -> None:
             nonfinite.resolve()

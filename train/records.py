@@ -36,9 +36,14 @@ def append_jsonl(path: str | os.PathLike, record: dict[str, Any]) -> None:
         file.flush()
 
 
-def read_jsonl(path: str | os.PathLike) -> list[dict[str, Any]]:
-    with Path(path).open() as file:
-        return [json.loads(line) for line in file if line.strip()]
+def write_jsonl_atomic(path: str | os.PathLike, records: list[dict[str, Any]]) -> None:
+    """Replaces ``path`` with one JSON line per record, atomically."""
+    path = Path(path)
+    with tempfile.NamedTemporaryFile("w", dir=path.parent, prefix=f".{path.name}.", delete=False) as file:
+        file.writelines(json.dumps(record) + "\n" for record in records)
+        file.flush()
+        os.fsync(file.fileno())
+    os.replace(file.name, path)
 
 
 def environment() -> dict[str, Any]:
