@@ -10,7 +10,9 @@ from train.compilation import CompilationLog
 from train.evaluate import evaluate, predict
 from train.fit import FitResult, fit
 from train.losses import masked_mean, mean_squared_error, softmax_cross_entropy
-from train.metrics import MetricAccumulator, accuracy, classification_report, confusion_matrix, top_k_accuracy
+from train.metrics import (
+    MetricAccumulator, accuracy, classification_report, confusion_matrix, squared_error, top_k_accuracy,
+)
 from train.state import TrainState, create_train_state
 from train.steps import Augment, Step, make_eval_step, make_predict_step, make_train_step
 
@@ -20,5 +22,5 @@ __all__ = [
     "classification_report", "confusion_matrix", "create_train_state", "epoch_permutation",
     "eval_batches", "evaluate", "example_spec_of", "fit", "make_eval_step", "make_predict_step",
     "make_train_step", "masked_mean", "mean_squared_error", "predict", "softmax_cross_entropy",
-    "top_k_accuracy", "train_batches",
+    "squared_error", "top_k_accuracy", "train_batches",
 ]

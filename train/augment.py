@@ -5,12 +5,10 @@ from ``key``, so one key gives one result (the train step passes ``fold_in(key, 
 Each function is the identity when its strength is 0 (or ``False``), without drawing anything.
 """
 
-from collections.abc import Callable
-
 import jax
 import jax.numpy as jnp
 
-Augment = Callable[[jax.Array, jax.Array], jax.Array]
+from train.steps import Augment
 
 
 def _require_images(images: jax.Array, where: str) -> None:

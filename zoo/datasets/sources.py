@@ -12,3 +12,7 @@ def choose_source(source: str, datasets: Mapping[str, str]) -> str:
     except KeyError:
         choices = ", ".join(repr(name) for name in datasets)
         raise ConfigError(f"source: expected one of {choices}, got {source!r}") from None
+
+
+FASHION_MNIST_SOURCES = {"local": "fashion_mnist_local", "tfds": "fashion_mnist"}
+FASHION_MNIST_DENOISING_SOURCES = {"local": "fashion_mnist_local_denoising", "tfds": "fashion_mnist_denoising"}

@@ -9,12 +9,11 @@ from train import accuracy, softmax_cross_entropy, top_k_accuracy
 from train.augment import image_augment
 from train.regularization import decay_mask
 from zoo.datasets import dataset_info
-from zoo.datasets.sources import choose_source
+from zoo.datasets.sources import FASHION_MNIST_SOURCES, choose_source
 from zoo.errors import ConfigError
 from zoo.experiment import Experiment, require_fraction, require_positive
 from zoo.registry import register
 
-FASHION_MNIST_SOURCES = {"local": "fashion_mnist_local", "tfds": "fashion_mnist"}
 STAGE_SIZES = {"resnet20": (3, 3, 3), "resnet32": (5, 5, 5), "resnet56": (9, 9, 9), "resnet18": (2, 2, 2, 2)}
 
 
