@@ -4,6 +4,7 @@
     zoo train [ENTRY] [--workdir DIR] [--set name=value ...] [--restart]
     zoo eval ENTRY --workdir DIR [--split SPLIT]
     zoo show ENTRY [--set name=value ...]
+    zoo results [RESULTS ...] [--update README.md]
 """
 
 import argparse
@@ -36,6 +37,11 @@ def _parser() -> argparse.ArgumentParser:
     show = commands.add_parser("show", help="print an entry's config and parameter table")
     show.add_argument("entry")
     show.add_argument("--set", dest="overrides", action="append", default=[], metavar="NAME=VALUE")
+
+    results = commands.add_parser("results", help="the results table of published (or given) runs, in Markdown")
+    results.add_argument("paths", nargs="*", type=Path, metavar="RESULTS",
+                         help="results.json files or run workdirs (default: zoo/published/*.json)")
+    results.add_argument("--update", type=Path, metavar="README", help="rewrite the table between its markers")
     return parser
 
 
@@ -92,13 +98,24 @@ def _show(args) -> None:
     print(describe(args.entry, parse_assignments(args.overrides)))
 
 
+def _results(args) -> None:
+    from zoo.results import published_paths, read_results, results_table, update_readme
+
+    table = results_table(read_results(args.paths or published_paths()))
+    if args.update:
+        update_readme(args.update, table)
+        print(f"Updated the results table of {args.update}.")
+    else:
+        print(table)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     from train import BatchSpecError, CheckpointError
     from zoo.errors import ZooError
 
     try:
-        {"list": _list, "train": _train, "eval": _eval, "show": _show}[args.command](args)
+        {"list": _list, "train": _train, "eval": _eval, "show": _show, "results": _results}[args.command](args)
     except (ZooError, BatchSpecError, CheckpointError) as error:
         print(f"zoo {args.command}: error: {error}", file=sys.stderr)
         return 2
