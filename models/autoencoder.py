@@ -7,12 +7,13 @@ import jax.numpy as jnp
 
 
 class ConvAutoencoder(nn.Module):
-    """Encoder: one Conv(3x3, stride 2) -> ReLU per width in ``widths``; decoder: the mirror
-    image with ConvTranspose(3x3, stride 2), then Conv(3x3) to the input's channels and a sigmoid.
+    """Encoder: one Conv(3x3, stride 2) -> ReLU per width in ``widths``; decoder: its mirror
+    image, ConvTranspose(3x3, stride 2) -> ReLU back through the widths, the last one straight
+    to the input's channels, then a sigmoid.
 
     ``<float>[batch, height, width, channels]`` in [0, 1] -> ``<float32>[batch, height, width,
     channels]`` in (0, 1). Height and width must be multiples of ``2 ** len(widths)``
-    (28 -> 14 -> 7 with the default two stages).
+    (28 -> 14 -> 7 -> 14 -> 28 with the default two stages).
     """
 
     widths: Sequence[int] = (32, 64)
@@ -28,6 +29,7 @@ class ConvAutoencoder(nn.Module):
         channels = x.shape[-1]
         for index, width in enumerate(self.widths):
             x = nn.relu(nn.Conv(width, (3, 3), strides=2, padding="SAME", name=f"encoder{index + 1}")(x))
-        for index, width in enumerate(reversed(self.widths)):
+        for index, width in enumerate(reversed(self.widths[:-1])):
             x = nn.relu(nn.ConvTranspose(width, (3, 3), strides=(2, 2), padding="SAME", name=f"decoder{index + 1}")(x))
-        return nn.sigmoid(nn.Conv(channels, (3, 3), padding="SAME", name="output")(x))
+        x = nn.ConvTranspose(channels, (3, 3), strides=(2, 2), padding="SAME", name="output")(x)
+        return nn.sigmoid(x)

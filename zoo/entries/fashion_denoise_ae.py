@@ -16,10 +16,10 @@ from zoo.registry import register
 def fashion_denoise_ae(
     *,
     source: str = "local",
-    first_width: int = 32,
+    first_width: int = 16,
     learning_rate: float = 2e-3,
     batch_size: int = 128,
-    epochs: int = 10,
+    epochs: int = 5,
     seed: int = 0,
 ) -> Experiment:
     """ConvAutoencoder denoising Fashion-MNIST (noise sigma 0.3 on [0, 1] pixels); Adam, MSE.

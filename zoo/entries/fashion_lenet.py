@@ -16,7 +16,7 @@ def fashion_lenet(
     source: str = "local",
     learning_rate: float = 2e-3,
     batch_size: int = 128,
-    epochs: int = 15,
+    epochs: int = 10,
     seed: int = 0,
 ) -> Experiment:
     """LeNet-5 (ReLU, max pooling; 61,706 parameters) on Fashion-MNIST; Adam, cosine decay.

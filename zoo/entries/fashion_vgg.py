@@ -29,7 +29,7 @@ def fashion_vgg(
     crop_padding: int = 2,
     flip: bool = True,
     batch_size: int = 128,
-    epochs: int = 10,
+    epochs: int = 6,
     seed: int = 0,
 ) -> Experiment:
     """VGG-style: stages of 3x3 conv + BatchNorm + ReLU, widths doubling from ``first_width``.
