@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 
 import zoo
-from zoo.datasets.fashion_mnist import VALIDATION_SIZE, official_split
-from zoo.datasets.splits import validation_slice
+from zoo.datasets.fashion_mnist import official_split
+from zoo.datasets.splits import VALIDATION_SIZE, validation_slice
 
 
 @pytest.fixture(scope="module")

@@ -22,7 +22,7 @@ import tensorflow_datasets as tfds
 
 from zoo.datasets.idx import read_idx
 from zoo.datasets.registry import Arrays, register_dataset
-from zoo.datasets.splits import validation_slice
+from zoo.datasets.splits import VALIDATION_SIZE, image_split
 from zoo.datasets.tfds_local import prepare, read_split
 from zoo.errors import ZooError
 
@@ -31,7 +31,6 @@ CLASS_NAMES = (
     "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
 )
 OFFICIAL_SIZES = {"train": 60_000, "test": 10_000}
-VALIDATION_SIZE = 5_000
 SPLIT_SIZES = {"train": 55_000, "validation": VALIDATION_SIZE, "test": 10_000}
 NOISE_STD = 0.3
 NOISE_SEEDS = {"validation": 1, "test": 2}
@@ -107,13 +106,7 @@ def official_split(split: str, directory: Path) -> dict[str, np.ndarray]:
 
 def clean_split(split: str, directory: Path) -> tuple[np.ndarray, np.ndarray]:
     """``(<float32>[n, 28, 28, 1] in [0, 1], <int32>[n])`` of ``train``, ``validation`` or ``test``."""
-    official = official_split("test" if split == "test" else "train", directory)
-    positions = slice(None)
-    if split != "test":
-        train, validation = validation_slice(official["label"], VALIDATION_SIZE)
-        positions = train if split == "train" else validation
-    images = official["image"][positions].astype(np.float32) / 255.0
-    return images, official["label"][positions].astype(np.int32)
+    return image_split(split, lambda official: official_split(official, directory))
 
 
 def noisy_inputs(images: np.ndarray, split: str) -> np.ndarray:

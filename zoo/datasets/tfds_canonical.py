@@ -22,10 +22,9 @@ import tensorflow_datasets as tfds
 
 from zoo.datasets.fashion_mnist import noisy_inputs
 from zoo.datasets.registry import Arrays, register_dataset
-from zoo.datasets.splits import validation_slice
+from zoo.datasets.splits import VALIDATION_SIZE, image_split
 from zoo.errors import ZooError
 
-VALIDATION_SIZE = 5_000
 CONNECT_TIMEOUT_SECONDS = 5.0
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -83,12 +82,7 @@ def official_split(name: str, split: str, directory: Path) -> dict[str, np.ndarr
 
 def clean_split(name: str, split: str, directory: Path) -> tuple[np.ndarray, np.ndarray]:
     """``(<float32>[n, h, w, c] in [0, 1], <int32>[n])`` of ``train``, ``validation`` or ``test``."""
-    official = official_split(name, "test" if split == "test" else "train", directory)
-    positions = slice(None)
-    if split != "test":
-        train, validation = validation_slice(official["label"], VALIDATION_SIZE)
-        positions = train if split == "train" else validation
-    return official["image"][positions].astype(np.float32) / 255.0, official["label"][positions].astype(np.int32)
+    return image_split(split, lambda official: official_split(name, official, directory))
 
 
 def _split_sizes(dataset: Canonical) -> dict[str, int]:
