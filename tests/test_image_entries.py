@@ -71,9 +71,20 @@ def test_float_images_where_integer_labels_belong_are_named(validation):
         ("fashion_resnet", {"depth": "resnet99"}, r"depth: expected one of 'resnet20', 'resnet32', 'resnet56', 'resnet18', got 'resnet99'"),
         ("fashion_resnet", {"warmup_epochs": 20}, r"warmup_epochs: expected a value in \[0, epochs = 15\), got 20"),
         ("fashion_vgg", {"dropout": 1.0}, r"dropout: expected a value in \[0, 1\), got 1.0"),
+        ("fashion_vgg", {"schedule": "linear"}, r"schedule: expected one of 'cosine', 'step', 'onecycle', got 'linear'"),
         ("fashion_simple_cnn", {"source": "web"}, r"source: expected one of 'local', 'tfds', got 'web'"),
     ],
 )
 def test_bad_config_values_are_named(entry, overrides, message):
     with pytest.raises(zoo.ConfigError, match=message):
         run.build(entry, overrides)
+
+
+@pytest.mark.parametrize("schedule", ["cosine", "step", "onecycle"])
+def test_vgg_learning_rate_schedules_come_from_optax(schedule):
+    import optax
+
+    experiment = zoo.get("fashion_vgg")(schedule=schedule, epochs=4, learning_rate=0.1)
+    params = {"kernel": np.ones((2, 2), np.float32)}
+    state = experiment.optimizer.init(params)
+    assert np.isfinite(float(optax.tree.norm(experiment.optimizer.update(params, state, params)[0])))

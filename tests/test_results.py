@@ -5,7 +5,7 @@ import pytest
 
 from zoo.cli import main
 from zoo.published import published_result
-from zoo.results import BEGIN, END, published_paths, read_results, results_table, test_result, update_readme
+from zoo.results import BEGIN, END, published_paths, read_results, result_summary, results_table, update_readme
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -24,9 +24,9 @@ def test_every_published_result_has_a_row_with_its_command():
 
 def test_headline_results_read_like_the_issue_states_them():
     digits = published_result("digits_cnn")
-    assert test_result(digits) == "accuracy 98.89% (356/360)"
+    assert result_summary(digits) == "accuracy 98.89% (356/360)"
     denoiser = {"test": {"loss": 0.012, "mse": 0.012, "count": 10_000, "noisy_input_mse": 0.09}}
-    assert test_result(denoiser) == "MSE 0.0120 (noisy input 0.0900: 87% lower)"
+    assert result_summary(denoiser) == "MSE 0.0120 (noisy input 0.0900: 87% lower)"
 
 
 def test_update_rewrites_only_the_table_between_the_markers(tmp_path, capsys):

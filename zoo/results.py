@@ -35,7 +35,7 @@ def read_results(paths: Iterable[str | os.PathLike]) -> list[dict[str, Any]]:
     return results
 
 
-def test_result(results: dict[str, Any]) -> str:
+def result_summary(results: dict[str, Any]) -> str:
     """The headline test metric: accuracy with the example count, or a denoiser's MSE beside
     the noisy input's."""
     test = results["test"]
@@ -58,7 +58,7 @@ def table_row(results: dict[str, Any]) -> tuple[str, ...]:
     return (
         f"`{results['entry']}`",
         results["dataset"],
-        test_result(results),
+        result_summary(results),
         str(results["epochs"]),
         f"{_minutes(results['fit_seconds'])} fit ({_minutes(results['compile_seconds'])} compiling), "
         f"{_minutes(results['wall_seconds'])} whole command",

@@ -10,6 +10,7 @@ from train.augment import image_augment
 from train.regularization import decay_mask
 from zoo.datasets import dataset_info
 from zoo.datasets.sources import FASHION_MNIST_SOURCES, choose_source
+from zoo.errors import ConfigError
 from zoo.experiment import Experiment, require_fraction, require_positive
 from zoo.registry import register
 
@@ -23,6 +24,7 @@ def fashion_vgg(
     convs_per_stage: int = 2,
     dropout: float = 0.5,
     learning_rate: float = 0.05,
+    schedule: str = "cosine",
     momentum: float = 0.9,
     weight_decay: float = 5e-4,
     label_smoothing: float = 0.1,
@@ -37,8 +39,9 @@ def fashion_vgg(
     Command: ``zoo train fashion_vgg``
     Result: pending.
 
-    SGD with Nesterov momentum, weight decay on kernels only, cosine decay; random crops of the
-    2-pixel padded image and horizontal flips.
+    SGD with Nesterov momentum, weight decay on kernels only, cosine decay (or ``schedule=step``:
+    x0.1 at 50% and 75% of training, or ``onecycle``); random crops of the 2-pixel padded image
+    and horizontal flips.
     """
     require_positive(
         learning_rate=learning_rate, batch_size=batch_size, epochs=epochs,
@@ -47,6 +50,15 @@ def fashion_vgg(
     require_fraction(momentum=momentum, dropout=dropout, label_smoothing=label_smoothing)
     dataset = choose_source(source, FASHION_MNIST_SOURCES)
     total_steps = epochs * (dataset_info(dataset).split_sizes["train"] // batch_size)
+    schedules = {
+        "cosine": lambda: optax.cosine_decay_schedule(learning_rate, total_steps),
+        "step": lambda: optax.piecewise_constant_schedule(
+            learning_rate, {total_steps // 2: 0.1, 3 * total_steps // 4: 0.1}
+        ),
+        "onecycle": lambda: optax.cosine_onecycle_schedule(total_steps, learning_rate),
+    }
+    if schedule not in schedules:
+        raise ConfigError(f"schedule: expected one of {', '.join(map(repr, schedules))}, got {schedule!r}")
     return Experiment(
         model=VGG(
             num_classes=10, stage_widths=tuple(first_width * 2**stage for stage in range(num_stages)),
@@ -54,7 +66,7 @@ def fashion_vgg(
         ),
         optimizer=optax.chain(
             optax.add_decayed_weights(weight_decay, mask=decay_mask),
-            optax.sgd(optax.cosine_decay_schedule(learning_rate, total_steps), momentum=momentum, nesterov=True),
+            optax.sgd(schedules[schedule](), momentum=momentum, nesterov=True),
         ),
         loss=functools.partial(softmax_cross_entropy, label_smoothing=label_smoothing),
         metrics={"accuracy": accuracy},
