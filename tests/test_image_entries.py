@@ -79,12 +79,3 @@ def test_bad_config_values_are_named(entry, overrides, message):
     with pytest.raises(zoo.ConfigError, match=message):
         run.build(entry, overrides)
 
-
-@pytest.mark.parametrize("schedule", ["cosine", "step", "onecycle"])
-def test_vgg_learning_rate_schedules_come_from_optax(schedule):
-    import optax
-
-    experiment = zoo.get("fashion_vgg")(schedule=schedule, epochs=4, learning_rate=0.1)
-    params = {"kernel": np.ones((2, 2), np.float32)}
-    state = experiment.optimizer.init(params)
-    assert np.isfinite(float(optax.tree.norm(experiment.optimizer.update(params, state, params)[0])))
