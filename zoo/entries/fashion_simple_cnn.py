@@ -19,7 +19,7 @@ def fashion_simple_cnn(
     learning_rate: float = 0.1,
     momentum: float = 0.9,
     batch_size: int = 128,
-    epochs: int = 8,
+    epochs: int = 6,
     seed: int = 0,
     conv_dropout: float = 0.25,
     dense_dropout: float = 0.5,
@@ -30,7 +30,7 @@ def fashion_simple_cnn(
     Command: ``zoo train fashion_simple_cnn``
     Result: pending.
 
-    The Flax MNIST example's recipe (SGD, learning rate 0.1, momentum 0.9, batch 128), for 8
+    The Flax MNIST example's recipe (SGD, learning rate 0.1, momentum 0.9, batch 128), for 6
     epochs instead of 10 to fit this machine's budget, with a cosine decay of the learning rate and the PyTorch MNIST example's dropout
     (0.25 after pooling, 0.5 after the first dense layer). ``source=tfds`` reads TFDS's
     ``fashion_mnist`` online instead of the Debian package.
