@@ -4,7 +4,7 @@ import functools
 
 import optax
 
-from models import ResNet
+from models import ResNet18, ResNet20, ResNet32, ResNet56
 from train import accuracy, softmax_cross_entropy, top_k_accuracy
 from train.augment import image_augment
 from train.regularization import decay_mask
@@ -14,7 +14,7 @@ from zoo.errors import ConfigError
 from zoo.experiment import Experiment, require_fraction, require_positive
 from zoo.registry import register
 
-STAGE_SIZES = {"resnet20": (3, 3, 3), "resnet32": (5, 5, 5), "resnet56": (9, 9, 9), "resnet18": (2, 2, 2, 2)}
+ARCHITECTURES = {"resnet20": ResNet20, "resnet32": ResNet32, "resnet56": ResNet56, "resnet18": ResNet18}
 
 
 @register
@@ -43,8 +43,8 @@ def fashion_resnet(
     """
     require_positive(learning_rate=learning_rate, batch_size=batch_size, epochs=epochs, num_filters=num_filters)
     require_fraction(momentum=momentum, label_smoothing=label_smoothing)
-    if depth not in STAGE_SIZES:
-        raise ConfigError(f"depth: expected one of {', '.join(map(repr, STAGE_SIZES))}, got {depth!r}")
+    if depth not in ARCHITECTURES:
+        raise ConfigError(f"depth: expected one of {', '.join(map(repr, ARCHITECTURES))}, got {depth!r}")
     if not 0 <= warmup_epochs < epochs:
         raise ConfigError(f"warmup_epochs: expected a value in [0, epochs = {epochs}), got {warmup_epochs}")
     dataset = choose_source(source, FASHION_MNIST_SOURCES)
@@ -53,7 +53,7 @@ def fashion_resnet(
         0.0, learning_rate, warmup_steps=warmup_epochs * steps_per_epoch, decay_steps=epochs * steps_per_epoch,
     )
     return Experiment(
-        model=ResNet(stage_sizes=STAGE_SIZES[depth], num_classes=10, num_filters=num_filters, stem_strides=stem_strides),
+        model=ARCHITECTURES[depth](num_classes=10, num_filters=num_filters, stem_strides=stem_strides),
         optimizer=optax.chain(
             optax.add_decayed_weights(weight_decay, mask=decay_mask),
             optax.sgd(schedule, momentum=momentum, nesterov=True),
