@@ -98,8 +98,12 @@ class FashionMnistLocal(tfds.core.GeneratorBasedBuilder):
 
 @functools.lru_cache(maxsize=2)
 def official_split(split: str, directory: Path) -> dict[str, np.ndarray]:
-    """``uint8`` images ``[n, 28, 28, 1]`` and labels of an official split, in IDX order."""
-    require_source_files()
+    """``uint8`` images ``[n, 28, 28, 1]`` and labels of an official split, in IDX order.
+
+    The IDX files are needed only until the dataset is prepared in ``directory``.
+    """
+    if not FashionMnistLocal(data_dir=str(directory), file_format="array_record").is_prepared():
+        require_source_files()
     arrays = read_split(prepare(FashionMnistLocal, directory), split, order_key="index")
     return {"image": arrays["image"], "label": arrays["label"]}
 
