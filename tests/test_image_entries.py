@@ -22,11 +22,13 @@ def test_every_fashion_entry_is_tested_here():
 
 @pytest.mark.parametrize("entry", FASHION_ENTRIES)
 def test_defaults_train_on_real_images_and_change_every_parameter(entry, fashion_mnist_files):
-    built = run.build(entry, {"batch_size": 16})
+    # A warmup's first steps move BatchNorm scales of 1.0 by less than float32 resolves.
+    no_warmup = {"warmup_epochs": 0} if "warmup_epochs" in zoo.default_config(entry) else {}
+    built = run.build(entry, {"batch_size": 16, **no_warmup})
     data = zoo.load_dataset(built.experiment.dataset, "validation")
     before = [np.array(leaf) for leaf in jax.tree.leaves(built.state.params)]
     state = built.state
-    for start in (0, 16):  # two steps: a warmup schedule starts at a learning rate of 0
+    for start in (0, 16):
         state, metrics = built.train_step(state, {key: value[start : start + 16] for key, value in data.items()})
         assert np.isfinite(float(metrics["loss"]))
     after = jax.tree.leaves(state.params)
