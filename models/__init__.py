@@ -4,7 +4,14 @@ Every module is called as ``module.apply(variables, inputs, train=...)`` and imp
 flax, so ``params = model.init(key, x)`` and ``model.apply(params, x)`` are plain pure functions.
 """
 
+from models.autoencoder import ConvAutoencoder
+from models.lenet import LeNet5
 from models.pooling import max_pool_2x2
+from models.resnet import BasicBlock, ResNet, ResNet18, ResNet20, ResNet32, ResNet56
 from models.simple_cnn import PyTorchMnistCNN, SimpleCNN
+from models.vgg import VGG
 
-__all__ = ["PyTorchMnistCNN", "SimpleCNN", "max_pool_2x2"]
+__all__ = [
+    "BasicBlock", "ConvAutoencoder", "LeNet5", "PyTorchMnistCNN", "ResNet", "ResNet18", "ResNet20", "ResNet32",
+    "ResNet56", "SimpleCNN", "VGG", "max_pool_2x2",
+]

@@ -32,3 +32,23 @@ def test_confusion_matrix_and_report_match_hand_counts():
 def test_a_class_never_predicted_has_zero_precision_not_nan():
     report = classification_report(confusion_matrix(np.array([0, 1]), np.array([0, 0]), 2))
     assert report["per_class_precision"] == [0.5, 0.0] and report["per_class_f1"][1] == 0.0
+
+
+def test_top_k_accuracy_counts_the_label_among_the_k_largest():
+    from train import top_k_accuracy
+
+    logits = jnp.array([[0.5, 0.3, 0.2], [0.1, 0.2, 0.7], [0.2, 0.5, 0.3]])
+    labels = jnp.array([1, 0, 1])
+    assert top_k_accuracy(logits, labels, k=1).tolist() == accuracy(logits, labels).tolist() == [0.0, 0.0, 1.0]
+    assert top_k_accuracy(logits, labels, k=2).tolist() == [1.0, 0.0, 1.0]
+    assert top_k_accuracy(logits, labels, k=3).tolist() == [1.0, 1.0, 1.0]
+    with pytest.raises(ValueError, match=r"k: expected 1 <= k <= 3 classes, got 4"):
+        top_k_accuracy(logits, labels, k=4)
+
+
+def test_squared_error_is_the_mean_over_each_examples_elements():
+    from train import squared_error
+
+    predictions = jnp.zeros((2, 2, 2, 1))
+    targets = jnp.stack([jnp.full((2, 2, 1), 0.5), jnp.array([[[1.0], [0.0]], [[0.0], [0.0]]])])
+    assert squared_error(predictions, targets).tolist() == [0.25, 0.25]

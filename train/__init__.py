@@ -15,7 +15,9 @@ from train.nonfinite import NonFiniteError
 from train.parallel import DataParallel
 from train.preemption import PREEMPTED_EXIT_STATUS, Preempted
 from train.losses import masked_mean, mean_squared_error, softmax_cross_entropy
-from train.metrics import MetricAccumulator, accuracy, classification_report, confusion_matrix
+from train.metrics import (
+    MetricAccumulator, accuracy, classification_report, confusion_matrix, squared_error, top_k_accuracy,
+)
 from train.state import TrainState, create_train_state
 from train.steps import Augment, Step, make_eval_step, make_predict_step, make_train_step
 
@@ -26,5 +28,5 @@ __all__ = [
     "classification_report", "confusion_matrix", "create_train_state", "cross_validate", "epoch_permutation",
     "eval_batches", "evaluate", "example_spec_of", "fit", "make_eval_step", "make_predict_step",
     "load_final_state", "make_train_step", "masked_mean", "mean_squared_error", "predict", "softmax_cross_entropy",
-    "stratified_folds", "train_batches",
+    "squared_error", "stratified_folds", "top_k_accuracy", "train_batches",
 ]

@@ -81,3 +81,21 @@ class MetricAccumulator:
         }
         means["count"] = int(count)
         return means
+
+
+def top_k_accuracy(logits: jnp.ndarray, labels: jnp.ndarray, *, k: int = 5) -> jnp.ndarray:
+    """1.0 where the ``<int>[batch]`` label is among the ``k`` largest of ``<float>[batch, classes]``.
+
+    Ties are broken by class index, as in ``jax.lax.top_k``. Use as a metric with
+    ``functools.partial(top_k_accuracy, k=3)``.
+    """
+    if not 1 <= k <= logits.shape[-1]:
+        raise ValueError(f"k: expected 1 <= k <= {logits.shape[-1]} classes, got {k}")
+    _, top = jax.lax.top_k(logits, k)
+    return (top == labels[:, None]).any(axis=-1).astype(jnp.float32)
+
+
+def squared_error(predictions: jnp.ndarray, targets: jnp.ndarray) -> jnp.ndarray:
+    """``<float32>[batch]``: the mean squared difference over each example's elements."""
+    squared = jnp.square(predictions.astype(jnp.float32) - targets.astype(jnp.float32))
+    return squared.reshape(squared.shape[0], -1).mean(axis=1)

@@ -6,6 +6,7 @@
     zoo show ENTRY [--set name=value ...]
     zoo cv ENTRY --folds K [--workdir DIR] [--set name=value ...]
     zoo bench ENTRY [--batch-size B] [--steps N] [--repeats R] [--json FILE] [--no-torch]
+    zoo results [RESULTS ...] [--update README.md]
 
 Exit status: 0 done, 1 training failed (non-finite values), 2 bad input, 75 stopped by
 SIGTERM/SIGINT after saving a checkpoint (run the same command again to resume).
@@ -60,6 +61,11 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--json", type=Path, help="also write the report here")
     bench.add_argument("--no-torch", action="store_true", help="skip the PyTorch twin")
     bench.add_argument("--set", dest="overrides", action="append", default=[], metavar="NAME=VALUE")
+
+    results = commands.add_parser("results", help="the results table of published (or given) runs, in Markdown")
+    results.add_argument("paths", nargs="*", type=Path, metavar="RESULTS",
+                         help="results.json files or run workdirs (default: zoo/published/*.json)")
+    results.add_argument("--update", type=Path, metavar="README", help="rewrite the table between its markers")
     return parser
 
 
@@ -178,12 +184,25 @@ def _show(args) -> None:
     print(describe(args.entry, parse_assignments(args.overrides)))
 
 
+def _results(args) -> None:
+    from zoo.results import published_paths, read_results, results_table, update_readme
+
+    table = results_table(read_results(args.paths or published_paths()))
+    if args.update:
+        update_readme(args.update, table)
+        print(f"Updated the results table of {args.update}.")
+    else:
+        print(table)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     from train import PREEMPTED_EXIT_STATUS, CheckpointError, InputError, NonFiniteError, Preempted
     from zoo.errors import ZooError
 
-    commands = {"list": _list, "train": _train, "eval": _eval, "show": _show, "cv": _cv, "bench": _bench}
+    commands = {
+        "list": _list, "train": _train, "eval": _eval, "show": _show, "cv": _cv, "bench": _bench, "results": _results,
+    }
     if getattr(args, "distributed", False):
         from zoo.distributed import initialize
 

@@ -20,7 +20,7 @@ import jax.numpy as jnp
 
 from train import (
     DataParallel, Step, TrainState, classification_report, confusion_matrix, create_train_state, evaluate, fit,
-    load_final_state, make_eval_step, make_predict_step, make_train_step, predict,
+    load_final_state, make_eval_step, make_predict_step, make_train_step, mean_squared_error, predict,
 )
 from train.records import environment, write_json_atomic
 from zoo import registry
@@ -197,9 +197,11 @@ def train_and_evaluate(
 
 def test_report(built: Built, state: TrainState, data: dict, parallel: DataParallel | None = None) -> dict[str, Any]:
     """The eval step's metrics; for classification also the confusion matrix, per-class
-    accuracy, precision, F1 and macro-F1."""
+    accuracy, precision, F1 and macro-F1; for denoising also the noisy input's own MSE."""
     experiment = built.experiment
     metrics: dict[str, Any] = evaluate(built.eval_step, state, data, experiment.eval_batch_size, parallel)
+    if experiment.task == "denoising":
+        metrics["noisy_input_mse"] = float(mean_squared_error(data["inputs"], data["targets"]))
     num_classes = dataset_info(experiment.dataset).num_classes
     if experiment.task == "classification" and num_classes:
         outputs = predict(built.predict_step, state, data, experiment.eval_batch_size, parallel)

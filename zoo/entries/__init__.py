@@ -1,3 +1,6 @@
 """The zoo's entries, one file each; importing this package registers them."""
 
-from zoo.entries import digits_cnn  # noqa: F401
+from zoo.entries import (  # noqa: F401
+    cifar10_resnet20, digits_cnn, fashion_denoise_ae, fashion_lenet, fashion_resnet, fashion_simple_cnn, fashion_vgg,
+    mnist_simple_cnn,
+)

@@ -1,0 +1,40 @@
+"""LeNet-5 on Fashion-MNIST: a small, fast baseline."""
+
+import optax
+
+from models import LeNet5
+from train import accuracy, softmax_cross_entropy
+from zoo.datasets import dataset_info
+from zoo.datasets.sources import FASHION_MNIST_SOURCES, choose_source
+from zoo.experiment import Experiment, require_positive
+from zoo.registry import register
+
+
+@register
+def fashion_lenet(
+    *,
+    source: str = "local",
+    learning_rate: float = 2e-3,
+    batch_size: int = 128,
+    epochs: int = 10,
+    seed: int = 0,
+) -> Experiment:
+    """LeNet-5 (ReLU, max pooling; 61,706 parameters) on Fashion-MNIST; Adam, cosine decay.
+
+    Command: ``zoo train fashion_lenet``
+    Result: pending.
+    """
+    require_positive(learning_rate=learning_rate, batch_size=batch_size, epochs=epochs)
+    dataset = choose_source(source, FASHION_MNIST_SOURCES)
+    total_steps = epochs * (dataset_info(dataset).split_sizes["train"] // batch_size)
+    return Experiment(
+        model=LeNet5(num_classes=10),
+        optimizer=optax.adam(optax.cosine_decay_schedule(learning_rate, total_steps)),
+        loss=softmax_cross_entropy,
+        metrics={"accuracy": accuracy},
+        dataset=dataset,
+        batch_size=batch_size,
+        epochs=epochs,
+        seed=seed,
+        eval_split="validation",
+    )

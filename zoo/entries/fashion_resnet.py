@@ -1,0 +1,69 @@
+"""A CIFAR-style ResNet on Fashion-MNIST with augmentation, masked weight decay and a one-cycle schedule."""
+
+import functools
+
+import optax
+
+from models import ResNet18, ResNet20, ResNet32, ResNet56
+from train import accuracy, softmax_cross_entropy, top_k_accuracy
+from train.augment import image_augment
+from train.regularization import decay_mask
+from zoo.datasets import dataset_info
+from zoo.datasets.sources import FASHION_MNIST_SOURCES, choose_source
+from zoo.errors import ConfigError
+from zoo.experiment import Experiment, require_fraction, require_positive
+from zoo.registry import register
+
+ARCHITECTURES = {"resnet20": ResNet20, "resnet32": ResNet32, "resnet56": ResNet56, "resnet18": ResNet18}
+
+
+@register
+def fashion_resnet(
+    *,
+    source: str = "local",
+    depth: str = "resnet20",
+    num_filters: int = 16,
+    stem_strides: int = 2,
+    learning_rate: float = 0.1,
+    momentum: float = 0.9,
+    weight_decay: float = 5e-4,
+    warmup_epochs: int = 1,
+    label_smoothing: float = 0.1,
+    crop_padding: int = 2,
+    flip: bool = True,
+    cutout_size: int = 0,
+    batch_size: int = 128,
+    epochs: int = 15,
+    seed: int = 0,
+) -> Experiment:
+    """ResNet (BatchNorm, basic blocks) on Fashion-MNIST; SGD + Nesterov, warmup + cosine decay.
+
+    Command: ``zoo train fashion_resnet``
+    Result: pending.
+    """
+    require_positive(learning_rate=learning_rate, batch_size=batch_size, epochs=epochs, num_filters=num_filters)
+    require_fraction(momentum=momentum, label_smoothing=label_smoothing)
+    if depth not in ARCHITECTURES:
+        raise ConfigError(f"depth: expected one of {', '.join(map(repr, ARCHITECTURES))}, got {depth!r}")
+    if not 0 <= warmup_epochs < epochs:
+        raise ConfigError(f"warmup_epochs: expected a value in [0, epochs = {epochs}), got {warmup_epochs}")
+    dataset = choose_source(source, FASHION_MNIST_SOURCES)
+    steps_per_epoch = dataset_info(dataset).split_sizes["train"] // batch_size
+    schedule = optax.warmup_cosine_decay_schedule(
+        0.0, learning_rate, warmup_steps=warmup_epochs * steps_per_epoch, decay_steps=epochs * steps_per_epoch,
+    )
+    return Experiment(
+        model=ARCHITECTURES[depth](num_classes=10, num_filters=num_filters, stem_strides=stem_strides),
+        optimizer=optax.chain(
+            optax.add_decayed_weights(weight_decay, mask=decay_mask),
+            optax.sgd(schedule, momentum=momentum, nesterov=True),
+        ),
+        loss=functools.partial(softmax_cross_entropy, label_smoothing=label_smoothing),
+        metrics={"accuracy": accuracy, "top_2_accuracy": functools.partial(top_k_accuracy, k=2)},
+        dataset=dataset,
+        batch_size=batch_size,
+        epochs=epochs,
+        seed=seed,
+        eval_split="validation",
+        augment=image_augment(crop_padding=crop_padding, flip=flip, cutout_size=cutout_size),
+    )
