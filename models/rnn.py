@@ -73,7 +73,7 @@ class TutorialRNN(nn.Module):
     def __call__(self, tokens: jax.Array, *, train: bool = False) -> jax.Array:
         lengths = lengths_from_padding(tokens)
         cell = TutorialRNNCell(
-            self.hidden_size, self.num_classes, hidden_activation=None if self.linear_hidden else jnp.tanh
+            self.hidden_size, self.num_classes, hidden_activation=None if self.linear_hidden else jnp.tanh, name="cell"
         )
         log_probs = nn.RNN(cell, name="rnn")(jax.nn.one_hot(tokens, self.vocab_size), seq_lengths=lengths)
         return take_at(log_probs, jnp.maximum(lengths - 1, 0))

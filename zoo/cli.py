@@ -4,6 +4,7 @@
     zoo train [ENTRY] [--workdir DIR] [--set name=value ...] [--restart]
     zoo eval ENTRY --workdir DIR [--split SPLIT]
     zoo show ENTRY [--set name=value ...]
+    zoo generate ENTRY --workdir DIR --prompt TEXT [--length N] [--temperature T] [--top-k K] [--seed S]
 """
 
 import argparse
@@ -36,6 +37,15 @@ def _parser() -> argparse.ArgumentParser:
     show = commands.add_parser("show", help="print an entry's config and parameter table")
     show.add_argument("entry")
     show.add_argument("--set", dest="overrides", action="append", default=[], metavar="NAME=VALUE")
+
+    generate = commands.add_parser("generate", help="sample text from a trained character language model")
+    generate.add_argument("entry")
+    generate.add_argument("--workdir", type=Path, required=True)
+    generate.add_argument("--prompt", required=True)
+    generate.add_argument("--length", type=int, default=300, help="characters to generate (default 300)")
+    generate.add_argument("--temperature", type=float, default=1.0)
+    generate.add_argument("--top-k", type=int, default=0, help="sample among the K likeliest characters (0: all)")
+    generate.add_argument("--seed", type=int, default=0)
     return parser
 
 
@@ -92,13 +102,22 @@ def _show(args) -> None:
     print(describe(args.entry, parse_assignments(args.overrides)))
 
 
+def _generate(args) -> None:
+    from zoo.generate import generate, print_generation
+
+    print_generation(generate(
+        args.workdir, args.prompt, length=args.length, temperature=args.temperature,
+        top_k=args.top_k, seed=args.seed, entry=args.entry,
+    ))
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     from train import BatchSpecError, CheckpointError
     from zoo.errors import ZooError
 
     try:
-        {"list": _list, "train": _train, "eval": _eval, "show": _show}[args.command](args)
+        {"list": _list, "train": _train, "eval": _eval, "show": _show, "generate": _generate}[args.command](args)
     except (ZooError, BatchSpecError, CheckpointError) as error:
         print(f"zoo {args.command}: error: {error}", file=sys.stderr)
         return 2
