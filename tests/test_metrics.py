@@ -1,8 +1,11 @@
+import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from train import MetricAccumulator, accuracy, classification_report, confusion_matrix
+from train import (
+    MetricAccumulator, accuracy, bits_per_character, classification_report, confusion_matrix, perplexity, token_accuracy,
+)
 
 
 def test_accuracy_is_per_example():
@@ -32,3 +35,12 @@ def test_confusion_matrix_and_report_match_hand_counts():
 def test_a_class_never_predicted_has_zero_precision_not_nan():
     report = classification_report(confusion_matrix(np.array([0, 1]), np.array([0, 0]), 2))
     assert report["per_class_precision"] == [0.5, 0.0] and report["per_class_f1"][1] == 0.0
+
+
+def test_bits_per_character_and_token_accuracy_skip_padding():
+    uniform = jnp.zeros((2, 3, 8))  # every one of 8 symbols has probability 1/8: 3 bits
+    targets = jnp.array([[3, 4, 0], [5, 0, 0]])
+    np.testing.assert_allclose(bits_per_character(uniform, targets), [3.0, 3.0], rtol=1e-6)
+    peaked = jax.nn.one_hot(jnp.array([[3, 1, 1], [5, 1, 1]]), 8) * 10
+    np.testing.assert_allclose(token_accuracy(peaked, targets), [0.5, 1.0])
+    assert perplexity(3.0) == 8.0

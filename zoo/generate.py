@@ -17,11 +17,12 @@ import numpy as np
 from train.sampling import sample_continuation
 from zoo.datasets.char_vocabulary import PAD_ID, UNKNOWN_ID, CharVocabulary, padded_ids
 from zoo.datasets.kjv import VOCABULARY as KJV_VOCABULARY
+from zoo.datasets.python_source import VOCABULARY as PYTHON_SOURCE_VOCABULARY
 from zoo.errors import ConfigError, WorkdirError
 from zoo.run import restore
 
 MAX_PROMPT_CHARACTERS = 256
-VOCABULARIES: dict[str, CharVocabulary] = {"kjv": KJV_VOCABULARY}
+VOCABULARIES: dict[str, CharVocabulary] = {"kjv": KJV_VOCABULARY, "python_source": PYTHON_SOURCE_VOCABULARY}
 """The character vocabulary of each dataset a language-model entry can be trained on."""
 
 
@@ -58,8 +59,8 @@ def make_sampler(model, *, length: int, top_k: int) -> Callable:
     return jax.jit(sample)
 
 
-def check_request(prompt: str, length: int, temperature: float, top_k: int, vocabulary_size: int) -> None:
-    """Raises ``ConfigError`` naming the bad value."""
+def check_request(prompt: str, length: int, temperature: float, top_k: int) -> None:
+    """Raises ``ConfigError`` naming the bad value (before anything is restored)."""
     if not prompt:
         raise ConfigError("--prompt: expected at least one character, got an empty prompt")
     if len(prompt) > MAX_PROMPT_CHARACTERS:
@@ -68,8 +69,8 @@ def check_request(prompt: str, length: int, temperature: float, top_k: int, voca
         raise ConfigError(f"--length: expected a positive number of characters, got {length}")
     if not (temperature > 0 and math.isfinite(temperature)):
         raise ConfigError(f"--temperature: expected a finite value > 0, got {temperature}")
-    if not 0 <= top_k <= vocabulary_size:
-        raise ConfigError(f"--top-k: expected 0 (no limit) to {vocabulary_size}, got {top_k}")
+    if top_k < 0:
+        raise ConfigError(f"--top-k: expected 0 (no limit) or a positive number of characters, got {top_k}")
 
 
 def generate(
@@ -84,6 +85,7 @@ def generate(
 ) -> Generation:
     """Continues ``prompt`` with ``length`` characters sampled from the model trained in ``workdir``
     (which must be ``entry``'s, when given). Same arguments, same text."""
+    check_request(prompt, length, temperature, top_k)
     trained = restore(workdir, entry)
     experiment = trained.experiment
     vocabulary = VOCABULARIES.get(experiment.dataset)
@@ -92,7 +94,8 @@ def generate(
             f"{workdir} holds entry {trained.name!r} ({experiment.task} on {experiment.dataset!r}); "
             f"expected a character language model trained on one of {sorted(VOCABULARIES)}"
         )
-    check_request(prompt, length, temperature, top_k, vocabulary.size)
+    if top_k > vocabulary.size:
+        raise ConfigError(f"--top-k: expected at most the vocabulary's {vocabulary.size} symbols, got {top_k}")
     sampler = make_sampler(experiment.model, length=length, top_k=top_k)
     prompt_ids = padded_ids([prompt], vocabulary, MAX_PROMPT_CHARACTERS)
     tokens = sampler(trained.state.params, prompt_ids, jax.random.PRNGKey(seed), jnp.float32(temperature))

@@ -24,6 +24,10 @@ VOCABULARY = CharVocabulary(
 """The 92 characters of the cleaned module text (the Hebrew letters head the sections of Psalm 119)."""
 
 
+def sword_module_installed() -> bool:
+    return SWORD_MODULE.is_dir()
+
+
 def split_of_book(index: int) -> str:
     remainder = index % 11
     return {VALIDATION_REMAINDER: "validation", TEST_REMAINDER: "test"}.get(remainder, "train")

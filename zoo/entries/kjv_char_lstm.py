@@ -1,12 +1,28 @@
 """Character-level language model on the King James Bible."""
 
+import sys
+
 import optax
 
 from models import CharLanguageModel
 from train import bits_per_character, sequence_cross_entropy, token_accuracy
 from zoo.datasets import dataset_info
+from zoo.datasets.kjv import SWORD_MODULE, sword_module_installed
 from zoo.experiment import Experiment, require_fraction, require_positive
 from zoo.registry import register
+
+
+def corpus() -> str:
+    """``"kjv"`` when the SWORD module is installed, else ``"python_source"``, announced on stderr."""
+    if sword_module_installed():
+        return "kjv"
+    print(
+        f"kjv_char_lstm: sword-text-kjv is not installed (no {SWORD_MODULE}); using the Python "
+        f"standard library's source as the corpus instead (dataset 'python_source'). "
+        f"Its numbers are not KJV numbers. Install it with: apt-get install sword-text-kjv",
+        file=sys.stderr,
+    )
+    return "python_source"
 
 
 @register
@@ -29,14 +45,17 @@ def kjv_char_lstm(
 
     Each window starts from a zero state, so the model and the 5-gram baseline
     (``python -m zoo.baselines kjv``) see the same context: characters of the same window only.
-    Validation and test books are never seen in training (``zoo/datasets/kjv.py``).
+    Validation and test books are never seen in training (``zoo/datasets/kjv.py``). Without
+    Debian's sword-text-kjv the entry trains on the Python standard library's source instead
+    (dataset ``python_source``) and says so.
     """
     require_positive(
         learning_rate=learning_rate, batch_size=batch_size, epochs=epochs, embed_dim=embed_dim,
         hidden_size=hidden_size, num_layers=num_layers, gradient_clip=gradient_clip,
     )
     require_fraction(dropout_rate=dropout_rate)
-    info = dataset_info("kjv")
+    dataset = corpus()
+    info = dataset_info(dataset)
     total_steps = epochs * (info.split_sizes["train"] // batch_size)
     return Experiment(
         model=CharLanguageModel(
@@ -49,7 +68,7 @@ def kjv_char_lstm(
         ),
         loss=sequence_cross_entropy,
         metrics={"bits_per_character": bits_per_character, "accuracy": token_accuracy},
-        dataset="kjv",
+        dataset=dataset,
         batch_size=batch_size,
         epochs=epochs,
         seed=seed,

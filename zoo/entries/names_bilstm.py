@@ -22,9 +22,10 @@ def names_bilstm(
     hidden_size: int = 128,
     num_layers: int = 1,
     dropout_rate: float = 0.3,
+    weight_decay: float = 0.0,
     pooling: str = "final",
 ) -> Experiment:
-    """SequenceClassifier (embedding -> bidirectional LSTM -> final states -> dense) on surnames; Adam.
+    """SequenceClassifier (embedding -> bidirectional LSTM -> final states -> dense) on surnames; AdamW.
 
     Command: ``zoo train names_bilstm``
     Result: pending.
@@ -35,7 +36,7 @@ def names_bilstm(
         learning_rate=learning_rate, batch_size=batch_size, epochs=epochs, embed_dim=embed_dim,
         hidden_size=hidden_size, num_layers=num_layers,
     )
-    require_fraction(dropout_rate=dropout_rate)
+    require_fraction(dropout_rate=dropout_rate, weight_decay=weight_decay)
     if pooling not in ("final", "mean"):
         raise ConfigError(f"pooling: expected 'final' or 'mean', got {pooling!r}")
     info = dataset_info("names")
@@ -46,7 +47,7 @@ def names_bilstm(
             hidden_size=hidden_size, num_layers=num_layers, bidirectional=True,
             dropout_rate=dropout_rate, pooling=pooling,
         ),
-        optimizer=optax.adam(optax.cosine_decay_schedule(learning_rate, total_steps)),
+        optimizer=optax.adamw(optax.cosine_decay_schedule(learning_rate, total_steps), weight_decay=weight_decay),
         loss=softmax_cross_entropy,
         metrics={"accuracy": accuracy},
         dataset="names",
