@@ -1,6 +1,8 @@
 """Published numbers come from committed runs of the entries' current default configs."""
 
+import json
 import re
+from importlib import resources
 
 import pytest
 
@@ -34,3 +36,13 @@ def test_docstring_quotes_the_published_number(entry):
 
 def test_digits_cnn_reaches_its_target():
     assert published_result("digits_cnn")["test"]["accuracy"] >= 0.985
+
+
+def published_baseline(dataset):
+    return json.loads((resources.files("zoo") / "published" / "baselines" / f"{dataset}.json").read_text())
+
+
+def test_baselines_are_published_with_their_commands():
+    for dataset in ("names", "kjv"):
+        baseline = published_baseline(dataset)
+        assert baseline["dataset"] == dataset and baseline["command"] == f"python -m zoo.baselines {dataset}"

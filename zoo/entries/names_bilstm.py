@@ -4,7 +4,9 @@ import optax
 
 from models import SequenceClassifier
 from train import accuracy, softmax_cross_entropy
+from train.text_augment import token_dropout
 from zoo.datasets import dataset_info
+from zoo.datasets.char_vocabulary import UNKNOWN_ID
 from zoo.datasets.names import VOCABULARY
 from zoo.errors import ConfigError
 from zoo.experiment import Experiment, require_fraction, require_positive
@@ -23,6 +25,7 @@ def names_bilstm(
     num_layers: int = 1,
     dropout_rate: float = 0.3,
     weight_decay: float = 0.0,
+    character_dropout: float = 0.0,
     pooling: str = "final",
 ) -> Experiment:
     """SequenceClassifier (embedding -> bidirectional LSTM -> final states -> dense) on surnames; AdamW.
@@ -36,7 +39,7 @@ def names_bilstm(
         learning_rate=learning_rate, batch_size=batch_size, epochs=epochs, embed_dim=embed_dim,
         hidden_size=hidden_size, num_layers=num_layers,
     )
-    require_fraction(dropout_rate=dropout_rate, weight_decay=weight_decay)
+    require_fraction(dropout_rate=dropout_rate, weight_decay=weight_decay, character_dropout=character_dropout)
     if pooling not in ("final", "mean"):
         raise ConfigError(f"pooling: expected 'final' or 'mean', got {pooling!r}")
     info = dataset_info("names")
@@ -55,4 +58,5 @@ def names_bilstm(
         epochs=epochs,
         seed=seed,
         eval_split="validation",
+        augment=token_dropout(character_dropout, replacement_id=UNKNOWN_ID) if character_dropout else None,
     )
