@@ -14,6 +14,7 @@ import jax.numpy as jnp
 
 PAD_ID = 0
 CELLS: dict[str, type[nn.RNNCellBase]] = {"lstm": nn.OptimizedLSTMCell, "gru": nn.GRUCell}
+POOLINGS = ("final", "mean", "max")
 
 
 def lengths_from_padding(tokens: jax.Array) -> jax.Array:
@@ -121,11 +122,11 @@ class RecurrentStack(nn.Module):
 
 
 class SequenceClassifier(nn.Module):
-    """Embedding -> ``RecurrentStack`` -> final state or masked mean -> dense logits.
+    """Embedding -> ``RecurrentStack`` -> final state, masked mean or masked max -> dense logits.
 
     ``<int32>[batch, time]`` -> ``<float32>[batch, num_classes]``. ``pooling="final"`` reads the
     forward output at the last real token (and, bidirectional, the backward output at the first);
-    ``pooling="mean"`` averages the outputs over the real tokens.
+    ``"mean"`` and ``"max"`` pool the outputs over the real tokens.
     """
 
     vocab_size: int
@@ -140,16 +141,18 @@ class SequenceClassifier(nn.Module):
 
     @nn.compact
     def __call__(self, tokens: jax.Array, *, train: bool = False) -> jax.Array:
-        if self.pooling not in ("final", "mean"):
-            raise ValueError(f"pooling: expected 'final' or 'mean', got {self.pooling!r}")
+        if self.pooling not in POOLINGS:
+            raise ValueError(f"pooling: expected one of {POOLINGS}, got {self.pooling!r}")
         lengths = lengths_from_padding(tokens)
         embedded = nn.Embed(self.vocab_size, self.embed_dim, name="embed")(tokens)
         outputs = RecurrentStack(
             self.hidden_size, self.num_layers, self.cell_type, self.bidirectional, self.dropout_rate, name="rnn"
         )(embedded, lengths, train=train)
+        real = (tokens != PAD_ID)[..., None]
         if self.pooling == "mean":
-            real = (tokens != PAD_ID)[..., None].astype(outputs.dtype)
-            pooled = (outputs * real).sum(axis=1) / jnp.maximum(real.sum(axis=1), 1.0)
+            pooled = (outputs * real).sum(axis=1) / jnp.maximum(real.sum(axis=1), 1)
+        elif self.pooling == "max":
+            pooled = jnp.where(real, outputs, -jnp.inf).max(axis=1)
         else:
             pooled = take_at(outputs[..., : self.hidden_size], jnp.maximum(lengths - 1, 0))
             if self.bidirectional:

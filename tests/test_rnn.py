@@ -90,6 +90,7 @@ MODELS = {
     "bilstm_2_layers": SequenceClassifier(vocab_size=12, num_classes=5, hidden_size=8, embed_dim=6, num_layers=2),
     "bigru_mean": SequenceClassifier(vocab_size=12, num_classes=5, hidden_size=8, embed_dim=6, cell_type="gru",
                                      pooling="mean"),
+    "bilstm_max": SequenceClassifier(vocab_size=12, num_classes=5, hidden_size=8, embed_dim=6, pooling="max"),
     "char_lm_2_layers": CharLanguageModel(vocab_size=12, embed_dim=6, hidden_size=8, num_layers=2),
 }
 
@@ -148,7 +149,7 @@ def test_lengths_come_from_right_padding():
     "model, message",
     [
         (SequenceClassifier(vocab_size=12, num_classes=5, cell_type="rnn"), r"cell_type: expected one of \['gru', 'lstm'\], got 'rnn'"),
-        (SequenceClassifier(vocab_size=12, num_classes=5, pooling="max"), r"pooling: expected 'final' or 'mean', got 'max'"),
+        (SequenceClassifier(vocab_size=12, num_classes=5, pooling="sum"), r"pooling: expected one of \('final', 'mean', 'max'\), got 'sum'"),
     ],
 )
 def test_bad_model_options_are_named(model, message):

@@ -14,6 +14,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from models.rnn import lengths_from_padding, take_at
 from train.sampling import sample_continuation
 from zoo.datasets.char_vocabulary import PAD_ID, UNKNOWN_ID, CharVocabulary, padded_ids
 from zoo.datasets.kjv import VOCABULARY as KJV_VOCABULARY
@@ -45,8 +46,7 @@ def make_sampler(model, *, length: int, top_k: int) -> Callable:
     def sample(params, prompt_ids, key, temperature):
         variables = {"params": params}
         logits, carries = model.apply(variables, prompt_ids, return_carries=True)
-        last = (prompt_ids != PAD_ID).sum(axis=1) - 1
-        first_logits = jnp.take_along_axis(logits, last[:, None, None], axis=1)[:, 0]
+        first_logits = take_at(logits, lengths_from_padding(prompt_ids) - 1)
 
         def step_fn(carries, tokens):
             logits, carries = model.apply(variables, tokens[:, None], initial_carries=carries, return_carries=True)

@@ -3,6 +3,7 @@
 import optax
 
 from models import SequenceClassifier
+from models.rnn import POOLINGS
 from train import accuracy, softmax_cross_entropy
 from train.text_augment import token_dropout
 from zoo.datasets import dataset_info
@@ -40,8 +41,8 @@ def names_bilstm(
         hidden_size=hidden_size, num_layers=num_layers,
     )
     require_fraction(dropout_rate=dropout_rate, weight_decay=weight_decay, character_dropout=character_dropout)
-    if pooling not in ("final", "mean"):
-        raise ConfigError(f"pooling: expected 'final' or 'mean', got {pooling!r}")
+    if pooling not in POOLINGS:
+        raise ConfigError(f"pooling: expected one of {POOLINGS}, got {pooling!r}")
     info = dataset_info("names")
     total_steps = epochs * (info.split_sizes["train"] // batch_size)
     return Experiment(
