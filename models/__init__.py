@@ -8,10 +8,14 @@ from models.autoencoder import ConvAutoencoder
 from models.lenet import LeNet5
 from models.pooling import max_pool_2x2
 from models.resnet import BasicBlock, ResNet, ResNet18, ResNet20, ResNet32, ResNet56
+from models.rnn import (
+    PAD_ID, CharLanguageModel, RecurrentStack, SequenceClassifier, TutorialRNN, TutorialRNNCell, lengths_from_padding,
+)
 from models.simple_cnn import PyTorchMnistCNN, SimpleCNN
 from models.vgg import VGG
 
 __all__ = [
-    "BasicBlock", "ConvAutoencoder", "LeNet5", "PyTorchMnistCNN", "ResNet", "ResNet18", "ResNet20", "ResNet32",
-    "ResNet56", "SimpleCNN", "VGG", "max_pool_2x2",
+    "BasicBlock", "CharLanguageModel", "ConvAutoencoder", "LeNet5", "PAD_ID", "PyTorchMnistCNN", "RecurrentStack",
+    "ResNet", "ResNet18", "ResNet20", "ResNet32", "ResNet56", "SequenceClassifier", "SimpleCNN", "TutorialRNN",
+    "TutorialRNNCell", "VGG", "lengths_from_padding", "max_pool_2x2",
 ]

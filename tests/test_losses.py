@@ -5,7 +5,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from train import mean_squared_error, softmax_cross_entropy
+from train import mean_squared_error, sequence_cross_entropy, softmax_cross_entropy
 
 
 def test_cross_entropy_matches_hand_computed_value():
@@ -46,3 +46,12 @@ def test_losses_are_jittable_scalars(loss):
     value = jax.jit(loss)(outputs, targets)
     assert value.shape == () and np.isfinite(value)
     assert float(value) == pytest.approx(float(loss(outputs, targets)), rel=1e-6)
+
+
+def test_sequence_cross_entropy_ignores_padded_targets():
+    logits = jnp.log(jnp.array([[[0.5, 0.25, 0.25]] * 3]))  # [1, 3, 3]
+    real = sequence_cross_entropy(logits[:, :2], jnp.array([[1, 2]]))
+    with_padding = sequence_cross_entropy(logits, jnp.array([[1, 2, 0]]))
+    assert np.isclose(real, np.log(4)) and np.isclose(with_padding, real)
+    masked = sequence_cross_entropy(jnp.concatenate([logits, logits]), jnp.array([[1, 2, 0], [1, 1, 1]]), mask=jnp.array([1.0, 0.0]))
+    assert np.isclose(masked, np.log(4))

@@ -1,8 +1,11 @@
+import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from train import MetricAccumulator, accuracy, classification_report, confusion_matrix
+from train import (
+    MetricAccumulator, accuracy, bits_per_character, classification_report, confusion_matrix, perplexity, token_accuracy,
+)
 
 
 def test_accuracy_is_per_example():
@@ -52,3 +55,12 @@ def test_squared_error_is_the_mean_over_each_examples_elements():
     predictions = jnp.zeros((2, 2, 2, 1))
     targets = jnp.stack([jnp.full((2, 2, 1), 0.5), jnp.array([[[1.0], [0.0]], [[0.0], [0.0]]])])
     assert squared_error(predictions, targets).tolist() == [0.25, 0.25]
+
+
+def test_bits_per_character_and_token_accuracy_skip_padding():
+    uniform = jnp.zeros((2, 3, 8))  # every one of 8 symbols has probability 1/8: 3 bits
+    targets = jnp.array([[3, 4, 0], [5, 0, 0]])
+    np.testing.assert_allclose(bits_per_character(uniform, targets), [3.0, 3.0], rtol=1e-6)
+    peaked = jax.nn.one_hot(jnp.array([[3, 1, 1], [5, 1, 1]]), 8) * 10
+    np.testing.assert_allclose(token_accuracy(peaked, targets), [0.5, 1.0])
+    assert perplexity(3.0) == 8.0

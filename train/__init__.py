@@ -14,19 +14,21 @@ from train.fit import CheckpointPolicy, FitResult, fit, load_final_state
 from train.nonfinite import NonFiniteError
 from train.parallel import DataParallel
 from train.preemption import PREEMPTED_EXIT_STATUS, Preempted
-from train.losses import masked_mean, mean_squared_error, softmax_cross_entropy
+from train.losses import masked_mean, mean_squared_error, mean_token_nll, sequence_cross_entropy, softmax_cross_entropy
 from train.metrics import (
-    MetricAccumulator, accuracy, classification_report, confusion_matrix, squared_error, top_k_accuracy,
+    MetricAccumulator, accuracy, bits_per_character, classification_report, confusion_matrix, perplexity,
+    squared_error, token_accuracy, top_k_accuracy,
 )
 from train.state import TrainState, create_train_state
 from train.steps import Augment, Step, make_eval_step, make_predict_step, make_train_step
 
 __all__ = [
-    "PREEMPTED_EXIT_STATUS", "Augment", "BatchSpecError", "CheckpointError", "CheckpointPolicy",
-    "Checkpoints", "CompilationLog", "DataParallel", "EarlyStoppingPolicy", "ExampleSpec", "FitResult", "InputError",
-    "NonFiniteError", "Preempted", "MetricAccumulator", "Step", "TrainState", "accuracy", "check_batch",
-    "classification_report", "confusion_matrix", "create_train_state", "cross_validate", "epoch_permutation",
-    "eval_batches", "evaluate", "example_spec_of", "fit", "make_eval_step", "make_predict_step",
-    "load_final_state", "make_train_step", "masked_mean", "mean_squared_error", "predict", "softmax_cross_entropy",
-    "squared_error", "stratified_folds", "top_k_accuracy", "train_batches",
+    "PREEMPTED_EXIT_STATUS", "Augment", "BatchSpecError", "CheckpointError", "CheckpointPolicy", "Checkpoints",
+    "CompilationLog", "DataParallel", "EarlyStoppingPolicy", "ExampleSpec", "FitResult", "InputError",
+    "MetricAccumulator", "NonFiniteError", "Preempted", "Step", "TrainState", "accuracy", "bits_per_character",
+    "check_batch", "classification_report", "confusion_matrix", "create_train_state", "cross_validate",
+    "epoch_permutation", "eval_batches", "evaluate", "example_spec_of", "fit", "load_final_state",
+    "make_eval_step", "make_predict_step", "make_train_step", "masked_mean", "mean_squared_error",
+    "mean_token_nll", "perplexity", "predict", "sequence_cross_entropy", "softmax_cross_entropy",
+    "squared_error", "stratified_folds", "token_accuracy", "top_k_accuracy", "train_batches",
 ]

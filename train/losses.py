@@ -41,3 +41,27 @@ def mean_squared_error(
     squared = jnp.square(predictions.astype(jnp.float32) - targets.astype(jnp.float32))
     per_example = squared.reshape(squared.shape[0], -1).mean(axis=1)
     return masked_mean(per_example, mask)
+
+
+def sequence_cross_entropy(
+    logits: jnp.ndarray,
+    targets: jnp.ndarray,
+    *,
+    pad_id: int = 0,
+    mask: jnp.ndarray | None = None,
+) -> jnp.ndarray:
+    """Cross-entropy of ``<float>[batch, time, vocab]`` logits against ``<int>[batch, time]`` targets.
+
+    Target positions equal to ``pad_id`` never count. Each example's loss is the mean over its
+    real tokens; the result is the mean over (unmasked) examples, which equals the mean over
+    tokens when every example has the same number of real tokens (fixed-length windows).
+    """
+    per_example = mean_token_nll(logits, targets, pad_id=pad_id)
+    return masked_mean(per_example, mask)
+
+
+def mean_token_nll(logits: jnp.ndarray, targets: jnp.ndarray, *, pad_id: int = 0) -> jnp.ndarray:
+    """``<float32>[batch]``: each example's mean negative log-likelihood (nats) over its non-pad targets."""
+    nll = optax.softmax_cross_entropy_with_integer_labels(logits.astype(jnp.float32), targets)
+    real = (targets != pad_id).astype(jnp.float32)
+    return (nll * real).sum(axis=-1) / jnp.maximum(real.sum(axis=-1), 1.0)

@@ -11,12 +11,33 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from train.losses import mean_token_nll
+
 MetricFn = Callable[[jnp.ndarray, jnp.ndarray], jnp.ndarray]
 
 
 def accuracy(logits: jnp.ndarray, labels: jnp.ndarray) -> jnp.ndarray:
     """1.0 where the arg-max of ``<float>[batch, classes]`` equals the ``<int>[batch]`` label."""
     return (logits.argmax(axis=-1) == labels).astype(jnp.float32)
+
+
+def bits_per_character(logits: jnp.ndarray, targets: jnp.ndarray) -> jnp.ndarray:
+    """Each example's mean negative log2-likelihood over its non-pad (id 0) targets, for
+    ``<float>[batch, time, vocab]`` logits and ``<int>[batch, time]`` targets."""
+    return mean_token_nll(logits, targets) / np.log(2.0)
+
+
+def token_accuracy(logits: jnp.ndarray, targets: jnp.ndarray) -> jnp.ndarray:
+    """Each example's fraction of non-pad (id 0) targets predicted by the arg-max."""
+    real = (targets != 0).astype(jnp.float32)
+    hits = (logits.argmax(axis=-1) == targets).astype(jnp.float32) * real
+    return hits.sum(axis=-1) / jnp.maximum(real.sum(axis=-1), 1.0)
+
+
+def perplexity(bits: float) -> float:
+    """Per-token perplexity from mean bits per token: ``2 ** bits``. Average bits first, never
+    perplexities, so that the result is the perplexity of all tokens together."""
+    return float(2.0**bits)
 
 
 def confusion_matrix(labels: np.ndarray, predictions: np.ndarray, num_classes: int) -> np.ndarray:

@@ -7,6 +7,7 @@
     zoo cv ENTRY --folds K [--workdir DIR] [--set name=value ...]
     zoo bench ENTRY [--batch-size B] [--steps N] [--repeats R] [--json FILE] [--no-torch]
     zoo results [RESULTS ...] [--update README.md]
+    zoo generate ENTRY --workdir DIR --prompt TEXT [--length N] [--temperature T] [--top-k K] [--seed S]
 
 Exit status: 0 done, 1 training failed (non-finite values), 2 bad input, 75 stopped by
 SIGTERM/SIGINT after saving a checkpoint (run the same command again to resume).
@@ -66,6 +67,15 @@ def _parser() -> argparse.ArgumentParser:
     results.add_argument("paths", nargs="*", type=Path, metavar="RESULTS",
                          help="results.json files or run workdirs (default: zoo/published/*.json)")
     results.add_argument("--update", type=Path, metavar="README", help="rewrite the table between its markers")
+
+    generate = commands.add_parser("generate", help="sample text from a trained character language model")
+    generate.add_argument("entry")
+    generate.add_argument("--workdir", type=Path, required=True)
+    generate.add_argument("--prompt", required=True)
+    generate.add_argument("--length", type=int, default=300, help="characters to generate (default 300)")
+    generate.add_argument("--temperature", type=float, default=1.0)
+    generate.add_argument("--top-k", type=int, default=0, help="sample among the K likeliest characters (0: all)")
+    generate.add_argument("--seed", type=int, default=0)
     return parser
 
 
@@ -195,6 +205,15 @@ def _results(args) -> None:
         print(table)
 
 
+def _generate(args) -> None:
+    from zoo.generate import generate, print_generation
+
+    print_generation(generate(
+        args.workdir, args.prompt, length=args.length, temperature=args.temperature,
+        top_k=args.top_k, seed=args.seed, entry=args.entry,
+    ))
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     from train import PREEMPTED_EXIT_STATUS, CheckpointError, InputError, NonFiniteError, Preempted
@@ -202,6 +221,7 @@ def main(argv: list[str] | None = None) -> int:
 
     commands = {
         "list": _list, "train": _train, "eval": _eval, "show": _show, "cv": _cv, "bench": _bench, "results": _results,
+        "generate": _generate,
     }
     if getattr(args, "distributed", False):
         from zoo.distributed import initialize

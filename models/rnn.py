@@ -1,0 +1,188 @@
+"""Recurrent networks over right-padded token ids: the tutorial RNN and LSTM/GRU stacks.
+
+Inputs are ``<int32>[batch, time]`` token ids where ``PAD_ID`` (0) only ever follows the real
+tokens of a sequence. Each model derives ``seq_lengths`` from the padding and hands it to
+flax's ``nn.RNN``, so padded positions never change any output: the carry stops at the last
+real token, and a backward RNN starts from it.
+"""
+
+from collections.abc import Callable
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+
+PAD_ID = 0
+CELLS: dict[str, type[nn.RNNCellBase]] = {"lstm": nn.OptimizedLSTMCell, "gru": nn.GRUCell}
+POOLINGS = ("final", "mean", "max")
+
+
+def lengths_from_padding(tokens: jax.Array) -> jax.Array:
+    """``<int32>[batch]``: the number of non-padding tokens of each ``<int>[batch, time]`` row."""
+    return (tokens != PAD_ID).sum(axis=-1).astype(jnp.int32)
+
+
+def take_at(sequence: jax.Array, positions: jax.Array) -> jax.Array:
+    """``sequence[b, positions[b]]`` for ``<float>[batch, time, features]``: ``[batch, features]``."""
+    return jnp.take_along_axis(sequence, positions[:, None, None], axis=1)[:, 0]
+
+
+class TutorialRNNCell(nn.RNNCellBase):
+    """One step of the reference RNN (``RNN`` in ``pytorch_reference.py``).
+
+    ``i2h`` and ``i2o`` both read ``concat(input, previous hidden)``; the output is the
+    log-softmax of ``i2o``. With ``hidden_activation=None`` the hidden update is linear, as in
+    the reference (it defines ``tanh`` but never applies it); ``jnp.tanh`` is the usual fix.
+    """
+
+    hidden_size: int
+    num_classes: int
+    hidden_activation: Callable[[jax.Array], jax.Array] | None = jnp.tanh
+
+    @nn.compact
+    def __call__(self, hidden: jax.Array, inputs: jax.Array) -> tuple[jax.Array, jax.Array]:
+        combined = jnp.concatenate([inputs, hidden], axis=-1)
+        new_hidden = nn.Dense(self.hidden_size, name="i2h")(combined)
+        if self.hidden_activation is not None:
+            new_hidden = self.hidden_activation(new_hidden)
+        log_probs = nn.log_softmax(nn.Dense(self.num_classes, name="i2o")(combined))
+        return new_hidden, log_probs
+
+    def initialize_carry(self, rng: jax.Array, input_shape: tuple[int, ...]) -> jax.Array:
+        """Zeros, like the tutorial's ``initHidden``."""
+        return jnp.zeros((*input_shape[:-1], self.hidden_size))
+
+    @property
+    def num_feature_axes(self) -> int:
+        return 1
+
+
+class TutorialRNN(nn.Module):
+    """The tutorial's surname classifier: one-hot characters through ``TutorialRNNCell``.
+
+    Returns ``<float32>[batch, num_classes]`` log-probabilities: the cell's output at each
+    sequence's last real character. ``linear_hidden=True`` is the reference function exactly;
+    the default applies ``tanh`` to the hidden state.
+    """
+
+    vocab_size: int
+    num_classes: int
+    hidden_size: int = 128
+    linear_hidden: bool = False
+
+    @nn.compact
+    def __call__(self, tokens: jax.Array, *, train: bool = False) -> jax.Array:
+        lengths = lengths_from_padding(tokens)
+        cell = TutorialRNNCell(
+            self.hidden_size, self.num_classes, hidden_activation=None if self.linear_hidden else jnp.tanh, name="cell"
+        )
+        log_probs = nn.RNN(cell, name="rnn")(jax.nn.one_hot(tokens, self.vocab_size), seq_lengths=lengths)
+        return take_at(log_probs, jnp.maximum(lengths - 1, 0))
+
+
+class RecurrentStack(nn.Module):
+    """``num_layers`` LSTM or GRU layers with dropout between them, optionally bidirectional.
+
+    ``<float>[batch, time, features]`` -> ``<float32>[batch, time, hidden_size * directions]``;
+    a bidirectional layer concatenates the forward and the backward outputs, both aligned with
+    the input. With ``return_carries=True`` also returns each layer's final carry (unidirectional).
+    """
+
+    hidden_size: int
+    num_layers: int = 1
+    cell_type: str = "lstm"
+    bidirectional: bool = False
+    dropout_rate: float = 0.0
+
+    @nn.compact
+    def __call__(self, inputs, seq_lengths, *, train: bool = False, initial_carries=None, return_carries=False):
+        if self.cell_type not in CELLS:
+            raise ValueError(f"cell_type: expected one of {sorted(CELLS)}, got {self.cell_type!r}")
+        if return_carries and self.bidirectional:
+            raise ValueError("return_carries: only unidirectional stacks return their carries")
+        cell_class = CELLS[self.cell_type]
+        outputs, carries = inputs, []
+        for layer in range(self.num_layers):
+            if layer:
+                outputs = nn.Dropout(self.dropout_rate, deterministic=not train)(outputs)
+            forward = nn.RNN(cell_class(self.hidden_size), name=f"forward_{layer}")
+            if self.bidirectional:
+                backward = nn.RNN(cell_class(self.hidden_size), reverse=True, keep_order=True, name=f"backward_{layer}")
+                outputs = nn.Bidirectional(forward, backward, name=f"bidirectional_{layer}")(outputs, seq_lengths=seq_lengths)
+                continue
+            initial = None if initial_carries is None else initial_carries[layer]
+            # Asking for the carry makes the scan keep every step's carry: only when needed.
+            result = forward(outputs, initial_carry=initial, seq_lengths=seq_lengths, return_carry=return_carries)
+            if return_carries:
+                carry, outputs = result
+                carries.append(carry)
+            else:
+                outputs = result
+        return (outputs, tuple(carries)) if return_carries else outputs
+
+
+class SequenceClassifier(nn.Module):
+    """Embedding -> ``RecurrentStack`` -> final state, masked mean or masked max -> dense logits.
+
+    ``<int32>[batch, time]`` -> ``<float32>[batch, num_classes]``. ``pooling="final"`` reads the
+    forward output at the last real token (and, bidirectional, the backward output at the first);
+    ``"mean"`` and ``"max"`` pool the outputs over the real tokens.
+    """
+
+    vocab_size: int
+    num_classes: int
+    embed_dim: int = 64
+    hidden_size: int = 128
+    num_layers: int = 1
+    cell_type: str = "lstm"
+    bidirectional: bool = True
+    dropout_rate: float = 0.0
+    pooling: str = "final"
+
+    @nn.compact
+    def __call__(self, tokens: jax.Array, *, train: bool = False) -> jax.Array:
+        if self.pooling not in POOLINGS:
+            raise ValueError(f"pooling: expected one of {POOLINGS}, got {self.pooling!r}")
+        lengths = lengths_from_padding(tokens)
+        embedded = nn.Embed(self.vocab_size, self.embed_dim, name="embed")(tokens)
+        outputs = RecurrentStack(
+            self.hidden_size, self.num_layers, self.cell_type, self.bidirectional, self.dropout_rate, name="rnn"
+        )(embedded, lengths, train=train)
+        real = (tokens != PAD_ID)[..., None]
+        if self.pooling == "mean":
+            pooled = (outputs * real).sum(axis=1) / jnp.maximum(real.sum(axis=1), 1)
+        elif self.pooling == "max":
+            pooled = jnp.where(real, outputs, -jnp.inf).max(axis=1)
+        else:
+            pooled = take_at(outputs[..., : self.hidden_size], jnp.maximum(lengths - 1, 0))
+            if self.bidirectional:
+                pooled = jnp.concatenate([pooled, outputs[:, 0, self.hidden_size :]], axis=-1)
+        pooled = nn.Dropout(self.dropout_rate, deterministic=not train)(pooled)
+        return nn.Dense(self.num_classes, name="classifier")(pooled)
+
+
+class CharLanguageModel(nn.Module):
+    """Embedding -> stacked LSTM -> dense over the vocabulary: next-token logits at every position.
+
+    ``<int32>[batch, time]`` -> ``<float32>[batch, time, vocab_size]``. For sampling, pass
+    ``return_carries=True`` (and ``initial_carries`` to continue from a previous call): the
+    carries are taken at each row's last real token, so a right-padded prompt works.
+    """
+
+    vocab_size: int
+    embed_dim: int = 64
+    hidden_size: int = 256
+    num_layers: int = 1
+    dropout_rate: float = 0.0
+
+    @nn.compact
+    def __call__(self, tokens: jax.Array, *, train: bool = False, initial_carries=None, return_carries=False):
+        embedded = nn.Embed(self.vocab_size, self.embed_dim, name="embed")(tokens)
+        result = RecurrentStack(self.hidden_size, self.num_layers, "lstm", dropout_rate=self.dropout_rate, name="rnn")(
+            embedded, lengths_from_padding(tokens), train=train,
+            initial_carries=initial_carries, return_carries=return_carries,
+        )
+        outputs, carries = result if return_carries else (result, None)
+        outputs = nn.Dropout(self.dropout_rate, deterministic=not train)(outputs)
+        logits = nn.Dense(self.vocab_size, name="readout")(outputs)
+        return (logits, carries) if return_carries else logits

@@ -1,0 +1,78 @@
+"""Character-level language model on the King James Bible."""
+
+import sys
+
+import optax
+
+from models import CharLanguageModel
+from train import bits_per_character, sequence_cross_entropy, token_accuracy
+from zoo.datasets import dataset_info
+from zoo.datasets.kjv import SWORD_MODULE, sword_module_installed
+from zoo.experiment import Experiment, require_fraction, require_positive
+from zoo.registry import register
+
+
+def corpus() -> str:
+    """``"kjv"`` when the SWORD module is installed, else ``"python_source"``, announced on stderr."""
+    if sword_module_installed():
+        return "kjv"
+    print(
+        f"kjv_char_lstm: sword-text-kjv is not installed (no {SWORD_MODULE}); using the Python "
+        f"standard library's source as the corpus instead (dataset 'python_source'). "
+        f"Its numbers are not KJV numbers. Install it with: apt-get install sword-text-kjv",
+        file=sys.stderr,
+    )
+    return "python_source"
+
+
+@register
+def kjv_char_lstm(
+    *,
+    learning_rate: float = 2e-3,
+    batch_size: int = 64,
+    epochs: int = 8,
+    seed: int = 0,
+    embed_dim: int = 64,
+    hidden_size: int = 256,
+    num_layers: int = 1,
+    dropout_rate: float = 0.0,
+    gradient_clip: float = 1.0,
+) -> Experiment:
+    """CharLanguageModel (embedding -> LSTM -> dense) on 128-character KJV windows; Adam, cosine decay.
+
+    Command: ``zoo train kjv_char_lstm``
+    Result: pending.
+
+    Each window starts from a zero state, so the model and the 5-gram baseline
+    (``python -m zoo.baselines kjv``) see the same context: characters of the same window only.
+    Validation and test books are never seen in training (``zoo/datasets/kjv.py``). Without
+    Debian's sword-text-kjv the entry trains on the Python standard library's source instead
+    (dataset ``python_source``) and says so.
+    """
+    require_positive(
+        learning_rate=learning_rate, batch_size=batch_size, epochs=epochs, embed_dim=embed_dim,
+        hidden_size=hidden_size, num_layers=num_layers, gradient_clip=gradient_clip,
+    )
+    require_fraction(dropout_rate=dropout_rate)
+    dataset = corpus()
+    info = dataset_info(dataset)
+    total_steps = epochs * (info.split_sizes["train"] // batch_size)
+    return Experiment(
+        model=CharLanguageModel(
+            vocab_size=info.num_classes, embed_dim=embed_dim, hidden_size=hidden_size,
+            num_layers=num_layers, dropout_rate=dropout_rate,
+        ),
+        optimizer=optax.chain(
+            optax.clip_by_global_norm(gradient_clip),
+            optax.adam(optax.cosine_decay_schedule(learning_rate, total_steps)),
+        ),
+        loss=sequence_cross_entropy,
+        metrics={"bits_per_character": bits_per_character, "accuracy": token_accuracy},
+        dataset=dataset,
+        batch_size=batch_size,
+        epochs=epochs,
+        seed=seed,
+        eval_batch_size=256,
+        eval_split="validation",
+        task="language_modeling",
+    )
