@@ -1,7 +1,5 @@
 """``zoo generate``: deterministic samples from a saved language model, clear errors otherwise."""
 
-import subprocess
-
 import pytest
 
 import zoo
@@ -78,11 +76,3 @@ def test_a_workdir_of_another_entry_is_refused(tmp_path, capsys):
     assert "was trained for entry 'digits_cnn', not 'kjv_char_lstm'" in capsys.readouterr().err
     assert main(["generate", "digits_cnn", "--workdir", str(workdir), "--prompt", "And"]) == 2
     assert "expected a character language model" in capsys.readouterr().err
-
-
-def test_the_console_script_generates(lm_workdir, zoo_command):
-    args = [*zoo_command, "generate", "kjv_char_lstm", "--workdir", str(lm_workdir), "--prompt", "And God", "--length", "9", "--seed", "3"]
-    done = subprocess.run(args, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr
-    expected = generate(lm_workdir, "And God", length=9, seed=3)
-    assert done.stdout == "And God" + expected.continuation + "\n"

@@ -5,6 +5,7 @@ The prompt is right-padded to ``MAX_PROMPT_CHARACTERS`` and the continuation has
 """
 
 import dataclasses
+import functools
 import math
 import os
 import sys
@@ -35,10 +36,12 @@ class Generation:
     """Prompt characters outside the vocabulary, read as the unknown symbol."""
 
 
+@functools.lru_cache(maxsize=8)
 def make_sampler(model, *, length: int, top_k: int) -> Callable:
     """A jitted ``(params, prompt_ids <int32>[1, MAX_PROMPT_CHARACTERS], key, temperature) ->
     <int32>[1, length]`` for a ``CharLanguageModel``-like ``model`` (``return_carries`` and
-    ``initial_carries`` keywords). Padding and the unknown symbol are never sampled."""
+    ``initial_carries`` keywords). Padding and the unknown symbol are never sampled. Cached, so
+    repeated calls with the same model, length and top-k reuse one compilation."""
 
     def allowed(logits):
         return logits.at[..., jnp.array([PAD_ID, UNKNOWN_ID])].set(-jnp.inf)

@@ -32,9 +32,13 @@ def names_bilstm(
     """SequenceClassifier (embedding -> bidirectional LSTM -> final states -> dense) on surnames; AdamW.
 
     Command: ``zoo train names_bilstm``
-    Result: pending.
-
-    Baseline on the same split: ``python -m zoo.baselines names``.
+    Result: test accuracy 73.43%, macro-F1 0.719 (validation 74.89%), 4 min of training on 2 CPU
+    cores shared with other jobs (``zoo/published/names_bilstm.json``). This does NOT beat the
+    logistic regression on character 1-4-grams of the same split (test accuracy 76.70%, macro-F1
+    0.754; ``python -m zoo.baselines names``). On validation no variant tried beat these
+    defaults (74.89%): mean pooling with dropout 0.5 (73.86%), max pooling (73.94%), character
+    dropout 0.15 (74.55%), with dropout 0.5 (73.60%); two layers and hidden size 256 were
+    stopped after 8 epochs, behind (70.66%, 71.53%).
     """
     require_positive(
         learning_rate=learning_rate, batch_size=batch_size, epochs=epochs, embed_dim=embed_dim,
