@@ -117,7 +117,7 @@ def load_final_state(workdir: str | os.PathLike, target: TrainState) -> tuple[Tr
     """The state a finished (or interrupted) run in ``workdir`` ends with, and its record."""
     with Checkpoints(Path(workdir) / CHECKPOINTS) as checkpoints:
         state, record = checkpoints.restore(target)
-    if record.get("final_state_step") not in (None, record["step"]):
+    if record.get("final_state_step") not in (None, record.get("step")):
         with Checkpoints(Path(workdir) / BEST_CHECKPOINT, keep=1) as best:
             state, _ = best.restore(target, step=record["final_state_step"])
     return state, record
