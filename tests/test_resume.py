@@ -93,6 +93,8 @@ def _files(directory):
     return sorted((p for p in directory.rglob("*") if p.is_file()), key=lambda p: p.stat().st_size)
 
 
+# Orbax leaves its unfinished read coroutines behind when a restore fails; they are collected later.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 @pytest.mark.parametrize("damage", ["truncate", "delete"])
 def test_a_damaged_checkpoint_is_a_clear_error_not_a_partial_restore(steps, tmp_path, damage):
     run_fit(steps, tmp_path, stop_at_step=9)

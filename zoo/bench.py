@@ -52,14 +52,17 @@ def matmul_peak_gflops(size: int = 2048, repeats: int = 5) -> float:
     return 2 * size**3 / statistics.median(times) / 1e9
 
 
-def _summary(times: list[float], steps: int, examples: int) -> dict[str, float]:
+def _summary(times: list[float], steps: int, examples: int, tokens_per_example: int | None) -> dict[str, float]:
     rates = [steps / t for t in times]
-    return {
+    summary = {
         "steps_per_second": statistics.median(rates),
         "steps_per_second_min": min(rates),
         "steps_per_second_max": max(rates),
         "examples_per_second": statistics.median(rates) * examples,
     }
+    if tokens_per_example:
+        summary["tokens_per_second"] = summary["examples_per_second"] * tokens_per_example
+    return summary
 
 
 def bench_entry(
@@ -78,6 +81,9 @@ def bench_entry(
     host_batch = synthetic_batch(experiment.dataset, batch_size)
     batch = jax.device_put(host_batch)
     state = built.state
+    inputs = host_batch["inputs"]
+    # Token sequences (integer inputs of rank 2) are also counted in tokens.
+    tokens_per_example = inputs.shape[1] if inputs.ndim == 2 and jnp.issubdtype(inputs.dtype, jnp.integer) else None
 
     with CompilationLog() as compilation:
         state, _ = built.train_step(state, batch)
@@ -116,7 +122,7 @@ def bench_entry(
             torch_times.append(_seconds(lambda: torch_round(steps)))
 
     peak = matmul_peak_gflops()
-    jax_summary = _summary(jax_times, steps, batch_size)
+    jax_summary = _summary(jax_times, steps, batch_size, tokens_per_example)
     report = {
         "entry": entry,
         "model": type(experiment.model).__name__,
@@ -132,7 +138,7 @@ def bench_entry(
     if torch_step:
         import torch
 
-        torch_summary = _summary(torch_times, steps, batch_size)
+        torch_summary = _summary(torch_times, steps, batch_size, tokens_per_example)
         report["torch"] = torch_summary | {"version": torch.__version__, "threads": torch.get_num_threads()}
         report["ratio_jax_over_torch"] = jax_summary["steps_per_second"] / torch_summary["steps_per_second"]
         report["ratio_per_round"] = [t / j for j, t in zip(jax_times, torch_times)]

@@ -166,16 +166,20 @@ def _bench(args) -> None:
         f"{args.entry} ({report['model']}, batch {report['batch_size']}): compile {report['compile_seconds']:.2f} s; "
         f"{report['flops_per_step'] / 1e9:.2f} GFLOP per step; matmul peak {report['matmul_peak_gflops']:.0f} GFLOP/s"
     )
+    def throughput(part):
+        tokens = f", {part['tokens_per_second']:.0f} tokens/s" if "tokens_per_second" in part else ""
+        return f"{part['examples_per_second']:.0f} examples/s{tokens}"
+
     print(
         f"  jax:   {jax_part['steps_per_second']:.1f} steps/s (range {jax_part['steps_per_second_min']:.1f}-"
-        f"{jax_part['steps_per_second_max']:.1f}), {jax_part['examples_per_second']:.0f} examples/s, "
+        f"{jax_part['steps_per_second_max']:.1f}), {throughput(jax_part)}, "
         f"{jax_part['gflops']:.1f} GFLOP/s = {jax_part['percent_of_peak']:.0f}% of peak"
     )
     if report.get("torch"):
         torch_part = report["torch"]
         print(
             f"  torch: {torch_part['steps_per_second']:.1f} steps/s (range {torch_part['steps_per_second_min']:.1f}-"
-            f"{torch_part['steps_per_second_max']:.1f}), {torch_part['examples_per_second']:.0f} examples/s "
+            f"{torch_part['steps_per_second_max']:.1f}), {throughput(torch_part)} "
             f"(torch {torch_part['version']}, {torch_part['threads']} threads)"
         )
         print(f"  jax / torch: {report['ratio_jax_over_torch']:.2f}x (median of interleaved rounds)")

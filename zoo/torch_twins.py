@@ -53,5 +53,40 @@ def simple_cnn_twin(model, input_shape: tuple[int, ...], learning_rate: float = 
     return prepare
 
 
-TWINS = {"SimpleCNN": simple_cnn_twin}
+def char_lm_twin(model, input_shape: tuple[int, ...], learning_rate: float = 2e-3):
+    """Embedding -> LSTM stack -> linear readout over the vocabulary, cross-entropy on every
+    position, Adam: ``models.CharLanguageModel``'s computation with ``torch.nn.LSTM``."""
+    import torch
+    import torch.nn.functional as F
+    from torch import nn
+
+    class CharLanguageModel(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.embed = nn.Embedding(model.vocab_size, model.embed_dim)
+            self.lstm = nn.LSTM(model.embed_dim, model.hidden_size, num_layers=model.num_layers, batch_first=True)
+            self.readout = nn.Linear(model.hidden_size, model.vocab_size)
+
+        def forward(self, tokens):
+            outputs, _ = self.lstm(self.embed(tokens))
+            return self.readout(outputs)
+
+    network = CharLanguageModel()
+    optimizer = torch.optim.Adam(network.parameters(), lr=learning_rate)
+
+    def prepare(tokens: np.ndarray, targets: np.ndarray) -> Callable[[], None]:
+        x, y = torch.from_numpy(tokens.astype(np.int64)), torch.from_numpy(targets.astype(np.int64))
+
+        def step() -> None:
+            optimizer.zero_grad(set_to_none=True)
+            F.cross_entropy(network(x).reshape(-1, model.vocab_size), y.reshape(-1)).backward()
+            optimizer.step()
+
+        return step
+
+    prepare.network = network
+    return prepare
+
+
+TWINS = {"SimpleCNN": simple_cnn_twin, "CharLanguageModel": char_lm_twin}
 """Flax model class name -> twin factory ``(model, input_shape) -> prepare(inputs, targets) -> step``."""
