@@ -57,3 +57,18 @@ def test_the_bench_twin_is_the_same_network():
     assert sum(p.numel() for p in prepare.network.parameters()) == 1_199_882
     np.testing.assert_allclose(model.apply({"params": params}, IMAGES), torch_logits(prepare.network, params), rtol=1e-4, atol=1e-4)
     prepare(IMAGES, np.zeros(4, np.int32))()  # one Adam step runs
+
+
+def test_the_bench_twin_of_the_character_lstm_has_the_same_weights():
+    from models import CharLanguageModel
+    from zoo.torch_twins import char_lm_twin
+
+    model = CharLanguageModel(vocab_size=30, embed_dim=16, hidden_size=32, num_layers=2)
+    tokens = np.random.default_rng(0).integers(1, 30, size=(3, 12)).astype(np.int32)
+    params = model.init(jax.random.PRNGKey(0), jnp.asarray(tokens))["params"]
+    prepare = char_lm_twin(model, (12,))
+    flax_count = sum(leaf.size for leaf in jax.tree.leaves(params))
+    torch_count = sum(p.numel() for p in prepare.network.parameters())
+    # PyTorch's LSTM keeps two bias vectors per layer (input and hidden) where flax keeps one.
+    assert torch_count == flax_count + 4 * 32 * 2
+    prepare(tokens, tokens)()  # one Adam step runs
