@@ -24,7 +24,9 @@ def test_every_published_result_has_a_row_with_its_command():
 
 def test_headline_results_read_like_the_issue_states_them():
     digits = published_result("digits_cnn")
-    assert result_summary(digits) == "accuracy 98.89% (356/360)"
+    assert result_summary(digits) == "accuracy 98.89% (356/360), macro-F1 0.989"
+    language_model = {"test": {"loss": 1.2, "bits_per_character": 1.7721, "accuracy": 0.64, "count": 2804}}
+    assert result_summary(language_model) == "1.772 bits per character"
     denoiser = {"test": {"loss": 0.012, "mse": 0.012, "count": 10_000, "noisy_input_mse": 0.09}}
     assert result_summary(denoiser) == "MSE 0.0120 (noisy input 0.0900: 87% lower)"
 
@@ -38,7 +40,7 @@ def test_update_rewrites_only_the_table_between_the_markers(tmp_path, capsys):
     assert main(["results", str(workdir), "--update", str(readme)]) == 0
     text = readme.read_text()
     assert text.startswith("# title\n\n") and text.endswith(f"{END}\n\nafter\n") and "old table" not in text
-    assert "| `digits_cnn` | digits | accuracy 98.89% (356/360) | 30 |" in text
+    assert "| `digits_cnn` | digits | accuracy 98.89% (356/360), macro-F1 0.989 | 30 |" in text
 
 
 def test_missing_markers_and_unreadable_results_are_named(tmp_path, capsys):

@@ -107,7 +107,9 @@ def _list(args) -> None:
     table = Table("entry", "task", "model", "dataset", "params", "published result")
     for entry in list_entries(args.pattern):
         table.add_row(*summary_row(entry))
-    Console().print(table)
+    console = Console()
+    # Piped output gets a wide table rather than rich's 80-column default.
+    (console if console.is_terminal else Console(width=200)).print(table)
 
 
 def _train(args) -> None:

@@ -10,7 +10,8 @@ import jax.numpy as jnp
 from zoo import registry
 from zoo.config import resolve_config
 from zoo.datasets import dataset_info
-from zoo.published import headline, published_result
+from zoo.published import published_result
+from zoo.results import result_summary
 from zoo.run import parameter_count
 
 
@@ -32,7 +33,7 @@ def summary_row(entry: str) -> tuple[str, ...]:
         type(experiment.model).__name__,
         experiment.dataset,
         f"{parameter_count(shapes['params']):,}",
-        headline(published) if published else "-",
+        result_summary(published) if published else "-",
     )
 
 

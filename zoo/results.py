@@ -36,15 +36,18 @@ def read_results(paths: Iterable[str | os.PathLike]) -> list[dict[str, Any]]:
 
 
 def result_summary(results: dict[str, Any]) -> str:
-    """The headline test metric: accuracy with the example count, or a denoiser's MSE beside
-    the noisy input's."""
+    """The headline test metric: a denoiser's MSE beside the noisy input's, a language model's
+    bits per character, or accuracy with the example count (and macro-F1 when reported)."""
     test = results["test"]
-    if "accuracy" in test:
-        correct = round(test["accuracy"] * test["count"])
-        return f"accuracy {test['accuracy']:.2%} ({correct:,}/{test['count']:,})"
     if "noisy_input_mse" in test:
         reduction = 1 - test["mse"] / test["noisy_input_mse"]
         return f"MSE {test['mse']:.4f} (noisy input {test['noisy_input_mse']:.4f}: {reduction:.0%} lower)"
+    if "bits_per_character" in test:
+        return f"{test['bits_per_character']:.3f} bits per character"
+    if "accuracy" in test:
+        correct = round(test["accuracy"] * test["count"])
+        summary = f"accuracy {test['accuracy']:.2%} ({correct:,}/{test['count']:,})"
+        return summary + (f", macro-F1 {test['macro_f1']:.3f}" if "macro_f1" in test else "")
     return f"loss {test['loss']:.4g}"
 
 
