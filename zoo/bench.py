@@ -1,12 +1,17 @@
 """``zoo bench ENTRY``: train-step speed of an entry, against its PyTorch twin when torch is installed.
 
-Method: one process; the batch is synthetic, of the entry's shapes, resident on the device;
-compilation is timed separately (XLA's own events); after ``warmup`` steps, ``repeats`` rounds
-of ``steps`` steps each are timed, JAX and PyTorch rounds interleaved so that both see the same
-machine state; medians and ranges are reported. FLOPs per step come from XLA's cost analysis of
-the compiled step; the peak is a measured float32 matmul.
+Method: the batch is synthetic, of the entry's shapes, resident on the device; compilation is
+timed separately (XLA's own events); after ``warmup`` steps, ``repeats`` rounds of ``steps``
+steps each are timed, JAX and PyTorch rounds interleaved so that both see the same machine
+state; medians and ranges are reported. FLOPs per step come from XLA's cost analysis of the
+compiled step; the peak is a measured float32 matmul.
+
+PyTorch runs in a child process that times its rounds when told to. In the same process as
+JAX its OpenMP threads and XLA's thread pool got in each other's way: on our 2-core machine the
+reference CNN's PyTorch step ran about 4x slower there than alone, which would flatter JAX.
 """
 
+import multiprocessing
 import statistics
 import time
 from collections.abc import Callable, Mapping
@@ -50,6 +55,44 @@ def matmul_peak_gflops(size: int = 2048, repeats: int = 5) -> float:
     matmul(a).block_until_ready()
     times = [_seconds(lambda: matmul(a).block_until_ready()) for _ in range(repeats)]
     return 2 * size**3 / statistics.median(times) / 1e9
+
+
+def _torch_worker(connection, model_name: str, model, input_shape, inputs, targets, warmup: int) -> None:
+    """Builds the PyTorch twin, then answers each ``steps`` count with the seconds those steps took."""
+    import torch
+
+    step = TWINS[model_name](model, input_shape)(inputs, targets)
+    for _ in range(warmup):
+        step()
+    connection.send((torch.__version__, torch.get_num_threads()))
+    while (count := connection.recv()) is not None:
+        start = time.perf_counter()
+        for _ in range(count):
+            step()
+        connection.send(time.perf_counter() - start)
+
+
+class _TorchTwin:
+    """The PyTorch twin in its own process (``spawn``: no state shared with JAX)."""
+
+    def __init__(self, model, input_shape, inputs, targets, warmup: int):
+        context = multiprocessing.get_context("spawn")
+        self._connection, child = context.Pipe()
+        self._process = context.Process(
+            target=_torch_worker,
+            args=(child, type(model).__name__, model, input_shape, inputs, targets, warmup),
+            daemon=True,
+        )
+        self._process.start()
+        self.version, self.threads = self._connection.recv()
+
+    def time(self, steps: int) -> float:
+        self._connection.send(steps)
+        return self._connection.recv()
+
+    def close(self) -> None:
+        self._connection.send(None)
+        self._process.join(timeout=30)
 
 
 def _summary(times: list[float], steps: int, examples: int, tokens_per_example: int | None) -> dict[str, float]:
@@ -97,29 +140,26 @@ def bench_entry(
             state, _ = built.train_step(state, batch)
         jax.block_until_ready(state)
 
-    torch_step = None
-    twin = TWINS.get(type(experiment.model).__name__)
-    if with_torch and twin is not None:
+    twin = None
+    if with_torch and type(experiment.model).__name__ in TWINS:
         try:
             import torch  # noqa: F401
         except ImportError:
-            twin = None
+            pass
         else:
             spec = dataset_info(experiment.dataset).example_spec["inputs"]
-            torch_step = twin(experiment.model, tuple(spec.shape))(host_batch["inputs"], host_batch["targets"])
-
-    def torch_round(count: int) -> None:
-        for _ in range(count):
-            torch_step()
+            twin = _TorchTwin(experiment.model, tuple(spec.shape), host_batch["inputs"], host_batch["targets"], warmup)
 
     jax_round(warmup)
-    if torch_step:
-        torch_round(warmup)
     jax_times, torch_times = [], []
-    for _ in range(repeats):
-        jax_times.append(_seconds(lambda: jax_round(steps)))
-        if torch_step:
-            torch_times.append(_seconds(lambda: torch_round(steps)))
+    try:
+        for _ in range(repeats):
+            jax_times.append(_seconds(lambda: jax_round(steps)))
+            if twin:
+                torch_times.append(twin.time(steps))
+    finally:
+        if twin:
+            twin.close()
 
     peak = matmul_peak_gflops()
     jax_summary = _summary(jax_times, steps, batch_size, tokens_per_example)
@@ -135,11 +175,9 @@ def bench_entry(
         "jax": jax_summary | {"gflops": jax_summary["steps_per_second"] * flops / 1e9},
     }
     report["jax"]["percent_of_peak"] = 100 * report["jax"]["gflops"] / peak
-    if torch_step:
-        import torch
-
+    if twin:
         torch_summary = _summary(torch_times, steps, batch_size, tokens_per_example)
-        report["torch"] = torch_summary | {"version": torch.__version__, "threads": torch.get_num_threads()}
+        report["torch"] = torch_summary | {"version": twin.version, "threads": twin.threads, "process": "separate"}
         report["ratio_jax_over_torch"] = jax_summary["steps_per_second"] / torch_summary["steps_per_second"]
         report["ratio_per_round"] = [t / j for j, t in zip(jax_times, torch_times)]
     elif with_torch:
