@@ -16,7 +16,7 @@ from zoo.registry import register
 def fashion_simple_cnn(
     *,
     source: str = "local",
-    learning_rate: float = 0.1,
+    learning_rate: float = 0.02,
     momentum: float = 0.9,
     batch_size: int = 128,
     epochs: int = 6,
@@ -30,10 +30,12 @@ def fashion_simple_cnn(
     Command: ``zoo train fashion_simple_cnn``
     Result: pending.
 
-    The Flax MNIST example's recipe (SGD, learning rate 0.1, momentum 0.9, batch 128), for 6
-    epochs instead of 10 to fit this machine's budget, with a cosine decay of the learning rate and the PyTorch MNIST example's dropout
-    (0.25 after pooling, 0.5 after the first dense layer). ``source=tfds`` reads TFDS's
-    ``fashion_mnist`` online instead of the Debian package.
+    The Flax MNIST example's recipe (SGD, momentum 0.9, batch 128), for 6 epochs instead of 10
+    to fit this machine's budget, and with a learning rate of 0.02 instead of 0.1: with 0.1 this
+    network reached only 75.0% validation accuracy (loss 0.71) after its first epoch. Added: a
+    cosine decay of the learning rate and the PyTorch MNIST example's dropout (0.25 after
+    pooling, 0.5 after the first dense layer). ``source=tfds`` reads TFDS's ``fashion_mnist``
+    online instead of the Debian package.
     """
     require_positive(learning_rate=learning_rate, batch_size=batch_size, epochs=epochs)
     require_fraction(momentum=momentum, conv_dropout=conv_dropout, dense_dropout=dense_dropout)
