@@ -20,11 +20,11 @@ def test_lenet5_has_61_706_parameters_and_the_classic_feature_maps():
 def test_vgg_widths_and_depth_are_configurable():
     model = VGG(num_classes=10, stage_widths=(4, 8, 16), convs_per_stage=3, dense_width=32)
     x = jnp.ones((2, 28, 28, 1))
-    variables = model.init(jax.random.PRNGKey(0), x)
+    variables = jax.eval_shape(model.init, jax.random.PRNGKey(0), x)
     kernels = {name: p["kernel"].shape for name, p in variables["params"].items() if name.startswith("conv")}
     assert len(kernels) == 9 and kernels["conv3_3"] == (3, 3, 16, 16)
     assert variables["params"]["fc1"]["kernel"].shape == (3 * 3 * 16, 32), "28 -> 14 -> 7 -> 3"
-    assert model.apply(variables, x).shape == (2, 10)
+    assert jax.eval_shape(model.apply, variables, x).shape == (2, 10)
 
 
 def test_vgg_dropout_and_batch_norm_act_only_in_training():

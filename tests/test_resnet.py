@@ -23,15 +23,14 @@ def test_the_named_variants_have_their_published_sizes(model, parameters):
 
 
 def test_logits_for_28_and_32_pixel_images_and_a_strided_stem():
-    for size, channels in [(28, 1), (32, 3)]:
-        model = ResNet(stage_sizes=(1, 1), num_filters=4, num_classes=7)
+    for model, size, channels in [
+        (ResNet(stage_sizes=(1, 1), num_filters=4, num_classes=7), 28, 1),
+        (ResNet(stage_sizes=(1, 1), num_filters=4, num_classes=7), 32, 3),
+        (ResNet(stage_sizes=(1, 1), num_filters=4, num_classes=7, stem_strides=2), 28, 1),
+    ]:
         x = jnp.ones((2, size, size, channels))
-        variables = model.init(jax.random.PRNGKey(0), x)
-        assert model.apply(variables, x).shape == (2, 7)
-    strided = ResNet(stage_sizes=(1, 1), num_filters=4, stem_strides=2)
-    variables = strided.init(jax.random.PRNGKey(0), jnp.ones((1, 28, 28, 1)))
-    _, state = strided.apply(variables, jnp.ones((1, 28, 28, 1)), train=True, mutable=["batch_stats"])
-    assert strided.apply(variables, jnp.ones((3, 28, 28, 1))).shape == (3, 10)
+        variables = jax.eval_shape(model.init, jax.random.PRNGKey(0), x)
+        assert jax.eval_shape(model.apply, variables, x).shape == (2, 7)
 
 
 def test_batch_norm_statistics_update_in_training_and_are_used_in_evaluation():

@@ -25,7 +25,8 @@ def fashion_denoise_ae(
     """ConvAutoencoder denoising Fashion-MNIST (noise sigma 0.3 on [0, 1] pixels); Adam, MSE.
 
     Command: ``zoo train fashion_denoise_ae``
-    Result: pending.
+    Result: test MSE 0.0105 (the noisy input's: 0.0900), 88% lower; 81 s of training on 2 CPU
+    cores (``zoo/published/fashion_denoise_ae.json``).
 
     Training inputs are the clean images plus fresh noise drawn in every step (``augment``);
     validation and test inputs carry the dataset's fixed, seeded noise, and the results report

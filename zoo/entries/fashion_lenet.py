@@ -22,7 +22,8 @@ def fashion_lenet(
     """LeNet-5 (ReLU, max pooling; 61,706 parameters) on Fashion-MNIST; Adam, cosine decay.
 
     Command: ``zoo train fashion_lenet``
-    Result: pending.
+    Result: test accuracy 90.30% (9,030 of 10,000), 2.5 min of training on 2 CPU cores
+    (``zoo/published/fashion_lenet.json``); 91.22% on validation after the last epoch.
     """
     require_positive(learning_rate=learning_rate, batch_size=batch_size, epochs=epochs)
     dataset = choose_source(source, FASHION_MNIST_SOURCES)

@@ -39,7 +39,15 @@ def fashion_resnet(
     """ResNet (BatchNorm, basic blocks) on Fashion-MNIST; SGD + Nesterov, warmup + cosine decay.
 
     Command: ``zoo train fashion_resnet``
-    Result: pending.
+    Result: none published: this default config does not reach the issue's 94.5% test accuracy.
+    Its run on the shared 2-core machine reached 93.64% on validation after 15 epochs, in 55
+    minutes of training under a load of about 9 (``runs/`` only, not committed).
+
+    The stride-2 stem (see ``models.ResNet``) makes the 15 epochs affordable on 2 CPU cores; the
+    recipe is He et al.'s CIFAR one (SGD, Nesterov momentum 0.9, lr 0.1, weight decay 5e-4 on
+    kernels only) with one warmup epoch, cosine decay, label smoothing 0.1, random crops of the
+    2-pixel padded image and horizontal flips, fixed before the run; the validation split, not
+    test, is what each epoch reports.
     """
     require_positive(learning_rate=learning_rate, batch_size=batch_size, epochs=epochs, num_filters=num_filters)
     require_fraction(momentum=momentum, label_smoothing=label_smoothing)

@@ -16,7 +16,7 @@ from zoo.registry import register
 def fashion_simple_cnn(
     *,
     source: str = "local",
-    learning_rate: float = 0.1,
+    learning_rate: float = 0.02,
     momentum: float = 0.9,
     batch_size: int = 128,
     epochs: int = 6,
@@ -28,12 +28,16 @@ def fashion_simple_cnn(
     """SimpleCNN (the design document's reference CNN) on Fashion-MNIST; SGD, momentum 0.9.
 
     Command: ``zoo train fashion_simple_cnn``
-    Result: pending.
+    Result: none published: this default config does not reach the issue's 92.0% test accuracy.
+    Its run on the shared 2-core machine reached 91.26% on validation after 6 epochs (21 minutes
+    of training).
 
-    The Flax MNIST example's recipe (SGD, learning rate 0.1, momentum 0.9, batch 128), for 6
-    epochs instead of 10 to fit this machine's budget, with a cosine decay of the learning rate and the PyTorch MNIST example's dropout
-    (0.25 after pooling, 0.5 after the first dense layer). ``source=tfds`` reads TFDS's
-    ``fashion_mnist`` online instead of the Debian package.
+    The Flax MNIST example's recipe (SGD, momentum 0.9, batch 128), for 6 epochs instead of 10
+    to fit this machine's budget, and with a learning rate of 0.02 instead of 0.1: with 0.1 this
+    network reached only 75.0% validation accuracy (loss 0.71) after its first epoch. Added: a
+    cosine decay of the learning rate and the PyTorch MNIST example's dropout (0.25 after
+    pooling, 0.5 after the first dense layer). ``source=tfds`` reads TFDS's ``fashion_mnist``
+    online instead of the Debian package.
     """
     require_positive(learning_rate=learning_rate, batch_size=batch_size, epochs=epochs)
     require_fraction(momentum=momentum, conv_dropout=conv_dropout, dense_dropout=dense_dropout)

@@ -37,7 +37,7 @@ def fashion_vgg(
     """VGG-style: stages of 3x3 conv + BatchNorm + ReLU, widths doubling from ``first_width``.
 
     Command: ``zoo train fashion_vgg``
-    Result: pending.
+    Result: none published yet: its default config has not been run to the end.
 
     SGD with Nesterov momentum, weight decay on kernels only, cosine decay (or ``schedule=step``:
     x0.1 at 50% and 75% of training, or ``onecycle``); random crops of the 2-pixel padded image
