@@ -34,13 +34,17 @@ def softmax_cross_entropy(
     return masked_mean(per_example, mask)
 
 
+def squared_error(predictions: jnp.ndarray, targets: jnp.ndarray) -> jnp.ndarray:
+    """``<float32>[batch]``: the mean squared difference over each example's elements (also a metric)."""
+    squared = jnp.square(predictions.astype(jnp.float32) - targets.astype(jnp.float32))
+    return squared.reshape(squared.shape[0], -1).mean(axis=1)
+
+
 def mean_squared_error(
     predictions: jnp.ndarray, targets: jnp.ndarray, *, mask: jnp.ndarray | None = None
 ) -> jnp.ndarray:
     """Mean over examples of the mean squared difference over each example's elements."""
-    squared = jnp.square(predictions.astype(jnp.float32) - targets.astype(jnp.float32))
-    per_example = squared.reshape(squared.shape[0], -1).mean(axis=1)
-    return masked_mean(per_example, mask)
+    return masked_mean(squared_error(predictions, targets), mask)
 
 
 def sequence_cross_entropy(

@@ -11,7 +11,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from train.losses import mean_token_nll
+from train.losses import mean_token_nll, squared_error  # noqa: F401  (squared_error is a metric too)
 
 MetricFn = Callable[[jnp.ndarray, jnp.ndarray], jnp.ndarray]
 
@@ -114,9 +114,3 @@ def top_k_accuracy(logits: jnp.ndarray, labels: jnp.ndarray, *, k: int = 5) -> j
         raise ValueError(f"k: expected 1 <= k <= {logits.shape[-1]} classes, got {k}")
     _, top = jax.lax.top_k(logits, k)
     return (top == labels[:, None]).any(axis=-1).astype(jnp.float32)
-
-
-def squared_error(predictions: jnp.ndarray, targets: jnp.ndarray) -> jnp.ndarray:
-    """``<float32>[batch]``: the mean squared difference over each example's elements."""
-    squared = jnp.square(predictions.astype(jnp.float32) - targets.astype(jnp.float32))
-    return squared.reshape(squared.shape[0], -1).mean(axis=1)
