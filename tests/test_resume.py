@@ -1,14 +1,11 @@
 """A run stopped anywhere and resumed equals the run that never stopped, bit for bit."""
 
 import json
-import os
 import signal
 import subprocess
 import sys
 import time
 
-import jax
-import numpy as np
 import pytest
 from harness_helpers import SPEC, assert_trees_bitwise_equal, digits, fresh_state, metric_history
 

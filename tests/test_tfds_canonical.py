@@ -4,7 +4,6 @@ patched TensorFlow lookup and socket for the fail-fast messages. Nothing here to
 import socket
 import time
 
-import jax
 import numpy as np
 import pytest
 import tensorflow_datasets as tfds

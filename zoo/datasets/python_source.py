@@ -5,7 +5,6 @@ and split sizes (so an entry's schedule is unchanged) but its own vocabulary and
 measured on it are not KJV numbers.
 """
 
-import string
 import sysconfig
 from pathlib import Path
 
