@@ -37,7 +37,8 @@ def fashion_vgg(
     """VGG-style: stages of 3x3 conv + BatchNorm + ReLU, widths doubling from ``first_width``.
 
     Command: ``zoo train fashion_vgg``
-    Result: none published yet: its default config has not been run to the end.
+    Result: test accuracy 91.81% (validation 92.3%), macro-F1 0.917, after 6 epochs:
+    6.9 min of training on the idle 2-core CPU (``zoo/published/fashion_vgg.json``).
 
     SGD with Nesterov momentum, weight decay on kernels only, cosine decay (or ``schedule=step``:
     x0.1 at 50% and 75% of training, or ``onecycle``); random crops of the 2-pixel padded image
