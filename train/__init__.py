@@ -3,7 +3,7 @@
 Imports jax, optax, orbax and flax's training utilities; never ``models`` or ``zoo``.
 """
 
-from train.batch_spec import BatchSpecError, ExampleSpec, InputError, check_batch, example_spec_of
+from train.batch_spec import BatchSpecError, ExampleSpec, InputError, check_batch
 from train.batching import epoch_permutation, eval_batches, train_batches
 from train.checkpoints import CheckpointError, Checkpoints
 from train.compilation import CompilationLog
@@ -27,7 +27,7 @@ __all__ = [
     "CompilationLog", "DataParallel", "EarlyStoppingPolicy", "ExampleSpec", "FitResult", "InputError",
     "MetricAccumulator", "NonFiniteError", "Preempted", "Step", "TrainState", "accuracy", "bits_per_character",
     "check_batch", "classification_report", "confusion_matrix", "create_train_state", "cross_validate",
-    "epoch_permutation", "eval_batches", "evaluate", "example_spec_of", "fit", "load_final_state",
+    "epoch_permutation", "eval_batches", "evaluate", "fit", "load_final_state",
     "make_eval_step", "make_predict_step", "make_train_step", "masked_mean", "mean_squared_error",
     "mean_token_nll", "perplexity", "predict", "sequence_cross_entropy", "softmax_cross_entropy",
     "squared_error", "stratified_folds", "token_accuracy", "top_k_accuracy", "train_batches",

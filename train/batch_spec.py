@@ -66,11 +66,3 @@ def check_batch(batch: Mapping[str, jax.typing.ArrayLike], spec: ExampleSpec, *,
         sizes[key] = shape[0]
     if len(set(sizes.values())) > 1:
         raise BatchSpecError(f"{where}: batch entries disagree on the batch size: {sizes}")
-
-
-def example_spec_of(batch: Mapping[str, jax.typing.ArrayLike]) -> dict[str, jax.ShapeDtypeStruct]:
-    """The example spec a batch defines (its shapes without the leading batch dimension)."""
-    return {
-        key: jax.ShapeDtypeStruct(np.shape(value)[1:], _dtype_of(value))
-        for key, value in batch.items()
-    }
