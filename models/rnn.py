@@ -126,7 +126,8 @@ class SequenceClassifier(nn.Module):
 
     ``<int32>[batch, time]`` -> ``<float32>[batch, num_classes]``. ``pooling="final"`` reads the
     forward output at the last real token (and, bidirectional, the backward output at the first);
-    ``"mean"`` and ``"max"`` pool the outputs over the real tokens.
+    ``"mean"`` and ``"max"`` pool the outputs over the real tokens. ``dropout_rate`` drops pooled
+    features (and between layers); ``embedding_dropout`` drops character embeddings before the RNN.
     """
 
     vocab_size: int
@@ -138,6 +139,7 @@ class SequenceClassifier(nn.Module):
     bidirectional: bool = True
     dropout_rate: float = 0.0
     pooling: str = "final"
+    embedding_dropout: float = 0.0
 
     @nn.compact
     def __call__(self, tokens: jax.Array, *, train: bool = False) -> jax.Array:
@@ -145,6 +147,7 @@ class SequenceClassifier(nn.Module):
             raise ValueError(f"pooling: expected one of {POOLINGS}, got {self.pooling!r}")
         lengths = lengths_from_padding(tokens)
         embedded = nn.Embed(self.vocab_size, self.embed_dim, name="embed")(tokens)
+        embedded = nn.Dropout(self.embedding_dropout, deterministic=not train)(embedded)
         outputs = RecurrentStack(
             self.hidden_size, self.num_layers, self.cell_type, self.bidirectional, self.dropout_rate, name="rnn"
         )(embedded, lengths, train=train)

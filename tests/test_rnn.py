@@ -140,6 +140,15 @@ def test_dropout_is_active_only_in_training():
     assert not np.allclose(*noisy)
 
 
+def test_embedding_dropout_changes_training_outputs_only():
+    model = SequenceClassifier(vocab_size=12, num_classes=5, hidden_size=8, embedding_dropout=0.5)
+    batch = padded(SEQUENCES, 9)
+    variables = model.init(jax.random.PRNGKey(0), batch)
+    np.testing.assert_allclose(model.apply(variables, batch), model.apply(variables, batch))
+    noisy = [model.apply(variables, batch, train=True, rngs={"dropout": jax.random.PRNGKey(i)}) for i in (0, 1)]
+    assert not np.allclose(*noisy)
+
+
 def test_lengths_come_from_right_padding():
     np.testing.assert_array_equal(lengths_from_padding(padded(SEQUENCES, 9)), [4, 2, 6])
 

@@ -54,6 +54,8 @@ def test_without_the_sword_module_the_entry_falls_back_and_says_so(monkeypatch, 
     [
         ("names_bilstm", {"pooling": "sum"}, r"pooling: expected one of \('final', 'mean', 'max'\), got 'sum'"),
         ("names_bilstm", {"dropout_rate": 1.0}, r"dropout_rate: expected a value in \[0, 1\), got 1.0"),
+        ("names_bilstm", {"embedding_dropout": 1.5}, r"embedding_dropout: expected a value in \[0, 1\), got 1.5"),
+        ("names_bilstm", {"ensemble_size": 0}, "ensemble_size: expected a value > 0, got 0"),
         ("kjv_char_lstm", {"hidden_size": 0}, "hidden_size: expected a value > 0, got 0"),
         ("names_tutorial_rnn", {"learning_rate": -1.0}, "learning_rate: expected a value > 0, got -1.0"),
     ],
