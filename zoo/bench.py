@@ -57,18 +57,31 @@ def matmul_peak_gflops(size: int = 2048, repeats: int = 5) -> float:
     return 2 * size**3 / statistics.median(times) / 1e9
 
 
-def _torch_worker(connection, model_name: str, model, input_shape, inputs, targets, warmup: int) -> None:
-    """Builds the PyTorch twin, then answers each ``steps`` count with the seconds those steps took."""
+def _torch_worker(connection, model_name: str, model, input_shape, inputs, targets, warmup: int, gpu: bool) -> None:
+    """Builds the PyTorch twin, then answers each ``steps`` count with the seconds those steps took.
+
+    With ``gpu`` (JAX runs on a GPU) the twin runs on CUDA when torch has it, else on the CPU;
+    the device it used is reported, so a GPU-vs-CPU ratio is never mistaken for a like one.
+    """
     import torch
 
-    step = TWINS[model_name](model, input_shape)(inputs, targets)
+    device = "cuda" if gpu and torch.cuda.is_available() else "cpu"
+
+    def finish() -> None:
+        if device == "cuda":
+            torch.cuda.synchronize()
+
+    step = TWINS[model_name](model, input_shape, device=device)(inputs, targets)
     for _ in range(warmup):
         step()
-    connection.send((torch.__version__, torch.get_num_threads()))
+    finish()
+    name = torch.cuda.get_device_name() if device == "cuda" else "cpu"
+    connection.send((torch.__version__, torch.get_num_threads(), name))
     while (count := connection.recv()) is not None:
         start = time.perf_counter()
         for _ in range(count):
             step()
+        finish()
         connection.send(time.perf_counter() - start)
 
 
@@ -80,11 +93,11 @@ class _TorchTwin:
         self._connection, child = context.Pipe()
         self._process = context.Process(
             target=_torch_worker,
-            args=(child, type(model).__name__, model, input_shape, inputs, targets, warmup),
+            args=(child, type(model).__name__, model, input_shape, inputs, targets, warmup, jax.default_backend() == "gpu"),
             daemon=True,
         )
         self._process.start()
-        self.version, self.threads = self._connection.recv()
+        self.version, self.threads, self.device = self._connection.recv()
 
     def time(self, steps: int) -> float:
         self._connection.send(steps)
@@ -177,7 +190,7 @@ def bench_entry(
     report["jax"]["percent_of_peak"] = 100 * report["jax"]["gflops"] / peak
     if twin:
         torch_summary = _summary(torch_times, steps, batch_size, tokens_per_example)
-        report["torch"] = torch_summary | {"version": twin.version, "threads": twin.threads, "process": "separate"}
+        report["torch"] = torch_summary | {"version": twin.version, "threads": twin.threads, "device": twin.device, "process": "separate"}
         report["ratio_jax_over_torch"] = jax_summary["steps_per_second"] / torch_summary["steps_per_second"]
         report["ratio_per_round"] = [t / j for j, t in zip(jax_times, torch_times)]
     elif with_torch:

@@ -165,7 +165,7 @@ def _bench(args) -> None:
     )
     jax_part = report["jax"]
     print(
-        f"{args.entry} ({report['model']}, batch {report['batch_size']}): compile {report['compile_seconds']:.2f} s; "
+        f"{args.entry} ({report['model']}, batch {report['batch_size']}) on {report['machine']['device']}: compile {report['compile_seconds']:.2f} s; "
         f"{report['flops_per_step'] / 1e9:.2f} GFLOP per step; matmul peak {report['matmul_peak_gflops']:.0f} GFLOP/s"
     )
     def throughput(part):
@@ -182,7 +182,7 @@ def _bench(args) -> None:
         print(
             f"  torch: {torch_part['steps_per_second']:.1f} steps/s (range {torch_part['steps_per_second_min']:.1f}-"
             f"{torch_part['steps_per_second_max']:.1f}), {throughput(torch_part)} "
-            f"(torch {torch_part['version']}, {torch_part['threads']} threads)"
+            f"(torch {torch_part['version']} on {torch_part['device']}, {torch_part['threads']} threads)"
         )
         print(f"  jax / torch: {report['ratio_jax_over_torch']:.2f}x (median of interleaved rounds)")
     elif "torch" in report:

@@ -2,6 +2,7 @@
 
 Each twin computes what the Flax model computes (same layers, shapes and initial scale, NCHW
 layout) and trains with the same kind of optimizer, so the ratio measures the frameworks.
+``device`` is a torch device name: ``"cuda"`` when JAX runs on a GPU, so both use the same card.
 """
 
 from collections.abc import Callable
@@ -9,13 +10,17 @@ from collections.abc import Callable
 import numpy as np
 
 
-def simple_cnn_twin(model, input_shape: tuple[int, ...], learning_rate: float = 1e-3) -> Callable[[np.ndarray, np.ndarray], Callable[[], None]]:
-    """The reference CNN (conv-relu-conv-maxpool-dense-relu-dense, no ReLU after conv2) with Adam."""
+def simple_cnn_twin(
+    model, input_shape: tuple[int, ...], learning_rate: float = 1e-3, device: str = "cpu"
+) -> Callable[[np.ndarray, np.ndarray], Callable[[], None]]:
+    """The reference CNN (conv-relu-conv-maxpool-dense-relu-dense, no ReLU after conv2) with Adam,
+    and the Flax model's dropout rates (``F.dropout`` is a no-op at rate 0)."""
     import torch
     import torch.nn.functional as F
     from torch import nn
 
     height, width, channels = input_shape
+    conv_dropout, dense_dropout = model.dropout_rates
     flat = 64 * ((height - 4) // 2) * ((width - 4) // 2)
 
     class SimpleCNN(nn.Module):
@@ -30,17 +35,17 @@ def simple_cnn_twin(model, input_shape: tuple[int, ...], learning_rate: float = 
             x = self.conv2(F.relu(self.conv1(x)))
             if model.relu_after_conv2:
                 x = F.relu(x)
-            x = torch.flatten(F.max_pool2d(x, 2), 1)
-            return self.fc2(F.relu(self.fc1(x)))
+            x = torch.flatten(F.dropout(F.max_pool2d(x, 2), conv_dropout), 1)
+            return self.fc2(F.dropout(F.relu(self.fc1(x)), dense_dropout))
 
-    network = SimpleCNN()
+    network = SimpleCNN().to(device)
     optimizer = torch.optim.Adam(network.parameters(), lr=learning_rate)
 
     def prepare(images: np.ndarray, labels: np.ndarray) -> Callable[[], None]:
         # A C-order copy has standard NCHW strides; a transposed view would keep stride 1 on the
         # size-1 channel axis, which PyTorch reads as channels-last.
-        x = torch.from_numpy(images.transpose(0, 3, 1, 2).copy())
-        y = torch.from_numpy(labels.astype(np.int64))
+        x = torch.from_numpy(images.transpose(0, 3, 1, 2).copy()).to(device)
+        y = torch.from_numpy(labels.astype(np.int64)).to(device)
 
         def step() -> None:
             optimizer.zero_grad(set_to_none=True)
@@ -53,7 +58,7 @@ def simple_cnn_twin(model, input_shape: tuple[int, ...], learning_rate: float = 
     return prepare
 
 
-def char_lm_twin(model, input_shape: tuple[int, ...], learning_rate: float = 2e-3):
+def char_lm_twin(model, input_shape: tuple[int, ...], learning_rate: float = 2e-3, device: str = "cpu"):
     """Embedding -> LSTM stack -> linear readout over the vocabulary, cross-entropy on every
     position, Adam: ``models.CharLanguageModel``'s computation with ``torch.nn.LSTM``."""
     import torch
@@ -71,11 +76,12 @@ def char_lm_twin(model, input_shape: tuple[int, ...], learning_rate: float = 2e-
             outputs, _ = self.lstm(self.embed(tokens))
             return self.readout(outputs)
 
-    network = CharLanguageModel()
+    network = CharLanguageModel().to(device)
     optimizer = torch.optim.Adam(network.parameters(), lr=learning_rate)
 
     def prepare(tokens: np.ndarray, targets: np.ndarray) -> Callable[[], None]:
-        x, y = torch.from_numpy(tokens.astype(np.int64)), torch.from_numpy(targets.astype(np.int64))
+        x = torch.from_numpy(tokens.astype(np.int64)).to(device)
+        y = torch.from_numpy(targets.astype(np.int64)).to(device)
 
         def step() -> None:
             optimizer.zero_grad(set_to_none=True)
@@ -89,4 +95,4 @@ def char_lm_twin(model, input_shape: tuple[int, ...], learning_rate: float = 2e-
 
 
 TWINS = {"SimpleCNN": simple_cnn_twin, "CharLanguageModel": char_lm_twin}
-"""Flax model class name -> twin factory ``(model, input_shape) -> prepare(inputs, targets) -> step``."""
+"""Flax model class name -> twin factory ``(model, input_shape, device=...) -> prepare(inputs, targets) -> step``."""
