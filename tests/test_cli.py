@@ -106,3 +106,14 @@ def test_restart_moves_the_old_run_aside_instead_of_deleting_it(tmp_path, capsys
     kept = [p for p in tmp_path.iterdir() if p.name.startswith("run.old-")]
     assert len(kept) == 1 and json.loads((kept[0] / "config.json").read_text())["entry"] == "fashion_resnet"
     assert json.loads((workdir / "results.json").read_text())["entry"] == "digits_cnn"
+
+
+def test_the_recorded_command_carries_the_xla_flags_it_ran_with(monkeypatch):
+    from zoo.run import command_line
+
+    monkeypatch.delenv("XLA_FLAGS", raising=False)
+    assert command_line("digits_cnn", {"epochs": 2}, "runs/d") == "zoo train digits_cnn --workdir runs/d --set epochs=2"
+    monkeypatch.setenv("XLA_FLAGS", "--xla_cpu_experimental_ynn_fusion_type=")
+    assert command_line("digits_cnn", None, "runs/d") == (
+        "XLA_FLAGS=--xla_cpu_experimental_ynn_fusion_type= zoo train digits_cnn --workdir runs/d"
+    )

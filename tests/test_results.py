@@ -19,7 +19,15 @@ def test_the_readme_table_is_the_one_generated_from_the_published_results():
 def test_every_published_result_has_a_row_with_its_command():
     table = results_table(read_results(published_paths()))
     for path in published_paths():
-        assert f"| `zoo train {path.stem}` |" in table
+        assert f"zoo train {path.stem}` |" in table
+
+
+def test_a_run_made_with_xla_flags_shows_them_in_its_command():
+    digits = published_result("digits_cnn")
+    flagged = digits | {"machine": digits["machine"] | {"xla_flags": "--xla_cpu_experimental_ynn_fusion_type="}}
+    row = results_table([flagged]).splitlines()[-1]
+    assert row.endswith("| `XLA_FLAGS=--xla_cpu_experimental_ynn_fusion_type= zoo train digits_cnn` |")
+    assert results_table([digits]).splitlines()[-1].endswith("| `zoo train digits_cnn` |")
 
 
 def test_headline_results_read_like_the_issue_states_them():

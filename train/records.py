@@ -64,6 +64,7 @@ def environment() -> dict[str, Any]:
             "backend": jax.default_backend(),
             "device": device.device_kind,
             "device_count": jax.device_count(),
+            "xla_flags": os.environ.get("XLA_FLAGS", ""),
         },
         "argv": sys.argv,
     }

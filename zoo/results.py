@@ -6,6 +6,7 @@ rewrites what lies between them, so the README's numbers are always those of com
 
 import json
 import os
+import shlex
 from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
@@ -66,8 +67,14 @@ def table_row(results: dict[str, Any]) -> tuple[str, ...]:
         f"{_minutes(results['fit_seconds'])} fit ({_minutes(results['compile_seconds'])} compiling), "
         f"{_minutes(results['wall_seconds'])} whole command",
         f"{machine['cpu_count']}-core {machine['processor']} {machine['device'].upper()}, jax {versions['jax']}",
-        f"`zoo train {results['entry']}`",
+        f"`{_xla_flags_prefix(machine)}zoo train {results['entry']}`",
     )
+
+
+def _xla_flags_prefix(machine: dict[str, Any]) -> str:
+    """``XLA_FLAGS=... `` when the run set them: they change its speed, not its numbers."""
+    flags = machine.get("xla_flags")
+    return f"XLA_FLAGS={shlex.quote(flags)} " if flags else ""
 
 
 def results_table(results: Iterable[dict[str, Any]]) -> str:

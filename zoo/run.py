@@ -71,10 +71,13 @@ def parameter_count(params: Any) -> int:
 
 
 def command_line(entry: str, overrides: Mapping[str, Any] | None, workdir: str | os.PathLike) -> str:
+    """The ``zoo train`` command that reproduces a run, with ``XLA_FLAGS`` in front when set
+    (they change speed, so a published wall time needs them)."""
     words = ["zoo", "train", entry, "--workdir", str(workdir)]
     for name, value in (overrides or {}).items():
         words += ["--set", f"{name}={value}"]
-    return shlex.join(words)
+    flags = os.environ.get("XLA_FLAGS")
+    return (f"XLA_FLAGS={shlex.quote(flags)} " if flags else "") + shlex.join(words)
 
 
 def _set_aside(workdir: Path) -> Path:
