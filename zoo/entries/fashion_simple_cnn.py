@@ -16,10 +16,10 @@ from zoo.registry import register
 def fashion_simple_cnn(
     *,
     source: str = "local",
-    learning_rate: float = 0.02,
+    learning_rate: float = 0.05,
     momentum: float = 0.9,
     batch_size: int = 128,
-    epochs: int = 6,
+    epochs: int = 15,
     seed: int = 0,
     conv_dropout: float = 0.25,
     dense_dropout: float = 0.5,
@@ -28,15 +28,20 @@ def fashion_simple_cnn(
     """SimpleCNN (the design document's reference CNN) on Fashion-MNIST; SGD, momentum 0.9.
 
     Command: ``zoo train fashion_simple_cnn``
-    Result: none published: this default config does not reach the issue's 92.0% test accuracy.
-    Its run on the shared 2-core machine reached 91.26% on validation after 6 epochs (21 minutes
-    of training).
+    Result: test accuracy 92.44%, macro-F1 0.924 (validation 92.92%), after 15 epochs: 18.1 min of
+    training on the idle 2-core CPU, run with ``XLA_FLAGS=--xla_cpu_experimental_ynn_fusion_type=``
+    (a speed flag, about 2x here: the same network and recipe, up to floating-point rounding;
+    ``zoo/published/fashion_simple_cnn.json``).
 
-    The Flax MNIST example's recipe (SGD, momentum 0.9, batch 128), for 6 epochs instead of 10
-    to fit this machine's budget, and with a learning rate of 0.02 instead of 0.1: with 0.1 this
-    network reached only 75.0% validation accuracy (loss 0.71) after its first epoch. Added: a
-    cosine decay of the learning rate and the PyTorch MNIST example's dropout (0.25 after
-    pooling, 0.5 after the first dense layer). ``source=tfds`` reads TFDS's ``fashion_mnist``
+    15 epochs at learning rate 0.05 were chosen on validation, from one run of each variant on a
+    lent GPU: 10 epochs at 0.02 reached 92.32%, 15 at 0.02 92.96%, 20 at 0.02 93.06%, 15 at 0.05
+    93.28%, and 15 at 0.02 with a ReLU after conv2 92.70%. An earlier 6-epoch run at 0.02 on this
+    CPU reached 91.26% (test 90.37%).
+
+    The Flax MNIST example's recipe (SGD, momentum 0.9, batch 128), with a learning rate of 0.05
+    instead of 0.1: with 0.1 this network reached only 75.0% validation accuracy (loss 0.71)
+    after its first epoch. Added: a cosine decay of the learning rate and the PyTorch MNIST
+    example's dropout (0.25 after pooling, 0.5 after the first dense layer). ``source=tfds`` reads TFDS's ``fashion_mnist``
     online instead of the Debian package.
     """
     require_positive(learning_rate=learning_rate, batch_size=batch_size, epochs=epochs)
