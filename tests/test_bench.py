@@ -29,3 +29,13 @@ def test_bench_times_the_pytorch_twin_when_torch_is_installed():
     pytest.importorskip("torch", reason="the optional torch extra is not installed")
     report = bench_entry("digits_cnn", batch_size=16, steps=2, repeats=1, warmup=1)
     assert report["torch"]["steps_per_second"] > 0 and report["ratio_jax_over_torch"] > 0
+
+
+def test_step_breakdown_times_every_piece(capsys):
+    from zoo.step_breakdown import main
+
+    main(["--batch-size", "4", "--calls", "1"])
+    out = capsys.readouterr().out
+    for piece in ("forward_backward", "conv2_weight_gradient", "dropout_mask_pooled_features", "whole_step"):
+        assert piece in out
+    assert "torch (ms per call" in out or "torch: not installed" in out

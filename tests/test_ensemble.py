@@ -23,7 +23,7 @@ def test_output_is_the_mean_of_the_members_log_probabilities():
     variables = ensemble.init(jax.random.key(0), TOKENS)
     members = variables["params"]["members"]["member"]
     each = [
-        jax.nn.log_softmax(MEMBER.apply({"params": jax.tree.map(lambda leaf: leaf[i], members)}, TOKENS))
+        jax.nn.log_softmax(MEMBER.apply({"params": jax.tree.map(lambda leaf, i=i: leaf[i], members)}, TOKENS))
         for i in range(3)
     ]
     np.testing.assert_allclose(ensemble.apply(variables, TOKENS), np.mean(each, axis=0), rtol=1e-5, atol=1e-6)

@@ -31,22 +31,29 @@ def fashion_resnet(
     label_smoothing: float = 0.1,
     crop_padding: int = 2,
     flip: bool = True,
-    cutout_size: int = 0,
+    cutout_size: int = 8,
     batch_size: int = 128,
-    epochs: int = 15,
+    epochs: int = 30,
     seed: int = 0,
 ) -> Experiment:
     """ResNet (BatchNorm, basic blocks) on Fashion-MNIST; SGD + Nesterov, warmup + cosine decay.
 
     Command: ``zoo train fashion_resnet``
     Result: none published: this default config does not reach the issue's 94.5% test accuracy.
-    Its run on the shared 2-core machine reached 93.64% on validation after 15 epochs, in 55
-    minutes of training under a load of about 9 (``runs/`` only, not committed).
+    Its run on the idle 2-core CPU reached test accuracy 93.48%, macro-F1 0.935 (validation
+    93.92%) after 30 epochs, in 29.2 min of training (``runs/`` only, not committed).
 
-    The stride-2 stem (see ``models.ResNet``) makes the 15 epochs affordable on 2 CPU cores; the
+    30 epochs with 8x8 cutout were chosen on validation from one run of each variant on a lent
+    GPU, every variant sized to fit 45 minutes of this CPU: ResNet-20 with the stride-2 stem for
+    30 epochs 94.08% (with cutout 94.16%; without label smoothing and with weight decay 1e-3,
+    93.80%), 16 filters at full resolution for 7 epochs 93.40%, 24 filters for 16 epochs 93.74%
+    (with cutout 94.00%), 32 filters for 10 epochs 93.26%, ResNet-32 for 18 epochs 93.74%. The
+    earlier default (15 epochs, no cutout) reached 93.64% on validation and 92.61% on test.
+
+    The stride-2 stem (see ``models.ResNet``) makes the 30 epochs affordable on 2 CPU cores; the
     recipe is He et al.'s CIFAR one (SGD, Nesterov momentum 0.9, lr 0.1, weight decay 5e-4 on
     kernels only) with one warmup epoch, cosine decay, label smoothing 0.1, random crops of the
-    2-pixel padded image and horizontal flips, fixed before the run; the validation split, not
+    2-pixel padded image, horizontal flips and cutout; the validation split, not
     test, is what each epoch reports.
     """
     require_positive(learning_rate=learning_rate, batch_size=batch_size, epochs=epochs, num_filters=num_filters)

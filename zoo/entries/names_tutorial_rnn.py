@@ -25,7 +25,7 @@ def names_tutorial_rnn(
     Command: ``zoo train names_tutorial_rnn``
     Result: test accuracy 62.30%, macro-F1 0.607 (validation 64.62%), 49 s of training on 2 CPU
     cores shared with other jobs (``zoo/published/names_tutorial_rnn.json``); below the n-gram
-    logistic regression (76.70%) and ``names_bilstm`` (73.43%). Learning rate and epochs were
+    logistic regression (76.70%) and ``names_bilstm`` (76.53%). Learning rate and epochs were
     chosen on validation: 0.1 for 30 epochs (64.62%) beat 0.3 (59.43%) and 60 epochs (62.60%).
 
     The tutorial feeds one name at a time with SGD at 0.005 on the summed NLL; here batches of
