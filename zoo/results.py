@@ -72,7 +72,7 @@ def table_row(results: dict[str, Any]) -> tuple[str, ...]:
 
 
 def _xla_flags_prefix(machine: dict[str, Any]) -> str:
-    """``XLA_FLAGS=... `` when the run set them: they change its speed, not its numbers."""
+    """``XLA_FLAGS=... `` when the run set them: they change its speed (and floating-point rounding)."""
     flags = machine.get("xla_flags")
     return f"XLA_FLAGS={shlex.quote(flags)} " if flags else ""
 
