@@ -131,17 +131,9 @@ def test_language_model_continues_from_its_carries():
     np.testing.assert_allclose(jnp.concatenate([head[:, :4], tail], axis=1), whole, rtol=1e-5, atol=1e-6)
 
 
-def test_dropout_is_active_only_in_training():
-    model = SequenceClassifier(vocab_size=12, num_classes=5, hidden_size=8, bidirectional=False, dropout_rate=0.5)
-    batch = padded(SEQUENCES, 9)
-    variables = model.init(jax.random.PRNGKey(0), batch)
-    np.testing.assert_allclose(model.apply(variables, batch), model.apply(variables, batch))
-    noisy = [model.apply(variables, batch, train=True, rngs={"dropout": jax.random.PRNGKey(i)}) for i in (0, 1)]
-    assert not np.allclose(*noisy)
-
-
-def test_embedding_dropout_changes_training_outputs_only():
-    model = SequenceClassifier(vocab_size=12, num_classes=5, hidden_size=8, embedding_dropout=0.5)
+@pytest.mark.parametrize("dropout", [{"dropout_rate": 0.5, "bidirectional": False}, {"embedding_dropout": 0.5}])
+def test_dropout_is_active_only_in_training(dropout):
+    model = SequenceClassifier(vocab_size=12, num_classes=5, hidden_size=8, **dropout)
     batch = padded(SEQUENCES, 9)
     variables = model.init(jax.random.PRNGKey(0), batch)
     np.testing.assert_allclose(model.apply(variables, batch), model.apply(variables, batch))
