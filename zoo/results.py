@@ -67,13 +67,13 @@ def table_row(results: dict[str, Any]) -> tuple[str, ...]:
         f"{_minutes(results['fit_seconds'])} fit ({_minutes(results['compile_seconds'])} compiling), "
         f"{_minutes(results['wall_seconds'])} whole command",
         f"{machine['cpu_count']}-core {machine['processor']} {machine['device'].upper()}, jax {versions['jax']}",
-        f"`{_xla_flags_prefix(machine)}zoo train {results['entry']}`",
+        f"`{xla_flags_prefix(machine.get('xla_flags'))}zoo train {results['entry']}`",
     )
 
 
-def _xla_flags_prefix(machine: dict[str, Any]) -> str:
-    """``XLA_FLAGS=... `` when the run set them: they change its speed (and floating-point rounding)."""
-    flags = machine.get("xla_flags")
+def xla_flags_prefix(flags: str | None) -> str:
+    """``XLA_FLAGS=... `` to put before a command when a run set them: they change its speed
+    (and floating-point rounding), so a published wall time needs them."""
     return f"XLA_FLAGS={shlex.quote(flags)} " if flags else ""
 
 

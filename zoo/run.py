@@ -28,6 +28,7 @@ from zoo.config import resolve_config
 from zoo.datasets import dataset_info, load_dataset
 from zoo.errors import WorkdirError
 from zoo.experiment import Experiment
+from zoo.results import xla_flags_prefix
 
 
 @dataclasses.dataclass
@@ -71,13 +72,11 @@ def parameter_count(params: Any) -> int:
 
 
 def command_line(entry: str, overrides: Mapping[str, Any] | None, workdir: str | os.PathLike) -> str:
-    """The ``zoo train`` command that reproduces a run, with ``XLA_FLAGS`` in front when set
-    (they change speed, so a published wall time needs them)."""
+    """The ``zoo train`` command that reproduces a run, with ``XLA_FLAGS`` in front when set."""
     words = ["zoo", "train", entry, "--workdir", str(workdir)]
     for name, value in (overrides or {}).items():
         words += ["--set", f"{name}={value}"]
-    flags = os.environ.get("XLA_FLAGS")
-    return (f"XLA_FLAGS={shlex.quote(flags)} " if flags else "") + shlex.join(words)
+    return xla_flags_prefix(os.environ.get("XLA_FLAGS")) + shlex.join(words)
 
 
 def _set_aside(workdir: Path) -> Path:
