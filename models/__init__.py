@@ -5,6 +5,7 @@ flax, so ``params = model.init(key, x)`` and ``model.apply(params, x)`` are plai
 """
 
 from models.autoencoder import ConvAutoencoder
+from models.conv import Conv, add_channel_bias
 from models.ensemble import Ensemble
 from models.lenet import LeNet5
 from models.pooling import max_pool_2x2
@@ -16,7 +17,7 @@ from models.simple_cnn import PyTorchMnistCNN, SimpleCNN
 from models.vgg import VGG
 
 __all__ = [
-    "BasicBlock", "CharLanguageModel", "ConvAutoencoder", "Ensemble", "LeNet5", "PAD_ID", "PyTorchMnistCNN", "RecurrentStack",
+    "BasicBlock", "CharLanguageModel", "Conv", "ConvAutoencoder", "Ensemble", "LeNet5", "PAD_ID", "PyTorchMnistCNN", "RecurrentStack",
     "ResNet", "ResNet18", "ResNet20", "ResNet32", "ResNet56", "SequenceClassifier", "SimpleCNN", "TutorialRNN",
-    "TutorialRNNCell", "VGG", "lengths_from_padding", "max_pool_2x2",
+    "TutorialRNNCell", "VGG", "add_channel_bias", "lengths_from_padding", "max_pool_2x2",
 ]

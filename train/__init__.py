@@ -1,7 +1,13 @@
 """The shared training harness: losses, train state, jitted steps, the fit loop, checkpoints.
 
-Imports jax, optax, orbax and flax's training utilities; never ``models`` or ``zoo``.
+Imports jax, optax, orbax and flax's training utilities; never ``models`` or ``zoo``. Importing it
+adds the package's default XLA flags when JAX has not started yet (``train.xla_flags``).
 """
+
+from train import xla_flags
+
+xla_flags.apply_defaults()
+
 
 from train.batch_spec import BatchSpecError, ExampleSpec, InputError, check_batch
 from train.batching import epoch_permutation, eval_batches, train_batches

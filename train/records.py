@@ -11,6 +11,8 @@ from typing import Any
 
 import jax
 
+from train import xla_flags
+
 _PACKAGES = ("jax", "jaxlib", "flax", "optax", "orbax-checkpoint", "tensorflow-datasets", "numpy")
 
 
@@ -65,6 +67,7 @@ def environment() -> dict[str, Any]:
             "device": device.device_kind,
             "device_count": jax.device_count(),
             "xla_flags": os.environ.get("XLA_FLAGS", ""),
+            "xla_flags_added_by_zoo": " ".join(xla_flags.added_flags()),
         },
         "argv": sys.argv,
     }

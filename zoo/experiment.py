@@ -23,7 +23,8 @@ class Experiment:
     ``augment(key, inputs) -> inputs`` runs inside the jitted train step. ``eval_split`` is the
     held-out split evaluated after every epoch (and watched by ``early_stopping``); the test
     split is evaluated once, at the end. ``nan_policy`` is ``"fail"``, ``"skip"`` or ``"off"``
-    (see ``train.nonfinite``).
+    (see ``train.nonfinite``). ``xla_flags`` are XLA flags the entry runs faster with: ``build``
+    adds them to ``XLA_FLAGS`` when JAX has not started yet (see ``train.xla_flags``).
     """
 
     model: nn.Module
@@ -41,6 +42,7 @@ class Experiment:
     nan_policy: str = "fail"
     early_stopping: EarlyStoppingPolicy | None = None
     checkpoint_policy: CheckpointPolicy = CheckpointPolicy()
+    xla_flags: tuple[str, ...] = ()
 
     def __post_init__(self):
         for name in ("batch_size", "epochs", "eval_batch_size"):

@@ -67,8 +67,14 @@ def table_row(results: dict[str, Any]) -> tuple[str, ...]:
         f"{_minutes(results['fit_seconds'])} fit ({_minutes(results['compile_seconds'])} compiling), "
         f"{_minutes(results['wall_seconds'])} whole command",
         f"{machine['cpu_count']}-core {machine['processor']} {machine['device'].upper()}, jax {versions['jax']}",
-        f"`{xla_flags_prefix(machine.get('xla_flags'))}zoo train {results['entry']}`",
+        f"`{xla_flags_prefix(user_xla_flags(machine))}zoo train {results['entry']}`",
     )
+
+
+def user_xla_flags(machine: dict[str, Any]) -> str:
+    """The run's ``XLA_FLAGS`` less those jax-zoo added itself (which ``zoo train`` adds again)."""
+    added = set(machine.get("xla_flags_added_by_zoo", "").split())
+    return " ".join(flag for flag in machine.get("xla_flags", "").split() if flag not in added)
 
 
 def xla_flags_prefix(flags: str | None) -> str:
