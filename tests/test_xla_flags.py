@@ -51,3 +51,18 @@ def test_flags_asked_for_after_jax_started_warn_and_change_nothing(monkeypatch):
     with pytest.warns(UserWarning, match="--xla_cpu_enable_fast_math=true not applied, JAX has already started"):
         assert xla_flags.add_flags(["--xla_cpu_enable_fast_math=true"], reason="fast entry") == []
     assert os.environ["XLA_FLAGS"] == ""
+
+
+def test_an_experiment_names_its_flags_as_a_tuple_of_xla_flags():
+    import optax
+
+    from models import SimpleCNN
+    from train import softmax_cross_entropy
+    from zoo import ConfigError, Experiment
+
+    def experiment(flags):
+        return Experiment(SimpleCNN(), optax.sgd(0.1), softmax_cross_entropy, "digits", 32, 1, xla_flags=flags)
+
+    assert experiment(("--xla_cpu_enable_fast_math=false",)).xla_flags == ("--xla_cpu_enable_fast_math=false",)
+    with pytest.raises(ConfigError, match=r"xla_flags: expected a tuple of '--xla_\.\.\.' strings, got '--xla_a=1'"):
+        experiment("--xla_a=1")

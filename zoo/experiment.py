@@ -51,6 +51,10 @@ class Experiment:
                 raise ConfigError(f"{name}: expected a positive integer, got {value!r}")
         if not isinstance(self.seed, int) or self.seed < 0:
             raise ConfigError(f"seed: expected a non-negative integer, got {self.seed!r}")
+        if not isinstance(self.xla_flags, tuple) or not all(
+            isinstance(flag, str) and flag.startswith("--xla_") for flag in self.xla_flags
+        ):
+            raise ConfigError(f"xla_flags: expected a tuple of '--xla_...' strings, got {self.xla_flags!r}")
         if self.nan_policy not in NAN_POLICIES:
             raise ConfigError(f"nan_policy: expected one of {', '.join(NAN_POLICIES)}, got {self.nan_policy!r}")
 
