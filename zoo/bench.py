@@ -4,8 +4,9 @@ Method: the batch is synthetic, of the entry's shapes, resident on the device; c
 timed separately (XLA's own events); after ``warmup`` steps, ``repeats`` rounds of ``steps``
 steps each are timed, JAX and PyTorch rounds interleaved so that both see the same machine
 state; medians and ranges are reported. FLOPs per step come from XLA's cost analysis of the
-compiled step; the peak is a measured float32 matmul. XLA counts a loop's body once, so for a
-step with a ``lax.scan`` (an RNN) FLOPs and GFLOP/s are lower bounds, and flagged as such.
+compiled step, or, when products run inside a loop, from its matrix products and convolutions
+counted with the loops' trip counts (``zoo.hlo_flops``: XLA counts a ``lax.scan`` body once); the peak is a
+measured float32 matmul.
 
 PyTorch runs in a child process that times its rounds when told to. In the same process as
 JAX its OpenMP threads and XLA's thread pool got in each other's way: on our 2-core machine the
@@ -13,7 +14,6 @@ reference CNN's PyTorch step ran about 4x slower there than alone, which would f
 """
 
 import multiprocessing
-import re
 import statistics
 import time
 from collections.abc import Callable, Mapping
@@ -26,6 +26,7 @@ import numpy as np
 from train import CompilationLog
 from train.records import environment
 from zoo.datasets import dataset_info
+from zoo.hlo_flops import matmul_flops
 from zoo.run import build
 from zoo.torch_twins import TWINS
 
@@ -42,32 +43,6 @@ def synthetic_batch(dataset: str, batch_size: int, seed: int = 0) -> dict[str, n
         else:
             batch[key] = rng.uniform(size=shape).astype(spec.dtype)
     return batch
-
-
-def loops_with_matmuls(hlo: str) -> bool:
-    """Whether an optimized HLO module has a while loop whose body (or anything it calls) holds
-    a dot or a convolution: the FLOPs XLA's cost analysis counts only once, whatever the trip
-    count. Loops without them (threefry's rounds, for dropout) do not matter for FLOPs."""
-    computations, name = {}, None
-    for line in hlo.splitlines():
-        header = re.match(r"(?:ENTRY )?%?([\w.\-]+) \(", line)
-        if header and not line.startswith(" "):
-            name = header.group(1)
-            computations[name] = []
-        elif name is not None:
-            computations[name].append(line)
-    texts = {name: "\n".join(lines) for name, lines in computations.items()}
-
-    def has_matmul(name: str, seen: set[str]) -> bool:
-        if name in seen or name not in texts:
-            return False
-        seen.add(name)
-        text = texts[name]
-        if re.search(r" (dot|convolution)\(", text):
-            return True
-        return any(has_matmul(callee, seen) for callee in re.findall(r"(?:calls|body|to_apply)=%([\w.\-]+)", text))
-
-    return any(has_matmul(body, set()) for body in re.findall(r" while\(.*?body=%([\w.\-]+)", hlo))
 
 
 def _seconds(run: Callable[[], Any]) -> float:
@@ -173,9 +148,12 @@ def bench_entry(
         state, _ = built.train_step(state, batch)
         jax.block_until_ready(state)
     compiled = built.train_step.jitted.lower(state, batch).compile()
-    flops = compiled.cost_analysis()
-    flops = (flops[0] if isinstance(flops, list) else flops).get("flops", float("nan"))
-    has_loops = loops_with_matmuls(compiled.as_text())
+    cost = compiled.cost_analysis()
+    cost_flops = (cost[0] if isinstance(cost, list) else cost).get("flops", float("nan"))
+    products = matmul_flops(compiled.as_text())
+    # XLA's cost analysis counts a loop body once: with products inside a loop (a scan over
+    # time), the products counted with their trip counts are the truer figure.
+    flops = products.total if products.in_loops else cost_flops
 
     def jax_round(count: int) -> None:
         nonlocal state
@@ -214,7 +192,10 @@ def bench_entry(
         "repeats": repeats,
         "compile_seconds": compilation.seconds("train_step"),
         "flops_per_step": flops,
-        "flops_count_loop_bodies_once": has_loops,
+        "flops_source": "products with loop trip counts" if products.in_loops else "XLA cost analysis",
+        "xla_cost_analysis_flops": cost_flops,
+        "matmul_flops": products.total,
+        "matmul_flops_exact": products.exact,
         "matmul_peak_gflops": peak,
         "jax": jax_summary | {"gflops": jax_summary["steps_per_second"] * flops / 1e9},
     }

@@ -164,10 +164,10 @@ def _bench(args) -> None:
         repeats=args.repeats, with_torch=not args.no_torch,
     )
     jax_part = report["jax"]
-    loops = " (at least: XLA counts each loop body once)" if report["flops_count_loop_bodies_once"] else ""
+    source = "" if report["flops_source"] == "XLA cost analysis" else f" ({report['flops_source']})"
     print(
         f"{args.entry} ({report['model']}, batch {report['batch_size']}) on {report['machine']['device']}: compile {report['compile_seconds']:.2f} s; "
-        f"{report['flops_per_step'] / 1e9:.2f} GFLOP per step{loops}; matmul peak {report['matmul_peak_gflops']:.0f} GFLOP/s"
+        f"{report['flops_per_step'] / 1e9:.2f} GFLOP per step{source}; matmul peak {report['matmul_peak_gflops']:.0f} GFLOP/s"
     )
     def throughput(part):
         tokens = f", {part['tokens_per_second']:.0f} tokens/s" if "tokens_per_second" in part else ""
