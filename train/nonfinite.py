@@ -35,10 +35,12 @@ def finiteness(inputs: jax.Array, loss: jax.Array, grads) -> tuple[jax.Array, ja
     """``(all_finite, first_offender)``: the offender indexes ``[inputs, loss, *gradient leaves]``."""
     checks = [jnp.isfinite(loss)]
     if jnp.issubdtype(inputs.dtype, jnp.inexact):
-        checks.insert(0, jnp.all(jnp.isfinite(inputs)))
+        checks.insert(0, jnp.isfinite(jnp.sum(inputs * 0)))
     else:
         checks.insert(0, jnp.array(True))
-    checks += [jnp.all(jnp.isfinite(leaf)) for leaf in jax.tree.leaves(grads)]
+    # x * 0 is 0 for finite x and NaN for inf or NaN, so each sum is finite exactly when its
+    # leaf is: as exact as jnp.all(jnp.isfinite(leaf)), and it compiles faster on XLA:CPU.
+    checks += [jnp.isfinite(jnp.sum(leaf * 0)) for leaf in jax.tree.leaves(grads)]
     checks = jnp.stack(checks)
     return jnp.all(checks), jnp.argmin(checks).astype(jnp.int32)
 

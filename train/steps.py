@@ -105,8 +105,8 @@ def make_train_step(
         if nan_policy == "off":
             return new_state, metrics
         finite, offender = finiteness(inputs, loss, grads)
-        new_state = jax.tree.map(lambda new, old: jnp.where(finite, new, old), new_state, state)
-        new_state = new_state.replace(step=state.step + 1)
+        # A cond rather than a select per leaf: the same result, and less for XLA to compile.
+        new_state = jax.lax.cond(finite, lambda: new_state, lambda: state.replace(step=state.step + 1))
         metrics = {name: jnp.where(finite, value, 0.0) for name, value in metrics.items()}
         metrics["nonfinite"] = 1.0 - finite.astype(jnp.float32)
         metrics["nonfinite_source"] = offender
