@@ -7,6 +7,7 @@ flax, so ``params = model.init(key, x)`` and ``model.apply(params, x)`` are plai
 from models.autoencoder import ConvAutoencoder
 from models.conv import Conv, add_channel_bias
 from models.ensemble import Ensemble
+from models.flip_averaged import FlipAveraged
 from models.lenet import LeNet5
 from models.pooling import max_pool_2x2
 from models.resnet import BasicBlock, ResNet, ResNet18, ResNet20, ResNet32, ResNet56
@@ -17,7 +18,7 @@ from models.simple_cnn import PyTorchMnistCNN, SimpleCNN
 from models.vgg import VGG
 
 __all__ = [
-    "BasicBlock", "CharLanguageModel", "Conv", "ConvAutoencoder", "Ensemble", "LeNet5", "PAD_ID", "PyTorchMnistCNN", "RecurrentStack",
+    "BasicBlock", "CharLanguageModel", "Conv", "ConvAutoencoder", "Ensemble", "FlipAveraged", "LeNet5", "PAD_ID", "PyTorchMnistCNN", "RecurrentStack",
     "ResNet", "ResNet18", "ResNet20", "ResNet32", "ResNet56", "SequenceClassifier", "SimpleCNN", "TutorialRNN",
     "TutorialRNNCell", "VGG", "add_channel_bias", "lengths_from_padding", "max_pool_2x2",
 ]

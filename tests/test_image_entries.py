@@ -71,7 +71,7 @@ def test_float_images_where_integer_labels_belong_are_named(validation):
     "entry, overrides, message",
     [
         ("fashion_resnet", {"depth": "resnet99"}, r"depth: expected one of 'resnet20', 'resnet32', 'resnet56', 'resnet18', got 'resnet99'"),
-        ("fashion_resnet", {"warmup_epochs": 40}, r"warmup_epochs: expected a value in \[0, epochs = 30\), got 40"),
+        ("fashion_resnet", {"warmup_epochs": 60}, r"warmup_epochs: expected a value in \[0, epochs = 55\), got 60"),
         ("fashion_vgg", {"dropout": 1.0}, r"dropout: expected a value in \[0, 1\), got 1.0"),
         ("fashion_vgg", {"schedule": "linear"}, r"schedule: expected one of 'cosine', 'step', 'onecycle', got 'linear'"),
         ("fashion_simple_cnn", {"source": "web"}, r"source: expected one of 'local', 'tfds', got 'web'"),

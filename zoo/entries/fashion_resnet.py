@@ -4,7 +4,7 @@ import functools
 
 import optax
 
-from models import ResNet18, ResNet20, ResNet32, ResNet56
+from models import FlipAveraged, ResNet18, ResNet20, ResNet32, ResNet56
 from train import accuracy, softmax_cross_entropy, top_k_accuracy
 from train.augment import image_augment
 from train.regularization import decay_mask
@@ -33,28 +33,34 @@ def fashion_resnet(
     flip: bool = True,
     cutout_size: int = 8,
     batch_size: int = 128,
-    epochs: int = 30,
+    epochs: int = 55,
     seed: int = 0,
+    test_time_flip: bool = True,
 ) -> Experiment:
     """ResNet (BatchNorm, basic blocks) on Fashion-MNIST; SGD + Nesterov, warmup + cosine decay.
 
     Command: ``zoo train fashion_resnet``
     Result: none published: this default config does not reach the issue's 94.5% test accuracy.
-    Its run on the idle 2-core CPU reached test accuracy 93.48%, macro-F1 0.935 (validation
-    93.92%) after 30 epochs, in 29.2 min of training (``runs/`` only, not committed).
+    Its run on the idle 2-core CPU reached test accuracy 93.97%, macro-F1 0.939 (validation
+    94.62%) after 55 epochs, in 38.5 min of training (``runs/`` only, not committed).
 
-    30 epochs with 8x8 cutout were chosen on validation from one run of each variant on a lent
-    GPU, every variant sized to fit 45 minutes of this CPU: ResNet-20 with the stride-2 stem for
-    30 epochs 94.08% (with cutout 94.16%; without label smoothing and with weight decay 1e-3,
-    93.80%), 16 filters at full resolution for 7 epochs 93.40%, 24 filters for 16 epochs 93.74%
-    (with cutout 94.00%), 32 filters for 10 epochs 93.26%, ResNet-32 for 18 epochs 93.74%. The
-    earlier default (15 epochs, no cutout) reached 93.64% on validation and 92.61% on test.
+    Chosen on validation. From one run of each variant on a lent GPU, every variant sized to fit
+    45 minutes of this CPU: ResNet-20 with the stride-2 stem for 30 epochs 94.08% (with 8x8
+    cutout 94.16%; without label smoothing and with weight decay 1e-3, 93.80%), 16 filters at
+    full resolution for 7 epochs 93.40%, 24 filters for 16 epochs 93.74% (with cutout 94.00%),
+    32 filters for 10 epochs 93.26%, ResNet-32 for 18 epochs 93.74%. The 30-epoch config then
+    reached 93.92% on validation (test 93.48%) on this CPU, still underfitting (its training
+    accuracy under augmentation, 93.4%, below validation), at about 42 s an epoch; so 55 epochs,
+    which fit the 45 minutes, and ``test_time_flip`` (``models.FlipAveraged``: probabilities of
+    each image and its mirror averaged at inference), which lifted that run's validation
+    accuracy from 93.92% to 94.08%. The earlier default (15 epochs, no cutout) reached 93.64% on
+    validation and 92.61% on test.
 
-    The stride-2 stem (see ``models.ResNet``) makes the 30 epochs affordable on 2 CPU cores; the
+    The stride-2 stem (see ``models.ResNet``) makes the 55 epochs affordable on 2 CPU cores; the
     recipe is He et al.'s CIFAR one (SGD, Nesterov momentum 0.9, lr 0.1, weight decay 5e-4 on
     kernels only) with one warmup epoch, cosine decay, label smoothing 0.1, random crops of the
-    2-pixel padded image, horizontal flips and cutout; the validation split, not
-    test, is what each epoch reports.
+    2-pixel padded image, horizontal flips and cutout, and flip averaging at inference; the
+    validation split, not test, is what each epoch reports.
     """
     require_positive(learning_rate=learning_rate, batch_size=batch_size, epochs=epochs, num_filters=num_filters)
     require_fraction(momentum=momentum, label_smoothing=label_smoothing)
@@ -67,8 +73,9 @@ def fashion_resnet(
     schedule = optax.warmup_cosine_decay_schedule(
         0.0, learning_rate, warmup_steps=warmup_epochs * steps_per_epoch, decay_steps=epochs * steps_per_epoch,
     )
+    network = ARCHITECTURES[depth](num_classes=10, num_filters=num_filters, stem_strides=stem_strides)
     return Experiment(
-        model=ARCHITECTURES[depth](num_classes=10, num_filters=num_filters, stem_strides=stem_strides),
+        model=FlipAveraged(network) if test_time_flip else network,
         optimizer=optax.chain(
             optax.add_decayed_weights(weight_decay, mask=decay_mask),
             optax.sgd(schedule, momentum=momentum, nesterov=True),
