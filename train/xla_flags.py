@@ -39,7 +39,7 @@ def backends_started() -> bool:
 
 
 def add_flags(flags: Iterable[str], *, reason: str) -> list[str]:
-    """Adds to ``XLA_FLAGS`` each flag the user has not set; returns the flags now in effect.
+    """Adds to ``XLA_FLAGS`` each flag the user has not set; returns the flags it added.
 
     When JAX has already started, nothing changes and a warning names the flags that could not
     take effect and why they were wanted (``reason``), so a slower run is never a silent one.
@@ -69,10 +69,15 @@ def added_flags() -> list[str]:
     return [flag for flag in _added if flag in current]
 
 
+def without_added(flags: str, added: Iterable[str]) -> str:
+    """``flags`` (an ``XLA_FLAGS`` value) less the flags in ``added``."""
+    added = set(added)
+    return " ".join(flag for flag in flags.split() if flag not in added)
+
+
 def user_flags() -> str:
     """``XLA_FLAGS`` without the package's own additions: what a command must set to repeat a run."""
-    added = set(added_flags())
-    return " ".join(flag for flag in _current() if flag not in added)
+    return without_added(os.environ.get("XLA_FLAGS", ""), added_flags())
 
 
 def apply_defaults() -> None:

@@ -5,8 +5,8 @@ timed separately (XLA's own events); after ``warmup`` steps, ``repeats`` rounds 
 steps each are timed, JAX and PyTorch rounds interleaved so that both see the same machine
 state; medians and ranges are reported. FLOPs per step come from XLA's cost analysis of the
 compiled step, or, when products run inside a loop, from its matrix products and convolutions
-counted with the loops' trip counts (``zoo.hlo_flops``: XLA counts a ``lax.scan`` body once); the peak is a
-measured float32 matmul.
+counted with the loops' trip counts (``zoo.hlo_flops``: XLA counts a ``lax.scan`` body once);
+the peak is a measured float32 matmul.
 
 PyTorch runs in a child process that times its rounds when told to. In the same process as
 JAX its OpenMP threads and XLA's thread pool got in each other's way: on our 2-core machine the
