@@ -12,13 +12,13 @@ from models.lenet import LeNet5
 from models.pooling import max_pool_2x2
 from models.resnet import BasicBlock, ResNet, ResNet18, ResNet20, ResNet32, ResNet56
 from models.rnn import (
-    PAD_ID, CharLanguageModel, RecurrentStack, SequenceClassifier, TutorialRNN, TutorialRNNCell, lengths_from_padding,
+    PAD_ID, CharLanguageModel, NgramEmbed, RecurrentStack, SequenceClassifier, TutorialRNN, TutorialRNNCell, lengths_from_padding,
 )
 from models.simple_cnn import PyTorchMnistCNN, SimpleCNN
 from models.vgg import VGG
 
 __all__ = [
-    "BasicBlock", "CharLanguageModel", "Conv", "ConvAutoencoder", "Ensemble", "FlipAveraged", "LeNet5", "PAD_ID", "PyTorchMnistCNN", "RecurrentStack",
+    "BasicBlock", "CharLanguageModel", "Conv", "ConvAutoencoder", "Ensemble", "FlipAveraged", "LeNet5", "NgramEmbed", "PAD_ID", "PyTorchMnistCNN", "RecurrentStack",
     "ResNet", "ResNet18", "ResNet20", "ResNet32", "ResNet56", "SequenceClassifier", "SimpleCNN", "TutorialRNN",
     "TutorialRNNCell", "VGG", "add_channel_bias", "lengths_from_padding", "max_pool_2x2",
 ]

@@ -1,7 +1,8 @@
-"""Deep ensembles: several independently initialised copies of one network, evaluated as one."""
+"""Ensembles: several independently initialised copies of one network, evaluated as one."""
 
 import flax.linen as nn
 import jax
+import jax.numpy as jnp
 
 
 class _Member(nn.Module):
@@ -14,19 +15,26 @@ class _Member(nn.Module):
 
 
 class Ensemble(nn.Module):
-    """``size`` copies of ``member`` with their own parameters and dropout masks; their
-    log-probabilities averaged.
+    """``size`` copies of ``member`` with their own parameters and dropout masks.
 
     ``member`` is any classifier module returning ``<float32>[batch, num_classes]`` logits; the
     copies run side by side through ``nn.vmap`` (one batched computation, not a Python loop), so
-    their parameters carry a leading ``[size]`` axis. Returns ``<float32>[batch, num_classes]``:
-    the mean over members of ``log_softmax(logits)``, a product of experts. Trained with
-    cross-entropy on that output, the loss is the members' mean cross-entropy less a term that
-    grows when members disagree away from the label, so the copies stay diverse.
+    their parameters carry a leading ``[size]`` axis.
+
+    ``independent=False`` (a product of experts, trained jointly): the output, in training too,
+    is the mean over members of ``log_softmax(logits)``. Trained with cross-entropy on it, the
+    loss is the members' mean cross-entropy less a term that grows when members disagree away
+    from the label, so the copies stay diverse.
+
+    ``independent=True`` (a deep ensemble, Lakshminarayanan et al. 2017): in training the output
+    is every member's logits, ``<float32>[batch, size, num_classes]``, for a loss and metrics
+    wrapped in ``train.member_mean`` (each member then learns from its own loss alone); at
+    inference it is the log of the members' mean probabilities, ``[batch, num_classes]``.
     """
 
     member: nn.Module
     size: int = 4
+    independent: bool = False
 
     @nn.compact
     def __call__(self, inputs: jax.Array, *, train: bool = False) -> jax.Array:
@@ -40,4 +48,9 @@ class Ensemble(nn.Module):
             axis_size=self.size,
         )(self.member.clone(parent=None), name="members")
         logits = members(inputs, train)  # [size, batch, num_classes]
-        return jax.nn.log_softmax(logits, axis=-1).mean(axis=0)
+        log_probs = jax.nn.log_softmax(logits, axis=-1)
+        if not self.independent:
+            return log_probs.mean(axis=0)
+        if train:
+            return jnp.moveaxis(logits, 0, 1)
+        return jax.nn.logsumexp(log_probs, axis=0) - jnp.log(float(self.size))

@@ -121,6 +121,43 @@ class RecurrentStack(nn.Module):
         return (outputs, tuple(carries)) if return_carries else outputs
 
 
+class NgramEmbed(nn.Module):
+    """Hashed embeddings of the n-grams ending at each position, summed over ``orders``.
+
+    ``<int32>[batch, time]`` -> ``<float32>[batch, time, features]``. The n-gram of order ``n``
+    at position ``t`` is ``tokens[t - n + 1 : t + 1]``; positions before the start read as a
+    boundary symbol (id ``vocab_size``), so a sequence's first characters make n-grams of their
+    own (a surname's "^Mc"). Each order has its own table of ``buckets`` rows, indexed by a
+    polynomial hash of the n-gram modulo ``buckets``: n-grams that collide share a row, as in
+    fastText. Only earlier tokens enter position ``t``, so padding after a sequence never
+    changes its real positions.
+    """
+
+    vocab_size: int
+    features: int
+    orders: tuple[int, ...] = (2, 3, 4)
+    buckets: int = 16381
+
+    @nn.compact
+    def __call__(self, tokens: jax.Array) -> jax.Array:
+        if not self.orders or min(self.orders) < 2:
+            raise ValueError(f"orders: expected n-gram orders of at least 2, got {self.orders}")
+        if not 0 < self.buckets * (self.vocab_size + 1) < 2**31:
+            raise ValueError(f"buckets: expected 0 < buckets * (vocab_size + 1) < 2**31, got {self.buckets}")
+        longest = max(self.orders)
+        time = tokens.shape[-1]
+        boundary = jnp.full((*tokens.shape[:-1], longest - 1), self.vocab_size, jnp.int32)
+        history = jnp.concatenate([boundary, tokens.astype(jnp.int32)], axis=-1)
+        total = jnp.zeros((*tokens.shape, self.features))
+        for order in sorted(self.orders):
+            ids = jnp.zeros(tokens.shape, jnp.int32)
+            for offset in range(order):  # the n-gram's tokens, oldest first
+                start = offset + longest - order
+                ids = (ids * (self.vocab_size + 1) + history[..., start : start + time]) % self.buckets
+            total = total + nn.Embed(self.buckets, self.features, name=f"order_{order}")(ids)
+        return total
+
+
 class SequenceClassifier(nn.Module):
     """Embedding -> ``RecurrentStack`` -> final state, masked mean or masked max -> dense logits.
 
@@ -128,6 +165,8 @@ class SequenceClassifier(nn.Module):
     forward output at the last real token (and, bidirectional, the backward output at the first);
     ``"mean"`` and ``"max"`` pool the outputs over the real tokens. ``dropout_rate`` drops pooled
     features (and between layers); ``embedding_dropout`` drops character embeddings before the RNN.
+    ``ngram_orders`` (e.g. ``(2, 3, 4)``) adds ``NgramEmbed``'s hashed n-gram embeddings to the
+    character embeddings, so the RNN reads each character with the n-grams it ends.
     """
 
     vocab_size: int
@@ -140,6 +179,8 @@ class SequenceClassifier(nn.Module):
     dropout_rate: float = 0.0
     pooling: str = "final"
     embedding_dropout: float = 0.0
+    ngram_orders: tuple[int, ...] = ()
+    ngram_buckets: int = 16381
 
     @nn.compact
     def __call__(self, tokens: jax.Array, *, train: bool = False) -> jax.Array:
@@ -147,6 +188,10 @@ class SequenceClassifier(nn.Module):
             raise ValueError(f"pooling: expected one of {POOLINGS}, got {self.pooling!r}")
         lengths = lengths_from_padding(tokens)
         embedded = nn.Embed(self.vocab_size, self.embed_dim, name="embed")(tokens)
+        if self.ngram_orders:
+            embedded = embedded + NgramEmbed(
+                self.vocab_size, self.embed_dim, tuple(self.ngram_orders), self.ngram_buckets, name="ngrams"
+            )(tokens)
         embedded = nn.Dropout(self.embedding_dropout, deterministic=not train)(embedded)
         outputs = RecurrentStack(
             self.hidden_size, self.num_layers, self.cell_type, self.bidirectional, self.dropout_rate, name="rnn"

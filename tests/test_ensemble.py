@@ -1,4 +1,4 @@
-"""Deep ensembles: independent members, one batched computation, log-probabilities averaged."""
+"""Ensembles: members with their own parameters, one batched computation, combined predictions."""
 
 import jax
 import jax.numpy as jnp
@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from models import Ensemble, SequenceClassifier
+from train import accuracy, member_mean, softmax_cross_entropy
 
 TOKENS = jnp.array([[5, 3, 9, 2, 0, 0], [7, 1, 0, 0, 0, 0], [4, 4, 8, 6, 2, 3]], jnp.int32)
 MEMBER = SequenceClassifier(vocab_size=12, num_classes=5, embed_dim=6, hidden_size=8, dropout_rate=0.5)
@@ -48,3 +49,49 @@ def test_padding_never_changes_an_ensembles_output():
 def test_a_size_below_one_is_refused():
     with pytest.raises(ValueError, match="size: expected a positive number of members, got 0"):
         Ensemble(MEMBER, size=0).init(jax.random.key(0), TOKENS)
+
+
+def test_an_independent_ensemble_trains_on_member_logits_and_predicts_their_mean_probability():
+    ensemble = Ensemble(MEMBER, size=3, independent=True)
+    variables = ensemble.init(jax.random.key(0), TOKENS)
+    members = variables["params"]["members"]["member"]
+    each = [MEMBER.apply({"params": jax.tree.map(lambda leaf, i=i: leaf[i], members)}, TOKENS) for i in range(3)]
+    np.testing.assert_allclose(
+        ensemble.apply(variables, TOKENS), np.log(np.mean([jax.nn.softmax(z) for z in each], axis=0)),
+        rtol=1e-5, atol=1e-6,
+    )
+    training = ensemble.apply(variables, TOKENS, train=True, rngs={"dropout": jax.random.key(1)})
+    assert training.shape == (3, 3, 5)  # [batch, members, classes]
+
+
+def test_member_mean_gives_each_member_the_gradient_of_its_own_loss():
+    ensemble = Ensemble(MEMBER, size=2, independent=True)
+    variables = ensemble.init(jax.random.key(0), TOKENS)
+    labels = jnp.array([1, 4, 2])
+    loss = member_mean(softmax_cross_entropy)
+
+    def ensemble_loss(params):
+        return loss(ensemble.apply({"params": params}, TOKENS, train=True, rngs={"dropout": jax.random.key(1)}), labels)
+
+    def own_loss(member_params, i):
+        logits = ensemble.apply(
+            {"params": member_params}, TOKENS, train=True, rngs={"dropout": jax.random.key(1)}
+        )[:, i]
+        return softmax_cross_entropy(logits, labels) / 2
+
+    params = variables["params"]
+    grads = jax.grad(ensemble_loss)(params)
+    for i in range(2):
+        own = jax.grad(own_loss)(params, i)
+        got = jax.tree.map(lambda leaf, i=i: leaf[i], grads)
+        want = jax.tree.map(lambda leaf, i=i: leaf[i], own)
+        jax.tree.map(lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7), got, want)
+        other = jax.tree.map(lambda leaf, i=i: leaf[1 - i], own)
+        assert all(not np.any(leaf) for leaf in jax.tree.leaves(other))
+
+
+def test_member_mean_averages_a_metric_over_members_and_passes_combined_outputs_through():
+    logits = jnp.array([[[2.0, 0.0], [0.0, 2.0]], [[2.0, 0.0], [2.0, 0.0]]])  # [batch 2, members 2, classes 2]
+    labels = jnp.array([0, 0])
+    np.testing.assert_allclose(member_mean(accuracy)(logits, labels), [0.5, 1.0])
+    np.testing.assert_allclose(member_mean(accuracy)(logits[:, 0], labels), [1.0, 1.0])

@@ -8,7 +8,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from models import CharLanguageModel, SequenceClassifier, TutorialRNN, lengths_from_padding
+from models import CharLanguageModel, NgramEmbed, SequenceClassifier, TutorialRNN, lengths_from_padding
 
 REFERENCE = Path("/work/shared/reference/pytorch_reference.py")
 SEQUENCES = [[5, 3, 9, 2], [7, 1], [4, 4, 8, 6, 2, 3]]
@@ -91,6 +91,8 @@ MODELS = {
     "bigru_mean": SequenceClassifier(vocab_size=12, num_classes=5, hidden_size=8, embed_dim=6, cell_type="gru",
                                      pooling="mean"),
     "bilstm_max": SequenceClassifier(vocab_size=12, num_classes=5, hidden_size=8, embed_dim=6, pooling="max"),
+    "bilstm_ngrams": SequenceClassifier(vocab_size=12, num_classes=5, hidden_size=8, embed_dim=6,
+                                        ngram_orders=(2, 3), ngram_buckets=31),
     "char_lm_2_layers": CharLanguageModel(vocab_size=12, embed_dim=6, hidden_size=8, num_layers=2),
 }
 
@@ -141,6 +143,35 @@ def test_dropout_is_active_only_in_training(dropout):
     assert not np.allclose(*noisy)
 
 
+def test_ngram_embeddings_look_up_the_hash_of_the_ngram_ending_at_each_position():
+    embed = NgramEmbed(vocab_size=12, features=4, orders=(2, 3), buckets=31)
+    tokens = jnp.array([[5, 3, 9, 0]], jnp.int32)
+    variables = embed.init(jax.random.PRNGKey(0), tokens)
+    tables = variables["params"]
+    boundary = 12
+
+    def row(order, ngram):
+        index = 0
+        for token in ngram:
+            index = (index * 13 + token) % 31
+        return tables[f"order_{order}"]["embedding"][index]
+
+    expected = [
+        row(2, [boundary, 5]) + row(3, [boundary, boundary, 5]),
+        row(2, [5, 3]) + row(3, [boundary, 5, 3]),
+        row(2, [3, 9]) + row(3, [5, 3, 9]),
+    ]
+    np.testing.assert_allclose(embed.apply(variables, tokens)[0, :3], np.stack(expected), rtol=1e-6)
+
+
+def test_the_same_ngram_gets_the_same_embedding_wherever_it_stands():
+    embed = NgramEmbed(vocab_size=12, features=4, orders=(2,), buckets=31)
+    tokens = jnp.array([[5, 3, 7, 5, 3]], jnp.int32)
+    out = embed.apply(embed.init(jax.random.PRNGKey(0), tokens), tokens)[0]
+    np.testing.assert_array_equal(out[1], out[4])
+    assert not np.allclose(out[1], out[2])
+
+
 def test_lengths_come_from_right_padding():
     np.testing.assert_array_equal(lengths_from_padding(padded(SEQUENCES, 9)), [4, 2, 6])
 
@@ -150,6 +181,9 @@ def test_lengths_come_from_right_padding():
     [
         (SequenceClassifier(vocab_size=12, num_classes=5, cell_type="rnn"), r"cell_type: expected one of \['gru', 'lstm'\], got 'rnn'"),
         (SequenceClassifier(vocab_size=12, num_classes=5, pooling="sum"), r"pooling: expected one of \('final', 'mean', 'max'\), got 'sum'"),
+        (SequenceClassifier(vocab_size=12, num_classes=5, ngram_orders=(1, 2)), r"orders: expected n-gram orders of at least 2, got \(1, 2\)"),
+        (SequenceClassifier(vocab_size=12, num_classes=5, ngram_orders=(2,), ngram_buckets=2**30),
+         r"buckets: expected 0 < buckets \* \(vocab_size \+ 1\) < 2\*\*31, got 1073741824"),
     ],
 )
 def test_bad_model_options_are_named(model, message):

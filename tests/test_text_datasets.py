@@ -62,7 +62,7 @@ def test_surname_selection_keeps_single_country_latin_names():
 
 def test_names_splits_are_disjoint_and_stratified():
     splits = {split: zoo.load_dataset("names", split) for split in ("train", "validation", "test")}
-    assert [len(splits[s]["targets"]) for s in splits] == [9272, 1159, 1159]
+    assert [len(splits[s]["targets"]) for s in splits] == [26598, 3325, 3325]
     rows = {split: {row.tobytes() for row in data["inputs"]} for split, data in splits.items()}
     assert not rows["train"] & rows["test"] and not rows["train"] & rows["validation"]
     counts = np.bincount(splits["test"]["targets"], minlength=len(COUNTRIES))

@@ -15,8 +15,8 @@ def test_names_tutorial_rnn_reports_accuracy_macro_f1_and_confusion(tmp_path):
         "names_tutorial_rnn", tmp_path / "run", {"epochs": 1, "batch_size": 256, "hidden_size": 16}, progress=False
     )
     test = results["test"]
-    assert test["count"] == 1159 and 0 <= test["macro_f1"] <= 1
-    assert np.array(test["confusion_matrix"]).shape == (14, 14) and np.sum(test["confusion_matrix"]) == 1159
+    assert test["count"] == 3325 and 0 <= test["macro_f1"] <= 1
+    assert np.array(test["confusion_matrix"]).shape == (14, 14) and np.sum(test["confusion_matrix"]) == 3325
     assert results["model"] == "TutorialRNN"
 
 

@@ -16,6 +16,7 @@ from train.compilation import CompilationLog
 from train.evaluate import evaluate, predict
 from train.cross_validation import cross_validate, stratified_folds
 from train.early_stopping import EarlyStoppingPolicy
+from train.ensembles import member_mean
 from train.fit import CheckpointPolicy, FitResult, fit, load_final_state
 from train.nonfinite import NonFiniteError
 from train.parallel import DataParallel
@@ -35,6 +36,6 @@ __all__ = [
     "check_batch", "classification_report", "confusion_matrix", "create_train_state", "cross_validate",
     "epoch_permutation", "eval_batches", "evaluate", "fit", "load_final_state",
     "make_eval_step", "make_predict_step", "make_train_step", "masked_mean", "mean_squared_error",
-    "mean_token_nll", "perplexity", "predict", "sequence_cross_entropy", "softmax_cross_entropy",
+    "mean_token_nll", "member_mean", "perplexity", "predict", "sequence_cross_entropy", "softmax_cross_entropy",
     "squared_error", "stratified_folds", "token_accuracy", "top_k_accuracy", "train_batches",
 ]
