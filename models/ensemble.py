@@ -19,7 +19,8 @@ class Ensemble(nn.Module):
 
     ``member`` is any classifier module returning ``<float32>[batch, num_classes]`` logits; the
     copies run side by side through ``nn.vmap`` (one batched computation, not a Python loop), so
-    their parameters carry a leading ``[size]`` axis.
+    their parameters carry a leading ``[size]`` axis. They read the same batches; initialisation
+    and dropout masks are what differ between them.
 
     ``independent=False`` (a product of experts, trained jointly): the output, in training too,
     is the mean over members of ``log_softmax(logits)``. Trained with cross-entropy on it, the

@@ -57,11 +57,11 @@ def names_bilstm(
     rate of 1e-3 and smaller models hurt. Four such BiLSTMs of 128 trained jointly as a product
     of experts (30 epochs) reached 75.67% (test 76.53% against the baseline's 76.70%). On this
     CPU, scratch runs (one network each unless said): bidirectional language-model pretraining
-    on 200k unlabelled surnames did not help at the full learning rate (74.55% vs 74.72%); four
-    networks trained independently, probabilities averaged, 76.10%; hashed n-gram embeddings
-    (``NgramEmbed``), 10 epochs: one network 75.67%, four independent ones 77.57%. The entry
-    with those defaults reached 77.39% on validation (baseline 76.62%) but 76.27% on test
-    (884/1,159; baseline 889). As 1,159 test names cannot separate two models a point apart,
+    on 200k unlabelled surnames did not help at the full learning rate (74.55% vs 74.72%);
+    four networks trained independently for 30 epochs, probabilities averaged, 76.10%; hashed
+    n-gram embeddings (``NgramEmbed``), 10 epochs: one network 75.67%, four independent ones
+    77.57%. The entry with those defaults reached 77.39% on validation (baseline 76.62%) but
+    76.27% on test (884/1,159; baseline 889). As 1,159 test names cannot separate two models a point apart,
     the dataset grew to the top 3,000 surnames (names 2.0.0). There the same recipe reached
     77.53% on validation and 77.80% on test (2,587/3,325; baseline 78.32% and 78.89%). On the
     new validation split one network with 65,521 n-gram buckets instead of 16,381 reached
