@@ -10,9 +10,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from train.records import environment, write_json_atomic
+from zoo.baselines import PUBLISHED
 from zoo.datasets import data_dir, dataset_info
-
-DEFAULT_OUTPUT = Path(__file__).resolve().parents[1] / "published" / "baselines"
 
 
 def names_baseline() -> dict:
@@ -47,7 +46,7 @@ def kjv_baseline(order: int = 5) -> dict:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m zoo.baselines", description=__doc__.split("\n")[0])
     parser.add_argument("dataset", choices=["names", "kjv"])
-    parser.add_argument("--output", type=Path, help=f"results file (default {DEFAULT_OUTPUT}/DATASET.json)")
+    parser.add_argument("--output", type=Path, help=f"results file (default {PUBLISHED}/DATASET.json)")
     args = parser.parse_args(argv)
     start = time.perf_counter()
     results = {"names": names_baseline, "kjv": kjv_baseline}[args.dataset]()
@@ -55,7 +54,7 @@ def main(argv: list[str] | None = None) -> None:
     results["command"] = f"python -m zoo.baselines {args.dataset}"
     results["finished"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
     results |= environment()
-    output = args.output or DEFAULT_OUTPUT / f"{args.dataset}.json"
+    output = args.output or PUBLISHED / f"{args.dataset}.json"
     write_json_atomic(output, results)
     headline = {key: value for key, value in results["test"].items() if key in ("accuracy", "macro_f1", "bits_per_character")}
     print(f"{args.dataset} baseline: test {headline}, {results['wall_seconds']:.0f} s -> {output}")

@@ -1,0 +1,42 @@
+import json
+
+import numpy as np
+import pytest
+
+from zoo.baselines.paired import main, paired_comparison
+
+
+def test_paired_comparison_counts_who_is_right_and_tests_the_split():
+    targets = np.arange(10) % 3
+    model = targets.copy()
+    baseline = targets.copy()
+    baseline[:6] = (targets[:6] + 1) % 3  # six names only the model gets right
+    model[9] = baseline[9] = (targets[9] + 1) % 3  # one name neither gets right
+    comparison = paired_comparison(targets, model, baseline)
+    assert comparison == {
+        "count": 10, "both_right": 3, "only_model_right": 6, "only_baseline_right": 0, "both_wrong": 1,
+        "mcnemar_exact_p": pytest.approx(2 * 0.5**6),
+    }
+    assert paired_comparison(targets, baseline, model)["mcnemar_exact_p"] == pytest.approx(2 * 0.5**6)
+
+
+def test_two_classifiers_that_never_disagree_are_not_told_apart():
+    targets = np.array([0, 1, 2])
+    assert paired_comparison(targets, targets, targets)["mcnemar_exact_p"] == 1.0
+
+
+def test_predictions_of_another_length_are_refused():
+    with pytest.raises(ValueError, match=r"expected three arrays of one shape, got targets \(3,\), model \(2,\), baseline \(3,\)"):
+        paired_comparison(np.zeros(3), np.zeros(2), np.zeros(3))
+
+
+def test_a_run_on_another_dataset_is_refused(tmp_path):
+    (tmp_path / "config.json").write_text(json.dumps({"entry": "digits_cnn", "config": {}}))
+    with pytest.raises(SystemExit, match=r"expected a run on the names dataset, got entry 'digits_cnn' on 'digits'"):
+        main([str(tmp_path)])
+    assert not (tmp_path / "paired_with_baseline.json").exists()
+
+
+def test_a_workdir_without_a_run_is_refused(tmp_path):
+    with pytest.raises(SystemExit, match="holds no run"):
+        main([str(tmp_path)])
