@@ -40,3 +40,9 @@ def test_a_run_on_another_dataset_is_refused(tmp_path):
 def test_a_workdir_without_a_run_is_refused(tmp_path):
     with pytest.raises(SystemExit, match="holds no run"):
         main([str(tmp_path)])
+
+
+def test_a_run_of_an_unknown_entry_is_refused(tmp_path):
+    (tmp_path / "config.json").write_text(json.dumps({"entry": "names_transformer", "config": {}}))
+    with pytest.raises(SystemExit, match="names_transformer"):
+        main([str(tmp_path)])

@@ -21,7 +21,7 @@ from train.records import write_json_atomic
 from zoo import registry
 from zoo.baselines import PUBLISHED
 from zoo.config import resolve_config
-from zoo.errors import WorkdirError
+from zoo.errors import WorkdirError, ZooError
 from zoo.run import read_run_config, restore
 
 
@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     try:
         comparison = compare_with_baseline(args.workdir)
-    except WorkdirError as error:
+    except ZooError as error:
         sys.exit(f"error: {error}")
     write_json_atomic(args.workdir / "paired_with_baseline.json", comparison)
     print(
