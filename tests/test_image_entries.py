@@ -72,6 +72,8 @@ def test_float_images_where_integer_labels_belong_are_named(validation):
     [
         ("fashion_resnet", {"depth": "resnet99"}, r"depth: expected one of 'resnet20', 'resnet32', 'resnet56', 'resnet18', got 'resnet99'"),
         ("fashion_resnet", {"warmup_epochs": 60}, r"warmup_epochs: expected a value in \[0, epochs = 55\), got 60"),
+        ("fashion_resnet", {"test_time_shift": -1}, r"test_time_shift: expected a non-negative number of pixels, got -1"),
+        ("fashion_resnet", {"test_time_flip": False}, r"test_time_shift: expected 0 with test_time_flip=False \(shifted views are averaged with their mirrors\), got 1"),
         ("fashion_vgg", {"dropout": 1.0}, r"dropout: expected a value in \[0, 1\), got 1.0"),
         ("fashion_vgg", {"schedule": "linear"}, r"schedule: expected one of 'cosine', 'step', 'onecycle', got 'linear'"),
         ("fashion_simple_cnn", {"source": "web"}, r"source: expected one of 'local', 'tfds', got 'web'"),

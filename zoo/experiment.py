@@ -25,6 +25,9 @@ class Experiment:
     split is evaluated once, at the end. ``nan_policy`` is ``"fail"``, ``"skip"`` or ``"off"``
     (see ``train.nonfinite``). ``xla_flags`` are XLA flags the entry runs faster with: ``build``
     adds them to ``XLA_FLAGS`` when JAX has not started yet (see ``train.xla_flags``).
+    ``test_model``, when given, evaluates the trained variables instead of ``model`` after
+    training (the test split, ``zoo eval``): a model over the same variables whose inference is
+    too dear to pay after every epoch, such as averaging more test-time views.
     """
 
     model: nn.Module
@@ -43,6 +46,7 @@ class Experiment:
     early_stopping: EarlyStoppingPolicy | None = None
     checkpoint_policy: CheckpointPolicy = CheckpointPolicy()
     xla_flags: tuple[str, ...] = ()
+    test_model: nn.Module | None = None
 
     def __post_init__(self):
         for name in ("batch_size", "epochs", "eval_batch_size"):

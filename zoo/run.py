@@ -27,7 +27,7 @@ from train.records import environment, write_json_atomic
 from zoo import registry
 from zoo.config import resolve_config
 from zoo.datasets import dataset_info, load_dataset
-from zoo.errors import WorkdirError
+from zoo.errors import ConfigError, WorkdirError
 from zoo.experiment import Experiment
 from zoo.results import xla_flags_prefix
 
@@ -54,6 +54,8 @@ def build(entry: str, overrides: Mapping[str, Any] | None = None) -> Built:
     init_key, dropout_key = jax.random.split(jax.random.PRNGKey(experiment.seed))
     example = jnp.zeros((1, *spec["inputs"].shape), spec["inputs"].dtype)
     variables = experiment.model.init(init_key, example, train=False)
+    if experiment.test_model is not None:
+        _require_same_variables(entry, experiment, init_key, example, variables)
     state = create_train_state(experiment.model.apply, variables, experiment.optimizer, dropout_key)
     return Built(
         name=entry,
@@ -67,6 +69,24 @@ def build(entry: str, overrides: Mapping[str, Any] | None = None) -> Built:
         eval_step=make_eval_step(experiment.loss, experiment.metrics, example_spec=spec),
         predict_step=make_predict_step(example_spec=spec),
     )
+
+
+def _require_same_variables(entry, experiment, init_key, example, variables) -> None:
+    test_variables = jax.eval_shape(lambda: experiment.test_model.init(init_key, example, train=False))
+    expected = jax.tree.map(lambda leaf: (leaf.shape, leaf.dtype), variables)
+    given = jax.tree.map(lambda leaf: (leaf.shape, leaf.dtype), test_variables)
+    if given != expected:
+        raise ConfigError(
+            f"{entry}: test_model must take the variables of model ({type(experiment.model).__name__}), "
+            f"but {type(experiment.test_model).__name__}'s differ"
+        )
+
+
+def for_testing(experiment: Experiment, state: TrainState) -> TrainState:
+    """``state`` applied by the experiment's ``test_model`` when it has one."""
+    if experiment.test_model is None:
+        return state
+    return state.replace(apply_fn=experiment.test_model.apply)
 
 
 def parameter_count(params: Any) -> int:
@@ -180,7 +200,7 @@ def train_and_evaluate(
         "task": experiment.task,
         "model": type(experiment.model).__name__,
         "parameters": parameter_count(result.state.params),
-        "test": test_report(built, result.state, test_data, parallel),
+        "test": test_report(built, for_testing(experiment, result.state), test_data, parallel),
         "epochs": len(result.history),
         "steps": result.history[-1]["step"] if result.history else 0,
         "final_state_step": int(result.state.step),
@@ -241,4 +261,5 @@ def evaluate_workdir(entry: str, workdir: str | os.PathLike, split: str = "test"
     """Restores the state saved in ``workdir`` and evaluates it on ``split``."""
     trained = restore(workdir, entry)
     data = load_dataset(trained.experiment.dataset, split)
-    return evaluate(trained.eval_step, trained.state, data, trained.experiment.eval_batch_size)
+    state = for_testing(trained.experiment, trained.state)
+    return evaluate(trained.eval_step, state, data, trained.experiment.eval_batch_size)
