@@ -6,6 +6,7 @@
     zoo show ENTRY [--set name=value ...]
     zoo cv ENTRY --folds K [--workdir DIR] [--set name=value ...]
     zoo bench ENTRY [--batch-size B] [--steps N] [--repeats R] [--json FILE] [--no-torch]
+                    [--xla-option NAME=VALUE ...]
     zoo results [RESULTS ...] [--update README.md]
     zoo generate ENTRY --workdir DIR --prompt TEXT [--length N] [--temperature T] [--top-k K] [--seed S]
 
@@ -62,6 +63,10 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--json", type=Path, help="also write the report here")
     bench.add_argument("--no-torch", action="store_true", help="skip the PyTorch twin")
     bench.add_argument("--set", dest="overrides", action="append", default=[], metavar="NAME=VALUE")
+    bench.add_argument(
+        "--xla-option", dest="xla_options", action="append", default=[], metavar="NAME=VALUE",
+        help="instead of PyTorch, compare the step compiled with and without these XLA options, in one process",
+    )
 
     results = commands.add_parser("results", help="the results table of published (or given) runs, in Markdown")
     results.add_argument("paths", nargs="*", type=Path, metavar="RESULTS",
@@ -159,6 +164,16 @@ def _bench(args) -> None:
     from zoo.bench import bench_entry
     from zoo.config import parse_assignments
 
+    if args.xla_options:
+        from zoo.compare_xla import compare_xla_options, describe, parse_xla_options
+
+        report = compare_xla_options(
+            args.entry, parse_xla_options(args.xla_options), parse_assignments(args.overrides),
+            batch_size=args.batch_size, steps=args.steps, repeats=args.repeats,
+        )
+        print(describe(report))
+        _write_report(args.json, report)
+        return
     report = bench_entry(
         args.entry, parse_assignments(args.overrides), batch_size=args.batch_size, steps=args.steps,
         repeats=args.repeats, with_torch=not args.no_torch,
@@ -188,10 +203,14 @@ def _bench(args) -> None:
         print(f"  jax / torch: {report['ratio_jax_over_torch']:.2f}x (median of interleaved rounds)")
     elif "torch" in report:
         print("  torch: not installed or no twin for this model (pip install -e '.[torch]')")
-    if args.json:
+    _write_report(args.json, report)
+
+
+def _write_report(path: Path | None, report: dict) -> None:
+    if path:
         from train.records import write_json_atomic
 
-        write_json_atomic(args.json, report)
+        write_json_atomic(path, report)
 
 
 def _show(args) -> None:

@@ -64,7 +64,8 @@ def fashion_simple_cnn(
         eval_split="validation",
         # XLA's YNNPACK convolutions are about half as fast as its default ones for this network
         # on our 2-core CPU (`zoo bench fashion_simple_cnn`, README); they help LSTMs and ResNets.
-        # XLA's older elementwise code generator compiles this step in 0.99 s instead of 1.63 s
-        # at the same speed (README, "XLA flags"); it slows the ResNet's step, so it is not a default.
+        # XLA's older elementwise code generator compiles this step in 0.81-0.95 s instead of
+        # 1.32-1.74 s at the same speed (README, "XLA flags"); it slows the ResNet's and the
+        # LSTM's steps, so it is not a default.
         xla_flags=("--xla_cpu_experimental_ynn_fusion_type=", "--xla_cpu_use_fusion_emitters=false"),
     )

@@ -80,7 +80,4 @@ def kjv_char_lstm(
         eval_batch_size=256,
         eval_split="validation",
         task="language_modeling",
-        # XLA's older elementwise code generator compiles this step in 1.33 s instead of 1.82 s,
-        # bitwise the same updates at the same speed (README, "XLA flags").
-        xla_flags=("--xla_cpu_use_fusion_emitters=false",),
     )
