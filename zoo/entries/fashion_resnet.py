@@ -1,4 +1,4 @@
-"""A CIFAR-style ResNet on Fashion-MNIST with augmentation, masked weight decay and a one-cycle schedule."""
+"""A CIFAR-style ResNet on Fashion-MNIST with augmentation, masked weight decay and warmup + cosine decay."""
 
 import functools
 
