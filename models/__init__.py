@@ -5,7 +5,8 @@ flax, so ``params = model.init(key, x)`` and ``model.apply(params, x)`` are plai
 """
 
 from models.autoencoder import ConvAutoencoder
-from models.conv import Conv, add_channel_bias
+from models.conv import Conv, add_channel_bias, convolve_with_chwn_input
+from models.dropout import Dropout16
 from models.ensemble import Ensemble
 from models.flip_averaged import FlipAveraged
 from models.lenet import LeNet5
@@ -18,7 +19,7 @@ from models.simple_cnn import PyTorchMnistCNN, SimpleCNN
 from models.vgg import VGG
 
 __all__ = [
-    "BasicBlock", "CharLanguageModel", "Conv", "ConvAutoencoder", "Ensemble", "FlipAveraged", "LeNet5", "NgramEmbed", "PAD_ID", "PyTorchMnistCNN", "RecurrentStack",
+    "BasicBlock", "CharLanguageModel", "Conv", "ConvAutoencoder", "Dropout16", "Ensemble", "FlipAveraged", "LeNet5", "NgramEmbed", "PAD_ID", "PyTorchMnistCNN", "RecurrentStack",
     "ResNet", "ResNet18", "ResNet20", "ResNet32", "ResNet56", "SequenceClassifier", "SimpleCNN", "TutorialRNN",
-    "TutorialRNNCell", "VGG", "add_channel_bias", "lengths_from_padding", "max_pool_2x2",
+    "TutorialRNNCell", "VGG", "add_channel_bias", "convolve_with_chwn_input", "lengths_from_padding", "max_pool_2x2",
 ]

@@ -7,6 +7,7 @@ import flax.linen as nn
 import jax.numpy as jnp
 
 from models.conv import Conv
+from models.dropout import Dropout16
 from models.pooling import max_pool_2x2
 
 
@@ -25,8 +26,13 @@ class SimpleCNN(nn.Module):
     example instead (see ``PyTorchMnistCNN``); that example ends in ``log_softmax`` + NLL, which
     equals softmax cross-entropy on these logits.
 
-    The convolutions are ``models.Conv``: ``nn.Conv``'s parameters and outputs, with a bias
-    gradient that XLA's CPU backend computes faster.
+    The convolutions are ``models.Conv``: ``nn.Conv``'s parameters and outputs, with gradients
+    that XLA's CPU backend computes faster. Three changes of *how*, not *what*, made its train
+    step 1.1-1.2x faster on our 2-core CPU: conv2's bias and the optional ReLU come after the
+    pooling (the same values, see ``Conv.pool``); in training, conv1 runs a second time laid out
+    ``[channels, height, width, batch]`` (``channels_major_copy``), so that conv2's kernel
+    gradient does not transpose its 11 MB input; and dropout draws 16 random bits per element
+    (``Dropout16``; its masks differ from ``nn.Dropout``'s).
 
     ``dtype`` is the computation dtype (``jnp.bfloat16`` for mixed precision); parameters stay
     float32 either way, and the logits come out in ``dtype``.
@@ -37,20 +43,26 @@ class SimpleCNN(nn.Module):
     # Dropout after the pooling and after the first dense layer; 0 disables it.
     dropout_rates: tuple[float, float] = (0.0, 0.0)
     dtype: Any = jnp.float32
+    # Compute conv1 twice in training, once laid out for conv2's kernel gradient (``models.Conv``).
+    channels_major_copy: bool = True
 
     @nn.compact
     def __call__(self, x: jnp.ndarray, *, train: bool = False) -> jnp.ndarray:
-        x = Conv(32, kernel_size=(3, 3), padding="VALID", dtype=self.dtype, name="conv1")(x)
-        x = nn.relu(x)
-        x = Conv(64, kernel_size=(3, 3), padding="VALID", dtype=self.dtype, name="conv2")(x)
+        image = x
+        conv1 = Conv(32, kernel_size=(3, 3), padding="VALID", dtype=self.dtype, name="conv1")
+        x = nn.relu(conv1(image))
+        # conv1's activations again, [channels, height, width, batch], for conv2's kernel gradient.
+        x_chwn = nn.relu(conv1.channels_major(image)) if train and self.channels_major_copy else None
+        # Pooling before the bias and the ReLU gives the same values as after them (both are
+        # monotone, per channel) on a quarter of the elements.
+        x = Conv(64, kernel_size=(3, 3), padding="VALID", dtype=self.dtype, pool=max_pool_2x2, name="conv2")(x, x_chwn)
         if self.relu_after_conv2:
             x = nn.relu(x)
-        x = max_pool_2x2(x)
-        x = nn.Dropout(self.dropout_rates[0], deterministic=not train)(x)
+        x = Dropout16(self.dropout_rates[0], deterministic=not train)(x)
         x = x.reshape(x.shape[0], -1)
         x = nn.Dense(128, dtype=self.dtype, name="fc1")(x)
         x = nn.relu(x)
-        x = nn.Dropout(self.dropout_rates[1], deterministic=not train)(x)
+        x = Dropout16(self.dropout_rates[1], deterministic=not train)(x)
         return nn.Dense(self.num_classes, dtype=self.dtype, name="fc2")(x)
 
 

@@ -4,7 +4,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from models import Conv, SimpleCNN, add_channel_bias
+from models import Conv, SimpleCNN, add_channel_bias, max_pool_2x2
 
 
 @pytest.mark.parametrize("padding", ["VALID", "SAME"])
@@ -41,3 +41,58 @@ def test_bfloat16_compute_keeps_float32_parameters_and_gradients():
     grads = jax.grad(lambda v: model.apply(v, x).astype(jnp.float32).sum())(variables)
     assert {leaf.dtype for leaf in jax.tree.leaves(grads)} == {jnp.dtype(jnp.float32)}
     assert model.apply(variables, x).dtype == jnp.bfloat16
+
+
+def test_pooling_before_the_bias_gives_the_pooled_biased_convolution_exactly():
+    x = jax.random.normal(jax.random.key(0), (4, 10, 10, 3))
+    pooled_first, plain = Conv(8, padding="VALID", pool=max_pool_2x2), Conv(8, padding="VALID")
+    variables = jax.tree.map(lambda p: p + 0.1, plain.init(jax.random.key(1), x))
+    np.testing.assert_array_equal(pooled_first.apply(variables, x), max_pool_2x2(plain.apply(variables, x)))
+
+
+@pytest.mark.parametrize("padding", ["VALID", "SAME"])
+@pytest.mark.parametrize("channels", [1, 3])
+def test_channels_major_is_the_layer_output_laid_out_features_height_width_batch(padding, channels):
+    x = jax.random.normal(jax.random.key(0), (5, 9, 11, channels))
+    conv = Conv(4, padding=padding)
+    variables = jax.tree.map(lambda p: p + 0.1, conv.init(jax.random.key(1), x))
+    chwn = conv.apply(variables, x, method=Conv.channels_major)
+    np.testing.assert_allclose(chwn, jnp.transpose(conv.apply(variables, x), (3, 1, 2, 0)), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("padding", ["VALID", "SAME"])
+def test_kernel_gradient_from_a_chwn_copy_equals_autodiff(padding):
+    x = jax.random.normal(jax.random.key(0), (4, 10, 10, 3))
+    conv = Conv(8, padding=padding)
+    variables = jax.tree.map(lambda p: p + 0.1, conv.init(jax.random.key(1), x))
+
+    def loss(variables, x, with_copy):
+        copy = jnp.transpose(x, (3, 1, 2, 0)) if with_copy else None
+        return jnp.sum(jnp.sin(conv.apply(variables, x, copy)))
+
+    for argnum in (0, 1):  # parameters, input
+        with_copy = jax.grad(loss, argnum)(variables, x, True)
+        without = jax.grad(loss, argnum)(variables, x, False)
+        jax.tree.map(lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5), with_copy, without)
+
+
+def test_a_chwn_copy_of_the_wrong_shape_is_named():
+    x = jnp.ones((4, 10, 10, 3))
+    conv = Conv(8)
+    variables = conv.init(jax.random.key(1), x)
+    with pytest.raises(ValueError, match=r"expected x_chwn float32\[3, 10, 10, 4\].*got float32\[4, 10, 10, 3\]"):
+        conv.apply(variables, x, x)
+
+
+def test_simple_cnn_trains_on_the_same_gradients_with_and_without_the_channels_major_copy():
+    x = jax.random.uniform(jax.random.key(0), (8, 28, 28, 1))
+    labels = jnp.arange(8) % 10
+    fast, plain = SimpleCNN(), SimpleCNN(channels_major_copy=False)
+    variables = jax.tree.map(lambda p: p + 0.01, fast.init(jax.random.key(1), x))
+
+    def loss(model, variables):
+        logits = model.apply(variables, x, train=True)
+        return -jnp.mean(jax.nn.log_softmax(logits)[jnp.arange(8), labels])
+
+    fast_grads, plain_grads = jax.grad(loss, 1)(fast, variables), jax.grad(loss, 1)(plain, variables)
+    jax.tree.map(lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6), fast_grads, plain_grads)

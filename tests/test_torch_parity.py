@@ -22,9 +22,9 @@ def flax_model():
     return model, model.init(jax.random.PRNGKey(0), jnp.asarray(IMAGES))["params"]
 
 
-def torch_logits(network, params) -> np.ndarray:
-    """Copies Flax weights in (kernels HWIO -> OIHW, dense (in, out) -> (out, in); fc1's rows from
-    our (h, w, c) flattening to PyTorch's (c, h, w)) and runs the PyTorch network."""
+def load_flax_weights(network, params) -> None:
+    """Copies Flax weights in: kernels HWIO -> OIHW, dense (in, out) -> (out, in); fc1's rows from
+    our (h, w, c) flattening to PyTorch's (c, h, w)."""
     p = jax.tree.map(np.asarray, params)
     fc1 = p["fc1"]["kernel"].reshape(12, 12, 64, 128).transpose(2, 0, 1, 3).reshape(9216, 128)
     weights = {
@@ -35,9 +35,18 @@ def torch_logits(network, params) -> np.ndarray:
         for name, weight in weights.items():
             getattr(network, name).weight.copy_(torch.from_numpy(np.ascontiguousarray(weight)))
             getattr(network, name).bias.copy_(torch.from_numpy(p[name]["bias"]))
-        # A C-order copy has standard NCHW strides; a transposed view would keep stride 1 on the
-        # size-1 channel axis, which PyTorch reads as channels-last (and `view` then fails).
-        return network(torch.from_numpy(IMAGES.transpose(0, 3, 1, 2).copy())).numpy()
+
+
+def torch_images() -> "torch.Tensor":
+    # A C-order copy has standard NCHW strides; a transposed view would keep stride 1 on the
+    # size-1 channel axis, which PyTorch reads as channels-last (and `view` then fails).
+    return torch.from_numpy(IMAGES.transpose(0, 3, 1, 2).copy())
+
+
+def torch_logits(network, params) -> np.ndarray:
+    load_flax_weights(network, params)
+    with torch.no_grad():
+        return network(torch_images()).numpy()
 
 
 def test_reference_cnn_from_the_design_document_matches():
@@ -72,3 +81,29 @@ def test_the_bench_twin_of_the_character_lstm_has_the_same_weights():
     # PyTorch's LSTM keeps two bias vectors per layer (input and hidden) where flax keeps one.
     assert torch_count == flax_count + 4 * 32 * 2
     prepare(tokens, tokens)()  # one Adam step runs
+
+
+def test_train_mode_gradients_match_pytorch_autograd():
+    """SimpleCNN's hand-shaped gradients (bias after pooling, conv2's kernel gradient from a
+    channels-major copy of conv1) against PyTorch's autograd on the same weights."""
+    model, params = flax_model()
+    params = jax.tree.map(lambda p: p + 0.01, params)  # non-zero biases
+    labels = np.arange(4) % 10
+
+    def loss(params):
+        logits = model.apply({"params": params}, IMAGES, train=True)
+        return -jnp.mean(jax.nn.log_softmax(logits)[jnp.arange(4), labels])
+
+    grads = jax.tree.map(np.asarray, jax.grad(loss)(params))
+    network = simple_cnn_twin(model, (28, 28, 1)).network
+    load_flax_weights(network, params)
+    torch.nn.functional.cross_entropy(network(torch_images()), torch.from_numpy(labels)).backward()
+    expected = {
+        "conv1": network.conv1.weight.grad.numpy().transpose(2, 3, 1, 0),
+        "conv2": network.conv2.weight.grad.numpy().transpose(2, 3, 1, 0),
+        "fc1": network.fc1.weight.grad.numpy().T.reshape(64, 12, 12, 128).transpose(1, 2, 0, 3).reshape(9216, 128),
+        "fc2": network.fc2.weight.grad.numpy().T,
+    }
+    for name, kernel_grad in expected.items():
+        np.testing.assert_allclose(grads[name]["kernel"], kernel_grad, rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(grads[name]["bias"], getattr(network, name).bias.grad.numpy(), rtol=1e-4, atol=1e-5)
