@@ -28,11 +28,12 @@ class SimpleCNN(nn.Module):
 
     The convolutions are ``models.Conv``: ``nn.Conv``'s parameters and outputs, with gradients
     that XLA's CPU backend computes faster. Three changes of *how*, not *what*, made its train
-    step 1.1-1.2x faster on our 2-core CPU: conv2's bias and the optional ReLU come after the
-    pooling (the same values, see ``Conv.pool``); in training, conv1 runs a second time laid out
-    ``[channels, height, width, batch]`` (``channels_major_copy``), so that conv2's kernel
-    gradient does not transpose its 11 MB input; and dropout draws 16 random bits per element
-    (``Dropout16``; its masks differ from ``nn.Dropout``'s).
+    step about 1.14x faster on our 2-core CPU (README, "Performance"): conv2's bias and the
+    optional ReLU come after the pooling (the same values, see ``Conv.pool``); in training,
+    conv1 runs a second time laid out ``[channels, height, width, batch]``
+    (``channels_major_copy``), so that conv2's kernel gradient does not transpose its 11 MB
+    input; and dropout draws 16 random bits per element (``Dropout16``; its masks differ from
+    ``nn.Dropout``'s).
 
     ``dtype`` is the computation dtype (``jnp.bfloat16`` for mixed precision); parameters stay
     float32 either way, and the logits come out in ``dtype``.
