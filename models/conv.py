@@ -143,6 +143,8 @@ class Conv(nn.Module):
         ``__call__`` has created the parameters.
         """
         kernel, bias = self.get_variable("params", "kernel"), self.get_variable("params", "bias")
+        if kernel is None:
+            raise ValueError("Conv.channels_major: the layer has no parameters yet; call the layer itself first")
         x, kernel, bias = nn.dtypes.promote_dtype(x, kernel, bias, dtype=self.dtype)
         kh, kw, channels, features = kernel.shape
         image = jnp.transpose(x, (1, 2, 3, 0))  # [height, width, in, batch]

@@ -96,3 +96,13 @@ def test_simple_cnn_trains_on_the_same_gradients_with_and_without_the_channels_m
 
     fast_grads, plain_grads = jax.grad(loss, 1)(fast, variables), jax.grad(loss, 1)(plain, variables)
     jax.tree.map(lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6), fast_grads, plain_grads)
+
+
+def test_a_padding_other_than_same_or_valid_is_named():
+    with pytest.raises(ValueError, match=r"expected padding 'SAME' or 'VALID', got 'CIRCULAR'"):
+        Conv(8, padding="CIRCULAR").init(jax.random.key(0), jnp.ones((1, 5, 5, 1)))
+
+
+def test_channels_major_before_the_layer_has_parameters_is_named():
+    with pytest.raises(ValueError, match="call the layer itself first"):
+        Conv(8).init(jax.random.key(0), jnp.ones((1, 5, 5, 1)), method=Conv.channels_major)
