@@ -12,6 +12,8 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
+from models.lstm import ScannedLSTM
+
 PAD_ID = 0
 CELLS: dict[str, type[nn.RNNCellBase]] = {"lstm": nn.OptimizedLSTMCell, "gru": nn.GRUCell}
 POOLINGS = ("final", "mean", "max")
@@ -83,6 +85,9 @@ class TutorialRNN(nn.Module):
 class RecurrentStack(nn.Module):
     """``num_layers`` LSTM or GRU layers with dropout between them, optionally bidirectional.
 
+    Unidirectional LSTM layers are ``ScannedLSTM`` (flax's ``OptimizedLSTMCell`` computation and
+    parameters, a faster backward pass on CPU); the others are ``nn.RNN`` over flax's cells.
+
     ``<float>[batch, time, features]`` -> ``<float32>[batch, time, hidden_size * directions]``;
     a bidirectional layer concatenates the forward and the backward outputs, both aligned with
     the input. With ``return_carries=True`` also returns each layer's final carry (unidirectional).
@@ -105,13 +110,18 @@ class RecurrentStack(nn.Module):
         for layer in range(self.num_layers):
             if layer:
                 outputs = nn.Dropout(self.dropout_rate, deterministic=not train)(outputs)
-            forward = nn.RNN(cell_class(self.hidden_size), name=f"forward_{layer}")
             if self.bidirectional:
+                forward = nn.RNN(cell_class(self.hidden_size), name=f"forward_{layer}")
                 backward = nn.RNN(cell_class(self.hidden_size), reverse=True, keep_order=True, name=f"backward_{layer}")
                 outputs = nn.Bidirectional(forward, backward, name=f"bidirectional_{layer}")(outputs, seq_lengths=seq_lengths)
                 continue
+            if self.cell_type == "lstm":
+                # The name flax gives the cell inside nn.RNN: checkpoints of either version load.
+                forward = ScannedLSTM(self.hidden_size, name=f"OptimizedLSTMCell_{layer}")
+            else:
+                forward = nn.RNN(cell_class(self.hidden_size), name=f"forward_{layer}")
             initial = None if initial_carries is None else initial_carries[layer]
-            # Asking for the carry makes the scan keep every step's carry: only when needed.
+            # nn.RNN keeps every step's carry when asked for the final one: ask only when needed.
             result = forward(outputs, initial_carry=initial, seq_lengths=seq_lengths, return_carry=return_carries)
             if return_carries:
                 carry, outputs = result
