@@ -1,12 +1,14 @@
 """The shared training harness: losses, train state, jitted steps, the fit loop, checkpoints.
 
 Imports jax, optax, orbax and flax's training utilities; never ``models`` or ``zoo``. Importing it
-adds the package's default XLA flags when JAX has not started yet (``train.xla_flags``).
+adds the package's default XLA flags when JAX has not started yet (``train.xla_flags``) and, with
+``ZOO_REUSE_HOST_MEMORY=1``, sets glibc's malloc to reuse XLA's per-step buffers (``train.host_memory``).
 """
 
-from train import xla_flags
+from train import host_memory, xla_flags
 
 xla_flags.apply_defaults()
+host_memory.apply_if_requested()
 
 
 from train.batch_spec import BatchSpecError, ExampleSpec, InputError, check_batch

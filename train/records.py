@@ -11,7 +11,7 @@ from typing import Any
 
 import jax
 
-from train import xla_flags
+from train import host_memory, xla_flags
 
 _PACKAGES = ("jax", "jaxlib", "flax", "optax", "orbax-checkpoint", "tensorflow-datasets", "numpy")
 
@@ -68,6 +68,7 @@ def environment() -> dict[str, Any]:
             "device_count": jax.device_count(),
             "xla_flags": os.environ.get("XLA_FLAGS", ""),
             "xla_flags_added_by_zoo": " ".join(xla_flags.added_flags()),
+            "malloc_settings_by_zoo": host_memory.applied_settings(),
         },
         "argv": sys.argv,
     }

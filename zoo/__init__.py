@@ -6,6 +6,7 @@
     results = zoo.train_and_evaluate("digits_cnn", "runs/digits_cnn")
 """
 
+import train  # noqa: F401  (first: its optional malloc settings must precede the threads other imports start)
 from zoo.config import resolve_config
 from zoo.datasets import DatasetInfo, dataset_info, list_datasets, load_dataset, register_dataset
 from zoo.errors import ConfigError, UnknownNameError, WorkdirError, ZooError

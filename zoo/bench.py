@@ -23,7 +23,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from train import CompilationLog
+from train import CompilationLog, host_memory
 from train.records import environment
 from zoo.datasets import dataset_info
 from zoo.hlo_flops import matmul_flops
@@ -79,7 +79,7 @@ def _torch_worker(connection, model_name: str, model, input_shape, inputs, targe
         step()
     finish()
     name = torch.cuda.get_device_name() if device == "cuda" else "cpu"
-    connection.send((torch.__version__, torch.get_num_threads(), name))
+    connection.send((torch.__version__, torch.get_num_threads(), name, host_memory.applied_settings()))
     while (count := connection.recv()) is not None:
         start = time.perf_counter()
         for _ in range(count):
@@ -89,7 +89,11 @@ def _torch_worker(connection, model_name: str, model, input_shape, inputs, targe
 
 
 class _TorchTwin:
-    """The PyTorch twin in its own process (``spawn``: no state shared with JAX)."""
+    """The PyTorch twin in its own process (``spawn``: no state shared with JAX).
+
+    The child inherits the environment and imports this module, so ``train.host_memory``'s
+    optional malloc settings apply to both sides alike: the twin reports what it ran with.
+    """
 
     def __init__(self, model, input_shape, inputs, targets, warmup: int):
         context = multiprocessing.get_context("spawn")
@@ -100,7 +104,7 @@ class _TorchTwin:
             daemon=True,
         )
         self._process.start()
-        self.version, self.threads, self.device = self._connection.recv()
+        self.version, self.threads, self.device, self.malloc_settings = self._connection.recv()
 
     def time(self, steps: int) -> float:
         self._connection.send(steps)
@@ -202,7 +206,10 @@ def bench_entry(
     report["jax"]["percent_of_peak"] = 100 * report["jax"]["gflops"] / peak
     if twin:
         torch_summary = _summary(torch_times, steps, batch_size, tokens_per_example)
-        report["torch"] = torch_summary | {"version": twin.version, "threads": twin.threads, "device": twin.device, "process": "separate"}
+        report["torch"] = torch_summary | {
+            "version": twin.version, "threads": twin.threads, "device": twin.device, "process": "separate",
+            "malloc_settings": twin.malloc_settings,
+        }
         report["ratio_jax_over_torch"] = jax_summary["steps_per_second"] / torch_summary["steps_per_second"]
         report["ratio_per_round"] = [t / j for j, t in zip(jax_times, torch_times)]
     elif with_torch:

@@ -201,6 +201,8 @@ def _bench(args) -> None:
             f"(torch {torch_part['version']} on {torch_part['device']}, {torch_part['threads']} threads)"
         )
         print(f"  jax / torch: {report['ratio_jax_over_torch']:.2f}x (median of interleaved rounds)")
+        malloc = "ZOO_REUSE_HOST_MEMORY=1's (train.host_memory)" if torch_part.get("malloc_settings") else "glibc's defaults"
+        print(f"  malloc settings, both processes: {malloc}")
     elif "torch" in report:
         print("  torch: not installed or no twin for this model (pip install -e '.[torch]')")
     _write_report(args.json, report)
