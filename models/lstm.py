@@ -11,7 +11,7 @@ between threads (above eight it schedules them as a graph), and adds the bias in
 rather than in a separate pass over the projected inputs. On the 2-core CPU, ``kjv_char_lstm``'s
 train step (batch 64, 128 characters), flax's cell and this layer compiled in one process,
 twelve interleaved rounds, twice: 229.2 against 200.7 ms and 247.3 against 224.6 ms (1.14x,
-1.10x). Compiling the step takes about as long (1.9-2.6 s against 1.7-2.3 s that day).
+1.10x). Compiling the step takes about as long (1.9 s against 1.7-2.3 s, separate processes).
 """
 
 import flax.linen as nn
@@ -108,10 +108,11 @@ lstm_scan.defvjp(_forward_rule, _backward_rule, symbolic_zeros=True)
 class ScannedLSTM(nn.Module):
     """``nn.RNN(nn.OptimizedLSTMCell(features))``, forward direction, with ``lstm_scan`` inside.
 
-    Its parameters are the cell's (``ii``..``io``, ``hi``..``ho``), held directly by this module:
-    give it the cell's name to read a checkpoint written with flax's. ``<float>[batch, time, in_features]`` -> ``<float>[batch, time, features]``. As in flax, the
-    carry is ``(c, h)``; ``seq_lengths`` (``<int>[batch]``) only picks where the returned carry is
-    read (each row's last real step): padding after a sequence never changes its real outputs.
+    ``<float>[batch, time, in_features]`` -> ``<float>[batch, time, features]``. Its parameters
+    are the cell's (``ii``..``io``, ``hi``..``ho``), held directly by this module: give it the
+    cell's name to read a checkpoint written with flax's. As in flax, the carry is ``(c, h)``;
+    ``seq_lengths`` (``<int>[batch]``) only picks where the returned carry is read (each row's
+    last real step): padding after a sequence never changes its real outputs.
     """
 
     features: int
@@ -165,4 +166,3 @@ class ScannedLSTM(nn.Module):
         last = jnp.full((batch,), time - 1) if seq_lengths is None else jnp.clip(seq_lengths - 1, 0, time - 1)
         rows = jnp.arange(batch)
         return (cells[last, rows], hidden[last, rows]), outputs
-

@@ -32,7 +32,11 @@ import platform
 REQUEST_VARIABLE = "ZOO_REUSE_HOST_MEMORY"
 # mallopt parameter numbers, from glibc's <malloc.h>.
 M_TRIM_THRESHOLD, M_MMAP_MAX, M_ARENA_MAX = -1, -4, -8
-SETTINGS = {"M_ARENA_MAX": (M_ARENA_MAX, 1), "M_MMAP_MAX": (M_MMAP_MAX, 0), "M_TRIM_THRESHOLD": (M_TRIM_THRESHOLD, 2**31 - 1)}
+SETTINGS = {  # name: (mallopt parameter, value)
+    "M_ARENA_MAX": (M_ARENA_MAX, 1),
+    "M_MMAP_MAX": (M_MMAP_MAX, 0),
+    "M_TRIM_THRESHOLD": (M_TRIM_THRESHOLD, 2**31 - 1),
+}
 
 _applied: dict[str, int] = {}
 
