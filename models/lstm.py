@@ -1,27 +1,29 @@
 """A unidirectional LSTM layer over a whole sequence, with a backward pass written for XLA's CPU.
 
-``ScannedLSTM`` computes what ``nn.RNN(nn.OptimizedLSTMCell(features))`` computes, from the same
-parameters (same names, shapes and initial values), so checkpoints move between the two. Under
-autodiff, flax's scan forms the recurrent kernel's gradient as four ``[features, features]``
-slices accumulated in every step and multiplies by the kernel through Eigen's transposed-operand
-path; ``lstm_scan`` has its own VJP, which transposes the kernel once, outside the loop, and
-accumulates one ``[features, 4 * features]`` gradient. Its forward loop keeps to eight XLA
-thunks, which XLA's CPU runtime runs one after another on one thread instead of handing them
-between threads (above eight it schedules them as a graph), and adds the bias inside the step
-rather than in a separate pass over the projected inputs. On the 2-core CPU, ``kjv_char_lstm``'s
-train step (batch 64, 128 characters), flax's cell and this layer compiled in one process,
-twelve interleaved rounds, twice: 229.2 against 200.7 ms and 247.3 against 224.6 ms (1.14x,
-1.10x). Compiling the step takes about as long (1.9 s against 1.7-2.3 s, separate processes).
+``ScannedLSTM`` computes what ``nn.RNN(nn.OptimizedLSTMCell(features))`` computes, from three
+packed parameters instead of the cell's twelve (``kernel_ih [in, 4f]``, ``kernel_hh [f, 4f]``,
+``bias [4f]``, gates in flax's and PyTorch's order i, f, g, o): with fewer parameters, the train
+step has fewer optimizer, clipping and finiteness kernels for XLA to compile. ``lstm_scan`` and
+``lstm_scan_tokens`` have their own VJPs: the recurrent kernel is transposed once, outside the
+loop, and its gradient accumulated as one ``[f, 4f]`` product a step, where autodiff of flax's
+cell multiplies through Eigen's transposed-operand path and accumulates four ``[f, f]`` slices.
+The forward loop stacks the gate activations and the cell states as two outputs rather than one
+concatenated row: no concatenation a step, and XLA zero-fills the two stacks at once.
+
+Given token ids and an embedding table, the layer folds its input projection into the table:
+``embedding @ kernel_ih + bias`` is ``[vocab, 4f]``, and each step reads its tokens' rows inside
+the loop and adds its gradient back into them, where the unfolded layer would write and read a
+``[time, batch, 4f]`` projection and multiply by ``kernel_ih`` three times over the sequence.
+``ScannedLSTM``'s docstring gives the measured gains.
 """
 
 import flax.linen as nn
 import jax
 import jax.numpy as jnp
-from flax.linen.recurrent import DenseParams
 from jax import lax
 from jax.custom_derivatives import SymbolicZero
 
-GATES = "ifgo"  # input, forget, cell candidate, output: flax's order
+GATES = "ifgo"  # input, forget, cell candidate, output
 
 
 def _gate_activations(z: jax.Array, features: int) -> jax.Array:
@@ -31,21 +33,73 @@ def _gate_activations(z: jax.Array, features: int) -> jax.Array:
     return jnp.where(is_candidate, jnp.tanh(z), jax.nn.sigmoid(z))
 
 
+def _cell(pre_activations, c, features):
+    """One step from its gate pre-activations: ``(h, c, saved)``, saved = ``(gates, c)``."""
+    gates = _gate_activations(pre_activations, features)
+    i, f, g, o = jnp.split(gates, 4, axis=-1)
+    c = f * c + i * g
+    return o * jnp.tanh(c), c, (gates, c)
+
+
+def _cell_grads(saved_t, c_prev, dh, dc_next):
+    """The gradient of a step's gate pre-activations, ``[batch, 4f]``, and of its incoming cell state."""
+    gates, c = saved_t
+    i, f, g, o = jnp.split(gates, 4, axis=-1)
+    tanh_c = jnp.tanh(c)
+    dc = dh * o * (1 - tanh_c * tanh_c) + dc_next
+    gate_grads = jnp.concatenate(
+        [dc * g * i * (1 - i), dc * c_prev * f * (1 - f), dc * i * (1 - g * g), dh * tanh_c * o * (1 - o)], axis=-1
+    )
+    return gate_grads, dc * f
+
+
+def _outputs(saved, features):
+    """Every step's ``(h, c)``, ``[time, batch, features]`` each, from the saved gates and cells."""
+    gates, cells = saved
+    return gates[..., 3 * features :] * jnp.tanh(cells), cells
+
+
+def _backward_loop(saved, hidden, kernel_hh, initial_h, initial_c, cotangents, step_inputs, accumulate, extra):
+    """Runs the cells' gradients from the last step to the first.
+
+    ``step_inputs`` are extra per-step operands for ``accumulate(extra, gate_grads, *inputs_t)``,
+    which folds each step's gate gradients into ``extra`` (a carried gradient) and returns it
+    with what the step stacks (or None). Returns ``(h0 grad, c0 grad, kernel_hh grad, extra, stacked)``.
+    """
+    hidden_grads, cell_grads = cotangents
+    if isinstance(hidden_grads, SymbolicZero):
+        hidden_grads = jnp.zeros(hidden.shape, hidden.dtype)
+    has_cell_grads = not isinstance(cell_grads, SymbolicZero)
+    kernel_hh_t = kernel_hh.T  # once, so the loop's product reads an untransposed operand
+    previous_c = jnp.concatenate([initial_c[None], saved[1][:-1]])
+    previous_h = jnp.concatenate([initial_h[None], hidden[:-1]])
+
+    def step(carry, xs):
+        dh_next, dc_next, kernel_hh_grad, extra = carry
+        dh_out, saved_t, c_prev, h_prev, dc_out, inputs_t = xs
+        if has_cell_grads:
+            dc_next = dc_next + dc_out
+        gate_grads, dc_prev = _cell_grads(saved_t, c_prev, dh_out + dh_next, dc_next)
+        extra, stacked = accumulate(extra, gate_grads, *inputs_t)
+        return (gate_grads @ kernel_hh_t, dc_prev, kernel_hh_grad + h_prev.T @ gate_grads, extra), stacked
+
+    xs = (hidden_grads, saved, previous_c, previous_h, cell_grads if has_cell_grads else None, step_inputs)
+    start = (jnp.zeros_like(initial_h), jnp.zeros_like(initial_c), jnp.zeros_like(kernel_hh), extra)
+    (initial_h_grad, initial_c_grad, kernel_hh_grad, extra), stacked = lax.scan(step, start, xs, reverse=True)
+    return initial_h_grad, initial_c_grad, kernel_hh_grad, extra, stacked
+
+
 def _forward(inputs, kernel_ih, kernel_hh, bias, initial_h, initial_c):
     time, batch, _ = inputs.shape
     features = kernel_hh.shape[0]
     projected = (inputs.reshape(time * batch, -1) @ kernel_ih).reshape(time, batch, 4 * features)
 
     def step(carry, projected_t):
-        h, c = carry
-        gates = _gate_activations(projected_t + h @ kernel_hh + bias, features)
-        i, f, g, o = jnp.split(gates, 4, axis=-1)
-        c = f * c + i * g
-        return (o * jnp.tanh(c), c), jnp.concatenate([gates, c], axis=-1)
+        h, c, saved = _cell(projected_t + carry[0] @ kernel_hh + bias, carry[1], features)
+        return (h, c), saved
 
-    _, saved = lax.scan(step, (initial_h, initial_c), projected)  # [time, batch, 5 * features]
-    cells = saved[..., 4 * features :]
-    hidden = saved[..., 3 * features : 4 * features] * jnp.tanh(cells)
+    _, saved = lax.scan(step, (initial_h, initial_c), projected)
+    hidden, cells = _outputs(saved, features)
     return (hidden, cells), (inputs, kernel_ih, kernel_hh, initial_h, initial_c, hidden, saved)
 
 
@@ -67,35 +121,11 @@ def _forward_rule(*primals):
 
 def _backward_rule(residuals, cotangents):
     inputs, kernel_ih, kernel_hh, initial_h, initial_c, hidden, saved = residuals
-    hidden_grads, cell_grads = cotangents
-    features = kernel_hh.shape[0]
-    if isinstance(hidden_grads, SymbolicZero):
-        hidden_grads = jnp.zeros(hidden.shape, hidden.dtype)
-    has_cell_grads = not isinstance(cell_grads, SymbolicZero)
-    kernel_hh_t = kernel_hh.T  # once, so the loop's product reads an untransposed operand
-    previous_c = jnp.concatenate([initial_c[None], saved[:-1, :, 4 * features :]])
-    previous_h = jnp.concatenate([initial_h[None], hidden[:-1]])
-
-    def step(carry, xs):
-        dh_next, dc_next, kernel_hh_grad = carry
-        if has_cell_grads:
-            dh_out, saved_t, c_prev, h_prev, dc_out = xs
-            dc_next = dc_next + dc_out
-        else:
-            dh_out, saved_t, c_prev, h_prev = xs
-        i, f, g, o, c = jnp.split(saved_t, 5, axis=-1)
-        dh = dh_out + dh_next
-        tanh_c = jnp.tanh(c)
-        dc = dh * o * (1 - tanh_c * tanh_c) + dc_next
-        dz = jnp.concatenate(
-            [dc * g * i * (1 - i), dc * c_prev * f * (1 - f), dc * i * (1 - g * g), dh * tanh_c * o * (1 - o)], axis=-1
-        )
-        return (dz @ kernel_hh_t, dc * f, kernel_hh_grad + h_prev.T @ dz), dz
-
-    xs = (hidden_grads, saved, previous_c, previous_h) + ((cell_grads,) if has_cell_grads else ())
-    start = (jnp.zeros_like(initial_h), jnp.zeros_like(initial_c), jnp.zeros_like(kernel_hh))
-    (initial_h_grad, initial_c_grad, kernel_hh_grad), gate_grads = lax.scan(step, start, xs, reverse=True)
-    flat_gate_grads = gate_grads.reshape(-1, 4 * features)
+    initial_h_grad, initial_c_grad, kernel_hh_grad, _, gate_grads = _backward_loop(
+        saved, hidden, kernel_hh, initial_h, initial_c, cotangents, (),
+        accumulate=lambda extra, gate_grads: (extra, gate_grads), extra=(),
+    )
+    flat_gate_grads = gate_grads.reshape(-1, gate_grads.shape[-1])
     inputs_grad = (flat_gate_grads @ kernel_ih.T).reshape(inputs.shape)
     kernel_ih_grad = inputs.reshape(-1, inputs.shape[-1]).T @ flat_gate_grads
     bias_grad = flat_gate_grads.sum(axis=0)
@@ -105,47 +135,112 @@ def _backward_rule(residuals, cotangents):
 lstm_scan.defvjp(_forward_rule, _backward_rule, symbolic_zeros=True)
 
 
-class ScannedLSTM(nn.Module):
-    """``nn.RNN(nn.OptimizedLSTMCell(features))``, forward direction, with ``lstm_scan`` inside.
+def _forward_tokens(tokens, gate_table, kernel_hh, initial_h, initial_c):
+    features = kernel_hh.shape[0]
 
-    ``<float>[batch, time, in_features]`` -> ``<float>[batch, time, features]``. Its parameters
-    are the cell's (``ii``..``io``, ``hi``..``ho``), held directly by this module: give it the
-    cell's name to read a checkpoint written with flax's. As in flax, the carry is ``(c, h)``;
-    ``seq_lengths`` (``<int>[batch]``) only picks where the returned carry is read (each row's
-    last real step): padding after a sequence never changes its real outputs.
+    def step(carry, tokens_t):
+        # jnp.take as nn.Embed reads its table: negative ids wrap, ids >= vocab give NaN.
+        pre_activations = jnp.take(gate_table, tokens_t, axis=0) + carry[0] @ kernel_hh
+        h, c, saved = _cell(pre_activations, carry[1], features)
+        return (h, c), saved
+
+    _, saved = lax.scan(step, (initial_h, initial_c), tokens)
+    hidden, cells = _outputs(saved, features)
+    return (hidden, cells), (tokens, gate_table, kernel_hh, initial_h, initial_c, hidden, saved)
+
+
+@jax.custom_vjp
+def lstm_scan_tokens(tokens, gate_table, kernel_hh, initial_h, initial_c):
+    """An LSTM over time-major ``<int>[time, batch]`` token ids whose input is a table row per token.
+
+    ``gate_table: [vocab, 4 * features]`` holds each token's contribution to the gate
+    pre-activations (for an embedding followed by the layer, ``embedding @ kernel_ih + bias``):
+    step ``t`` computes ``gate_table[tokens[t]] + h @ kernel_hh``. Otherwise as ``lstm_scan``.
+    """
+    return _forward_tokens(tokens, gate_table, kernel_hh, initial_h, initial_c)[0]
+
+
+def _forward_tokens_rule(*primals):
+    return _forward_tokens(*(primal.value for primal in primals))
+
+
+def _backward_tokens_rule(residuals, cotangents):
+    tokens, gate_table, kernel_hh, initial_h, initial_c, hidden, saved = residuals
+
+    def accumulate(table_grad, gate_grads, tokens_t):
+        # Row by row, as jnp.take's own gradient: negative ids wrap, ids past the table are dropped.
+        return table_grad.at[tokens_t].add(gate_grads), None
+
+    initial_h_grad, initial_c_grad, kernel_hh_grad, table_grad, _ = _backward_loop(
+        saved, hidden, kernel_hh, initial_h, initial_c, cotangents, (tokens,),
+        accumulate=accumulate, extra=jnp.zeros_like(gate_table),
+    )
+    return None, table_grad, kernel_hh_grad, initial_h_grad, initial_c_grad
+
+
+lstm_scan_tokens.defvjp(_forward_tokens_rule, _backward_tokens_rule, symbolic_zeros=True)
+
+
+def _per_gate(initializer):
+    """Initializes ``[rows, 4 * features]`` as four ``[rows, features]`` blocks, one per gate, as
+    flax's ``OptimizedLSTMCell`` does (an orthogonal recurrent kernel is orthogonal per gate)."""
+
+    def init(key, shape, dtype=jnp.float32):
+        rows, columns = shape
+        blocks = [initializer(gate_key, (rows, columns // 4), dtype) for gate_key in jax.random.split(key, 4)]
+        return jnp.concatenate(blocks, axis=-1)
+
+    return init
+
+
+class ScannedLSTM(nn.Module):
+    """``nn.RNN(nn.OptimizedLSTMCell(features))``, forward direction, over ``lstm_scan``.
+
+    ``<float>[batch, time, in_features]`` -> ``<float>[batch, time, features]``. With
+    ``embedding`` (``[vocab, in_features]``), ``inputs`` are ``<int>[batch, time]`` token ids
+    and the layer reads them as ``jnp.take(embedding, inputs, axis=0)`` (``nn.Embed``'s lookup),
+    folded into its input projection (``lstm_scan_tokens``).
+
+    Parameters: ``kernel_ih [in_features, 4f]``, ``kernel_hh [f, 4f]``, ``bias [4f]``, gates
+    i, f, g, o, initialized as flax's cell initializes its per-gate ones (LeCun normal,
+    orthogonal per gate, zeros). As in flax, the carry is ``(c, h)``; ``seq_lengths``
+    (``<int>[batch]``) only picks where the returned carry is read (each row's last real step):
+    padding after a sequence never changes its real outputs.
+
+    On the 2-core CPU, ``kjv_char_lstm``'s train step (batch 64, 128 characters), versions
+    compiled side by side in one process, medians of twelve interleaved rounds: flax's cell
+    240.8 ms, this layer's first version (embedding first, the cell's twelve parameters) 219.6
+    ms, this one 173.2 ms (1.39x flax's, 1.27x the first version's; by the steps taken: the
+    token path 1.21x and 1.24x, the two stacked outputs 1.05x). Compiling the step: 1.3-2.0 s in
+    these comparisons (1.46-1.78 s in ``zoo bench``) against 2.3-2.6 s for the first version.
     """
 
     features: int
-
-    def _parameters(self, in_features: int):
-        """``nn.OptimizedLSTMCell``'s parameters (kernels ``ii``..``io``, kernels and biases
-        ``hi``..``ho``, with its initializers), concatenated over the gates: ``[in, 4f], [f, 4f], [4f]``."""
-        cell = nn.OptimizedLSTMCell
-        inputs_side = [
-            DenseParams(self.features, use_bias=False, kernel_init=cell.kernel_init, name=f"i{gate}")(
-                jnp.zeros((1, in_features))
-            )[0]
-            for gate in GATES
-        ]
-        hidden_side = [
-            DenseParams(
-                self.features, kernel_init=cell.recurrent_kernel_init, bias_init=cell.bias_init, name=f"h{gate}"
-            )(jnp.zeros((1, self.features)))
-            for gate in GATES
-        ]
-        return (
-            jnp.concatenate(inputs_side, axis=-1),
-            jnp.concatenate([kernel for kernel, _ in hidden_side], axis=-1),
-            jnp.concatenate([bias for _, bias in hidden_side], axis=-1),
-        )
+    kernel_init: nn.initializers.Initializer = nn.initializers.lecun_normal()
+    recurrent_kernel_init: nn.initializers.Initializer = nn.initializers.orthogonal()
+    bias_init: nn.initializers.Initializer = nn.initializers.zeros_init()
 
     @nn.compact
-    def __call__(self, inputs, *, initial_carry=None, seq_lengths=None, return_carry: bool = False):
-        if inputs.ndim != 3:
-            raise ValueError(f"ScannedLSTM: expected inputs [batch, time, in_features], got shape {inputs.shape}")
-        batch, time, in_features = inputs.shape
-        kernel_ih, kernel_hh, bias = self._parameters(in_features)
-        dtype = jnp.result_type(inputs, kernel_ih)
+    def __call__(self, inputs, *, embedding=None, initial_carry=None, seq_lengths=None, return_carry: bool = False):
+        if embedding is None:
+            if inputs.ndim != 3:
+                raise ValueError(f"ScannedLSTM: expected inputs [batch, time, in_features], got shape {inputs.shape}")
+            in_features = inputs.shape[-1]
+        else:
+            if inputs.ndim != 2 or not jnp.issubdtype(inputs.dtype, jnp.integer):
+                raise ValueError(
+                    f"ScannedLSTM: with an embedding, expected <int>[batch, time] token ids, got "
+                    f"{inputs.dtype}{list(inputs.shape)}"
+                )
+            if embedding.ndim != 2:
+                raise ValueError(f"ScannedLSTM: expected an embedding [vocab, in_features], got shape {embedding.shape}")
+            in_features = embedding.shape[-1]
+        batch, time = inputs.shape[:2]
+        four = 4 * self.features
+        kernel_ih = self.param("kernel_ih", _per_gate(self.kernel_init), (in_features, four))
+        kernel_hh = self.param("kernel_hh", _per_gate(self.recurrent_kernel_init), (self.features, four))
+        bias = self.param("bias", self.bias_init, (four,))
+        dtype = jnp.result_type(inputs if embedding is None else embedding, kernel_ih)
         if initial_carry is None:
             initial_c = initial_h = jnp.zeros((batch, self.features), dtype)
         else:
@@ -156,10 +251,15 @@ class ScannedLSTM(nn.Module):
                     f"ScannedLSTM: expected an initial carry (c, h) of shape {expected} each, got "
                     f"{initial_c.shape} and {initial_h.shape}"
                 )
-        hidden, cells = lstm_scan(
-            jnp.swapaxes(inputs, 0, 1).astype(dtype), kernel_ih.astype(dtype), kernel_hh.astype(dtype),
-            bias.astype(dtype), initial_h.astype(dtype), initial_c.astype(dtype),
-        )
+        kernel_hh, initial_h, initial_c = (x.astype(dtype) for x in (kernel_hh, initial_h, initial_c))
+        if embedding is None:
+            hidden, cells = lstm_scan(
+                jnp.swapaxes(inputs, 0, 1).astype(dtype), kernel_ih.astype(dtype), kernel_hh, bias.astype(dtype),
+                initial_h, initial_c,
+            )
+        else:
+            gate_table = embedding.astype(dtype) @ kernel_ih.astype(dtype) + bias.astype(dtype)
+            hidden, cells = lstm_scan_tokens(jnp.swapaxes(inputs, 0, 1), gate_table, kernel_hh, initial_h, initial_c)
         outputs = jnp.swapaxes(hidden, 0, 1)
         if not return_carry:
             return outputs

@@ -85,12 +85,15 @@ class TutorialRNN(nn.Module):
 class RecurrentStack(nn.Module):
     """``num_layers`` LSTM or GRU layers with dropout between them, optionally bidirectional.
 
-    Unidirectional LSTM layers are ``ScannedLSTM`` (flax's ``OptimizedLSTMCell`` computation and
-    parameters, a faster backward pass on CPU); the others are ``nn.RNN`` over flax's cells.
+    Unidirectional LSTM layers are ``ScannedLSTM`` (flax's ``OptimizedLSTMCell`` computation, a
+    faster backward pass on CPU); the others are ``nn.RNN`` over flax's cells.
 
     ``<float>[batch, time, features]`` -> ``<float32>[batch, time, hidden_size * directions]``;
     a bidirectional layer concatenates the forward and the backward outputs, both aligned with
-    the input. With ``return_carries=True`` also returns each layer's final carry (unidirectional).
+    the input. With ``embedding`` (``[vocab, features]``), ``inputs`` are ``<int>[batch, time]``
+    token ids of that table, looked up as ``nn.Embed`` does; a unidirectional LSTM first layer
+    reads them without materializing the embedded sequence. With ``return_carries=True`` also
+    returns each layer's final carry (unidirectional).
     """
 
     hidden_size: int
@@ -100,12 +103,17 @@ class RecurrentStack(nn.Module):
     dropout_rate: float = 0.0
 
     @nn.compact
-    def __call__(self, inputs, seq_lengths, *, train: bool = False, initial_carries=None, return_carries=False):
+    def __call__(
+        self, inputs, seq_lengths, *, embedding=None, train: bool = False, initial_carries=None, return_carries=False
+    ):
         if self.cell_type not in CELLS:
             raise ValueError(f"cell_type: expected one of {sorted(CELLS)}, got {self.cell_type!r}")
         if return_carries and self.bidirectional:
             raise ValueError("return_carries: only unidirectional stacks return their carries")
         cell_class = CELLS[self.cell_type]
+        scanned = self.cell_type == "lstm" and not self.bidirectional
+        if embedding is not None and not scanned:
+            inputs, embedding = jnp.take(embedding, inputs, axis=0), None
         outputs, carries = inputs, []
         for layer in range(self.num_layers):
             if layer:
@@ -115,14 +123,16 @@ class RecurrentStack(nn.Module):
                 backward = nn.RNN(cell_class(self.hidden_size), reverse=True, keep_order=True, name=f"backward_{layer}")
                 outputs = nn.Bidirectional(forward, backward, name=f"bidirectional_{layer}")(outputs, seq_lengths=seq_lengths)
                 continue
-            if self.cell_type == "lstm":
-                # The name flax gives the cell inside nn.RNN: checkpoints of either version load.
-                forward = ScannedLSTM(self.hidden_size, name=f"OptimizedLSTMCell_{layer}")
+            initial = None if initial_carries is None else initial_carries[layer]
+            options = {"initial_carry": initial, "seq_lengths": seq_lengths, "return_carry": return_carries}
+            if scanned:
+                forward = ScannedLSTM(self.hidden_size, name=f"lstm_{layer}")
+                if layer == 0 and embedding is not None:
+                    options["embedding"] = embedding
             else:
                 forward = nn.RNN(cell_class(self.hidden_size), name=f"forward_{layer}")
-            initial = None if initial_carries is None else initial_carries[layer]
             # nn.RNN keeps every step's carry when asked for the final one: ask only when needed.
-            result = forward(outputs, initial_carry=initial, seq_lengths=seq_lengths, return_carry=return_carries)
+            result = forward(outputs, **options)
             if return_carries:
                 carry, outputs = result
                 carries.append(carry)
@@ -197,15 +207,20 @@ class SequenceClassifier(nn.Module):
         if self.pooling not in POOLINGS:
             raise ValueError(f"pooling: expected one of {POOLINGS}, got {self.pooling!r}")
         lengths = lengths_from_padding(tokens)
-        embedded = nn.Embed(self.vocab_size, self.embed_dim, name="embed")(tokens)
-        if self.ngram_orders:
-            embedded = embedded + NgramEmbed(
-                self.vocab_size, self.embed_dim, tuple(self.ngram_orders), self.ngram_buckets, name="ngrams"
-            )(tokens)
-        embedded = nn.Dropout(self.embedding_dropout, deterministic=not train)(embedded)
-        outputs = RecurrentStack(
+        embed = nn.Embed(self.vocab_size, self.embed_dim, name="embed")
+        stack = RecurrentStack(
             self.hidden_size, self.num_layers, self.cell_type, self.bidirectional, self.dropout_rate, name="rnn"
-        )(embedded, lengths, train=train)
+        )
+        if self.ngram_orders or self.embedding_dropout:
+            embedded = embed(tokens)
+            if self.ngram_orders:
+                embedded = embedded + NgramEmbed(
+                    self.vocab_size, self.embed_dim, tuple(self.ngram_orders), self.ngram_buckets, name="ngrams"
+                )(tokens)
+            embedded = nn.Dropout(self.embedding_dropout, deterministic=not train)(embedded)
+            outputs = stack(embedded, lengths, train=train)
+        else:  # the stack looks the tokens up itself (see RecurrentStack)
+            outputs = stack(tokens, lengths, embedding=embed.embedding, train=train)
         real = (tokens != PAD_ID)[..., None]
         if self.pooling == "mean":
             pooled = (outputs * real).sum(axis=1) / jnp.maximum(real.sum(axis=1), 1)
@@ -235,9 +250,9 @@ class CharLanguageModel(nn.Module):
 
     @nn.compact
     def __call__(self, tokens: jax.Array, *, train: bool = False, initial_carries=None, return_carries=False):
-        embedded = nn.Embed(self.vocab_size, self.embed_dim, name="embed")(tokens)
+        embedding = nn.Embed(self.vocab_size, self.embed_dim, name="embed").embedding
         result = RecurrentStack(self.hidden_size, self.num_layers, "lstm", dropout_rate=self.dropout_rate, name="rnn")(
-            embedded, lengths_from_padding(tokens), train=train,
+            tokens, lengths_from_padding(tokens), embedding=embedding, train=train,
             initial_carries=initial_carries, return_carries=return_carries,
         )
         outputs, carries = result if return_carries else (result, None)

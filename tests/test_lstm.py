@@ -1,4 +1,7 @@
-"""ScannedLSTM is flax's OptimizedLSTMCell under nn.RNN: same parameters, outputs, carries, gradients."""
+"""ScannedLSTM is flax's OptimizedLSTMCell under nn.RNN: the same function of the same weights, packed.
+
+Also: its token path (``embedding=``) is the layer after ``nn.Embed``, and both custom VJPs
+match autodiff of a plain loop."""
 
 import flax.linen as nn
 import jax
@@ -6,8 +9,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from models import CharLanguageModel
-from models.lstm import ScannedLSTM, lstm_scan
+from models.lstm import GATES, ScannedLSTM, lstm_scan, lstm_scan_tokens
 
 BATCH, TIME, IN_FEATURES, FEATURES = 3, 9, 5, 4
 
@@ -21,7 +23,15 @@ class FlaxLSTM(nn.Module):
 class OurLSTM(nn.Module):
     @nn.compact
     def __call__(self, inputs, **kwargs):
-        return ScannedLSTM(FEATURES, name="OptimizedLSTMCell_0")(inputs, **kwargs)
+        return ScannedLSTM(FEATURES, name="lstm")(inputs, **kwargs)
+
+
+def packed(flax_variables):
+    """Our parameters holding the weights of flax's cell: its per-gate blocks side by side."""
+    cell = flax_variables["params"]["OptimizedLSTMCell_0"]
+    gates = lambda side, leaf: jnp.concatenate([cell[f"{side}{gate}"][leaf] for gate in GATES], axis=-1)
+    lstm = {"kernel_ih": gates("i", "kernel"), "kernel_hh": gates("h", "kernel"), "bias": gates("h", "bias")}
+    return {"params": {"lstm": lstm}}
 
 
 @pytest.fixture
@@ -31,7 +41,12 @@ def inputs():
 
 @pytest.fixture
 def variables(inputs):
-    return FlaxLSTM().init(jax.random.PRNGKey(0), inputs)
+    """Flax's cell's weights, with a non-zero bias so that its place in the packing is tested."""
+    flax_variables = FlaxLSTM().init(jax.random.PRNGKey(0), inputs)
+    cell = flax_variables["params"]["OptimizedLSTMCell_0"]
+    for number, gate in enumerate(GATES):
+        cell[f"h{gate}"]["bias"] = jnp.full((FEATURES,), 0.1 * (number + 1))
+    return flax_variables
 
 
 def assert_trees_close(expected, given, atol):
@@ -40,15 +55,26 @@ def assert_trees_close(expected, given, atol):
         np.testing.assert_allclose(np.asarray(b), np.asarray(a), atol=atol, rtol=0)
 
 
-def test_starts_from_the_parameters_flax_would_create(inputs, variables):
-    ours = OurLSTM().init(jax.random.PRNGKey(0), inputs)
-    assert_trees_close(variables, ours, atol=0)
+def test_parameters_are_initialized_per_gate_as_flax_does(inputs):
+    params = OurLSTM().init(jax.random.PRNGKey(0), inputs)["params"]["lstm"]
+    assert {name: value.shape for name, value in params.items()} == {
+        "kernel_ih": (IN_FEATURES, 4 * FEATURES), "kernel_hh": (FEATURES, 4 * FEATURES), "bias": (4 * FEATURES,),
+    }
+    for block in jnp.split(params["kernel_hh"], 4, axis=-1):  # orthogonal per gate
+        np.testing.assert_allclose(block.T @ block, np.eye(FEATURES), atol=1e-5)
+    assert not np.allclose(*jnp.split(params["kernel_hh"], 4, axis=-1)[:2])
+    np.testing.assert_array_equal(params["bias"], 0)
+
+
+def test_initial_kernel_has_lecun_scale():
+    wide = ScannedLSTM(64).init(jax.random.PRNGKey(0), jnp.zeros((1, 2, 400)))["params"]["kernel_ih"]
+    assert abs(float(wide.std()) - 1 / 400**0.5) < 0.05 / 400**0.5
 
 
 def test_outputs_and_carry_at_each_rows_last_real_step_match_flax(inputs, variables):
     lengths = jnp.array([TIME, 4, 1])
     expected_carry, expected = FlaxLSTM().apply(variables, inputs, seq_lengths=lengths, return_carry=True)
-    carry, outputs = OurLSTM().apply(variables, inputs, seq_lengths=lengths, return_carry=True)
+    carry, outputs = OurLSTM().apply(packed(variables), inputs, seq_lengths=lengths, return_carry=True)
     assert outputs.shape == (BATCH, TIME, FEATURES)
     assert_trees_close(expected, outputs, atol=1e-6)
     assert_trees_close(expected_carry, carry, atol=1e-6)
@@ -58,7 +84,7 @@ def test_continues_from_a_given_carry(inputs, variables):
     keys = jax.random.split(jax.random.PRNGKey(2))
     carry = tuple(jax.random.normal(key, (BATCH, FEATURES)) for key in keys)  # (c, h), as in flax
     expected = FlaxLSTM().apply(variables, inputs, initial_carry=carry)
-    assert_trees_close(expected, OurLSTM().apply(variables, inputs, initial_carry=carry), atol=1e-6)
+    assert_trees_close(expected, OurLSTM().apply(packed(variables), inputs, initial_carry=carry), atol=1e-6)
 
 
 @pytest.mark.parametrize("use_carry", [False, True], ids=["outputs only", "outputs and final carry"])
@@ -74,7 +100,10 @@ def test_gradients_match_flax(inputs, variables, use_carry):
 
         return jax.grad(value, argnums=(0, 1))
 
-    assert_trees_close(loss(FlaxLSTM())(variables, inputs), loss(OurLSTM())(variables, inputs), atol=2e-6)
+    flax_grads, flax_input_grads = loss(FlaxLSTM())(variables, inputs)
+    our_grads, our_input_grads = loss(OurLSTM())(packed(variables), inputs)
+    assert_trees_close(packed(flax_grads), our_grads, atol=2e-6)
+    assert_trees_close(flax_input_grads, our_input_grads, atol=2e-6)
 
 
 def test_lstm_scan_gradients_match_autodiff_of_the_same_loop():
@@ -107,13 +136,91 @@ def test_lstm_scan_gradients_match_autodiff_of_the_same_loop():
     assert_trees_close(expected, jax.grad(loss(lstm_scan), argnums=range(6))(*args), atol=2e-5)
 
 
-def test_char_language_model_keeps_its_parameter_names():
-    """Checkpoints written when the stack held nn.RNN(OptimizedLSTMCell) still load."""
-    model = CharLanguageModel(vocab_size=10, embed_dim=6, hidden_size=8, num_layers=2)
-    params = model.init(jax.random.PRNGKey(0), jnp.ones((1, 7), jnp.int32))["params"]
-    assert sorted(params["rnn"]) == ["OptimizedLSTMCell_0", "OptimizedLSTMCell_1"]
-    assert sorted(params["rnn"]["OptimizedLSTMCell_1"]) == ["hf", "hg", "hi", "ho", "if", "ig", "ii", "io"]
-    assert params["rnn"]["OptimizedLSTMCell_1"]["ii"]["kernel"].shape == (8, 8)
+VOCAB = 6
+
+
+@pytest.fixture
+def tokens():
+    return jax.random.randint(jax.random.PRNGKey(5), (BATCH, TIME), 0, VOCAB)
+
+
+@pytest.fixture
+def embedding():
+    return jax.random.normal(jax.random.PRNGKey(6), (VOCAB, IN_FEATURES))
+
+
+def test_token_ids_with_an_embedding_are_the_layer_after_nn_embed(inputs, tokens, embedding):
+    variables = OurLSTM().init(jax.random.PRNGKey(0), inputs)
+    variables["params"]["lstm"]["bias"] = jnp.linspace(-0.5, 0.5, 4 * FEATURES)
+    lengths = jnp.array([TIME, 5, 2])
+    carry = tuple(jax.random.normal(key, (BATCH, FEATURES)) for key in jax.random.split(jax.random.PRNGKey(7)))
+    weights = jax.random.normal(jax.random.PRNGKey(8), (BATCH, TIME, FEATURES))
+
+    def run(variables, embedding, fold):
+        given = (tokens, {"embedding": embedding}) if fold else (jnp.take(embedding, tokens, axis=0), {})
+        (c, h), outputs = OurLSTM().apply(
+            variables, given[0], **given[1], initial_carry=carry, seq_lengths=lengths, return_carry=True
+        )
+        return (outputs * weights).sum() + (c**2).sum() + h.sum(), (c, h, outputs)
+
+    gradient = jax.grad(run, argnums=(0, 1), has_aux=True)
+    (expected_grads, expected), (grads, given) = gradient(variables, embedding, False), gradient(variables, embedding, True)
+    assert_trees_close(expected, given, atol=1e-6)
+    assert_trees_close(expected_grads, grads, atol=2e-5)
+
+
+def test_out_of_range_token_ids_read_as_nn_embed_reads_them(inputs, embedding):
+    """A negative id wraps around, an id past the table gives NaN from its step on."""
+    variables = OurLSTM().init(jax.random.PRNGKey(0), inputs)
+    tokens = jnp.array([[1, -1, 2], [0, VOCAB, 3]])
+    expected = OurLSTM().apply(variables, nn.Embed(VOCAB, IN_FEATURES).apply({"params": {"embedding": embedding}}, tokens))
+    given = OurLSTM().apply(variables, tokens, embedding=embedding)
+    np.testing.assert_allclose(given, expected, atol=1e-6)
+    assert np.isnan(given[1, 1:]).all() and np.isfinite(given[0]).all() and np.isfinite(given[1, 0]).all()
+
+
+def test_lstm_scan_tokens_gradients_match_autodiff_of_the_same_loop():
+    keys = jax.random.split(jax.random.PRNGKey(9), 6)
+    tokens = jax.random.randint(keys[0], (TIME, BATCH), 0, VOCAB)
+    args = (
+        jax.random.normal(keys[1], (VOCAB, 4 * FEATURES)),
+        0.4 * jax.random.normal(keys[2], (FEATURES, 4 * FEATURES)),
+        jax.random.normal(keys[3], (BATCH, FEATURES)),
+        jax.random.normal(keys[4], (BATCH, FEATURES)),
+    )
+
+    def plain_lstm(table, kernel_hh, h, c):
+        def step(carry, tokens_t):
+            h, c = carry
+            i, f, g, o = jnp.split(table[tokens_t] + h @ kernel_hh, 4, axis=-1)
+            c = jax.nn.sigmoid(f) * c + jax.nn.sigmoid(i) * jnp.tanh(g)
+            h = jax.nn.sigmoid(o) * jnp.tanh(c)
+            return (h, c), (h, c)
+
+        return jax.lax.scan(step, (h, c), tokens)[1]
+
+    weights = jax.random.normal(keys[5], (2, TIME, BATCH, FEATURES))
+
+    def loss(function):
+        return lambda *args: sum((out * w).sum() for out, w in zip(function(*args), weights))
+
+    expected = jax.grad(loss(plain_lstm), argnums=range(4))(*args)
+    given = jax.grad(loss(lambda *args: lstm_scan_tokens(tokens, *args)), argnums=range(4))(*args)
+    assert_trees_close(expected, given, atol=2e-5)
+
+
+@pytest.mark.parametrize(
+    ("tokens", "embedding", "message"),
+    [
+        (jnp.zeros((BATCH, TIME)), jnp.zeros((VOCAB, IN_FEATURES)), r"<int>\[batch, time\] token ids, got float32\[3, 9\]"),
+        (jnp.zeros((BATCH, TIME, 1), jnp.int32), jnp.zeros((VOCAB, IN_FEATURES)), r"token ids, got int32\[3, 9, 1\]"),
+        (jnp.zeros((BATCH, TIME), jnp.int32), jnp.zeros((VOCAB,)), r"embedding \[vocab, in_features\], got shape \(6,\)"),
+    ],
+    ids=["float ids", "ids with a feature axis", "embedding without a feature axis"],
+)
+def test_bad_token_inputs_are_named(tokens, embedding, message):
+    with pytest.raises(ValueError, match=message):
+        OurLSTM().init(jax.random.PRNGKey(0), tokens, embedding=embedding)
 
 
 @pytest.mark.parametrize(
