@@ -55,6 +55,24 @@ def assert_trees_close(expected, given, atol):
         np.testing.assert_allclose(np.asarray(b), np.asarray(a), atol=atol, rtol=0)
 
 
+def plain_loop(input_gates, xs, kernel_hh, h, c):
+    """The textbook LSTM as a lax.scan that autodiff differentiates: every step's ``(h, c)``."""
+
+    def step(carry, x):
+        h, c = carry
+        i, f, g, o = jnp.split(input_gates(x) + h @ kernel_hh, 4, axis=-1)
+        c = jax.nn.sigmoid(f) * c + jax.nn.sigmoid(i) * jnp.tanh(g)
+        h = jax.nn.sigmoid(o) * jnp.tanh(c)
+        return (h, c), (h, c)
+
+    return jax.lax.scan(step, (h, c), xs)[1]
+
+
+def weighted_sum(function, weights):
+    """A scalar loss of both outputs of ``function``, for comparing gradients."""
+    return lambda *args: sum((out * w).sum() for out, w in zip(function(*args), weights))
+
+
 def test_parameters_are_initialized_per_gate_as_flax_does(inputs):
     params = OurLSTM().init(jax.random.PRNGKey(0), inputs)["params"]["lstm"]
     assert {name: value.shape for name, value in params.items()} == {
@@ -118,22 +136,11 @@ def test_lstm_scan_gradients_match_autodiff_of_the_same_loop():
     )
 
     def plain_lstm(inputs, kernel_ih, kernel_hh, bias, h, c):
-        def step(carry, x):
-            h, c = carry
-            i, f, g, o = jnp.split(x @ kernel_ih + h @ kernel_hh + bias, 4, axis=-1)
-            c = jax.nn.sigmoid(f) * c + jax.nn.sigmoid(i) * jnp.tanh(g)
-            h = jax.nn.sigmoid(o) * jnp.tanh(c)
-            return (h, c), (h, c)
-
-        return jax.lax.scan(step, (h, c), inputs)[1]
+        return plain_loop(lambda x: x @ kernel_ih + bias, inputs, kernel_hh, h, c)
 
     weights = jax.random.normal(keys[6], (2, TIME, BATCH, FEATURES))
-
-    def loss(function):
-        return lambda *args: sum((out * w).sum() for out, w in zip(function(*args), weights))
-
-    expected = jax.grad(loss(plain_lstm), argnums=range(6))(*args)
-    assert_trees_close(expected, jax.grad(loss(lstm_scan), argnums=range(6))(*args), atol=2e-5)
+    expected = jax.grad(weighted_sum(plain_lstm, weights), argnums=range(6))(*args)
+    assert_trees_close(expected, jax.grad(weighted_sum(lstm_scan, weights), argnums=range(6))(*args), atol=2e-5)
 
 
 VOCAB = 6
@@ -190,22 +197,11 @@ def test_lstm_scan_tokens_gradients_match_autodiff_of_the_same_loop():
     )
 
     def plain_lstm(table, kernel_hh, h, c):
-        def step(carry, tokens_t):
-            h, c = carry
-            i, f, g, o = jnp.split(table[tokens_t] + h @ kernel_hh, 4, axis=-1)
-            c = jax.nn.sigmoid(f) * c + jax.nn.sigmoid(i) * jnp.tanh(g)
-            h = jax.nn.sigmoid(o) * jnp.tanh(c)
-            return (h, c), (h, c)
-
-        return jax.lax.scan(step, (h, c), tokens)[1]
+        return plain_loop(lambda tokens_t: table[tokens_t], tokens, kernel_hh, h, c)
 
     weights = jax.random.normal(keys[5], (2, TIME, BATCH, FEATURES))
-
-    def loss(function):
-        return lambda *args: sum((out * w).sum() for out, w in zip(function(*args), weights))
-
-    expected = jax.grad(loss(plain_lstm), argnums=range(4))(*args)
-    given = jax.grad(loss(lambda *args: lstm_scan_tokens(tokens, *args)), argnums=range(4))(*args)
+    expected = jax.grad(weighted_sum(plain_lstm, weights), argnums=range(4))(*args)
+    given = jax.grad(weighted_sum(lambda *args: lstm_scan_tokens(tokens, *args), weights), argnums=range(4))(*args)
     assert_trees_close(expected, given, atol=2e-5)
 
 

@@ -9,7 +9,12 @@ import numpy as np
 import pytest
 
 from models import (
-    CharLanguageModel, NgramEmbed, RecurrentStack, SequenceClassifier, TutorialRNN, lengths_from_padding,
+    CharLanguageModel,
+    NgramEmbed,
+    RecurrentStack,
+    SequenceClassifier,
+    TutorialRNN,
+    lengths_from_padding,
 )
 
 REFERENCE = Path("/work/shared/reference/pytorch_reference.py")
