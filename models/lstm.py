@@ -23,7 +23,7 @@ import jax.numpy as jnp
 from jax import lax
 from jax.custom_derivatives import SymbolicZero
 
-GATES = "ifgo"  # input, forget, cell candidate, output
+GATES = "ifgo"  # the packed parameters' gate order: input, forget, cell candidate, output (flax's per-gate names)
 
 
 def _gate_activations(z: jax.Array, features: int) -> jax.Array:
@@ -233,7 +233,9 @@ class ScannedLSTM(nn.Module):
                     f"{inputs.dtype}{list(inputs.shape)}"
                 )
             if embedding.ndim != 2:
-                raise ValueError(f"ScannedLSTM: expected an embedding [vocab, in_features], got shape {embedding.shape}")
+                raise ValueError(
+                    f"ScannedLSTM: expected an embedding [vocab, in_features], got shape {embedding.shape}"
+                )
             in_features = embedding.shape[-1]
         batch, time = inputs.shape[:2]
         four = 4 * self.features
