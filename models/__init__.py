@@ -10,7 +10,7 @@ from models.dropout import Dropout16
 from models.ensemble import Ensemble
 from models.flip_averaged import FlipAveraged
 from models.lenet import LeNet5
-from models.lstm import ScannedLSTM, lstm_scan
+from models.lstm import ScannedLSTM, lstm_scan, lstm_scan_tokens
 from models.pooling import max_pool_2x2
 from models.resnet import BasicBlock, ResNet, ResNet18, ResNet20, ResNet32, ResNet56
 from models.rnn import (
@@ -23,5 +23,5 @@ __all__ = [
     "BasicBlock", "CharLanguageModel", "Conv", "ConvAutoencoder", "Dropout16", "Ensemble", "FlipAveraged", "LeNet5", "NgramEmbed", "PAD_ID", "PyTorchMnistCNN", "RecurrentStack",
     "ResNet", "ResNet18", "ResNet20", "ResNet32", "ResNet56", "ScannedLSTM", "SequenceClassifier", "SimpleCNN",
     "TutorialRNN", "TutorialRNNCell", "VGG", "add_channel_bias", "convolve_with_chwn_input", "lengths_from_padding",
-    "lstm_scan", "max_pool_2x2",
+    "lstm_scan", "lstm_scan_tokens", "max_pool_2x2",
 ]
