@@ -1,5 +1,7 @@
+import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
 
@@ -21,16 +23,19 @@ def _in_fresh_python(code: str, **environment: str) -> str:
 
 
 # A jitted function allocating 160 MB (its result and a temporary) in every call, freed after;
-# prints the page faults of ten calls after twenty (the heap's pages are all touched once in the first few).
+# prints the settings applied and the page faults of each of ten calls after twenty warm-up calls.
 PAGE_FAULTS = """
-import resource, zoo, jax, jax.numpy as jnp
+import json, resource, zoo, jax, jax.numpy as jnp
 from train import host_memory
 step = jax.jit(lambda x: jnp.cumsum(x) * 2)
 x = jnp.ones(20_000_000)
 for _ in range(20): step(x).block_until_ready()
-before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-for _ in range(10): step(x).block_until_ready()
-print(sorted(host_memory.applied_settings()), resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
+faults = []
+for _ in range(10):
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    step(x).block_until_ready()
+    faults.append(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
+print(json.dumps([sorted(host_memory.applied_settings()), faults]))
 """
 
 
@@ -39,9 +44,11 @@ def test_glibcs_settings_stay_unless_requested():
 
 
 def test_requested_settings_make_buffers_reused_instead_of_faulted_in_every_call():
-    settings, faults = _in_fresh_python(PAGE_FAULTS, ZOO_REUSE_HOST_MEMORY="1").rsplit(" ", 1)
-    default_settings, default_faults = _in_fresh_python(PAGE_FAULTS).rsplit(" ", 1)
-    assert settings == str(sorted(host_memory.SETTINGS)) and default_settings == "[]"
-    # With glibc's defaults every call faults in its 160 MB afresh: ~400,000 pages of 4 KB in ten.
-    assert int(default_faults) > 100_000
-    assert int(faults) < int(default_faults) / 10
+    settings, faults = json.loads(_in_fresh_python(PAGE_FAULTS, ZOO_REUSE_HOST_MEMORY="1"))
+    default_settings, default_faults = json.loads(_in_fresh_python(PAGE_FAULTS))
+    assert settings == sorted(host_memory.SETTINGS) and default_settings == []
+    # With glibc's defaults every call faults in its buffers afresh: ~40,000 pages of 4 KB each call.
+    assert min(default_faults) > 10_000
+    # With the settings a call reuses the pages of the one before. Now and then the heap still grows
+    # by one buffer (~20,000 faults in one call, a different call each run), so compare medians.
+    assert statistics.median(faults) < statistics.median(default_faults) / 10
