@@ -117,3 +117,11 @@ def test_the_recorded_command_carries_the_xla_flags_it_ran_with(monkeypatch):
     assert command_line("digits_cnn", None, "runs/d") == (
         "XLA_FLAGS=--xla_cpu_experimental_ynn_fusion_type= zoo train digits_cnn --workdir runs/d"
     )
+
+
+def test_evaluating_on_a_split_the_run_trained_on_says_it_is_not_held_out(trained):
+    import zoo
+
+    workdir, _ = trained
+    with pytest.warns(UserWarning, match=r"digits_cnn trained on 'train': its metrics on split 'train' are not held out"):
+        zoo.evaluate_workdir("digits_cnn", workdir, "train")

@@ -82,3 +82,17 @@ def test_the_best_checkpoint_can_be_kept_without_stopping(steps, stopped, tmp_pa
     assert not result.stopped_early and len(losses) == 6 and int(result.state.step) == 60
     with Checkpoints(tmp_path / "best_checkpoint", keep=1) as best:
         assert best.steps() == [result.history[losses.index(min(losses))]["step"]] == [result.best_step]
+
+
+def test_without_evaluation_data_the_epochs_record_training_metrics_only(steps):
+    train_step, eval_step = steps
+    common = {
+        "train_step": train_step, "eval_step": eval_step, "train_data": TRAIN, "eval_data": None,
+        "batch_size": 16, "seed": 0, "progress": False,
+    }
+    result = fit(fresh_state(), epochs=2, **common)
+    assert [sorted(record) for record in result.history] == [["epoch", "epoch_seconds", "step", "train_accuracy", "train_loss"]] * 2
+    with pytest.raises(InputError, match=r"early stopping watches 'eval_loss', but epoch records hold \['train_loss', 'train_accuracy'\]"):
+        fit(fresh_state(), epochs=2, early_stopping=POLICY, **common)
+    watching_training = EarlyStoppingPolicy(metric="train_loss", mode="min", patience=1)
+    assert fit(fresh_state(), epochs=2, early_stopping=watching_training, **common).completed

@@ -46,3 +46,11 @@ def test_a_missing_debian_package_says_what_to_install(tmp_path, monkeypatch):
     monkeypatch.setenv("FASHION_MNIST_DIR", str(tmp_path))
     with pytest.raises(zoo.ZooError, match=r"expected the four IDX files in .*apt-get install dataset-fashion-mnist.*source=tfds"):
         zoo.datasets.fashion_mnist.clean_split("test", tmp_path / "data")
+
+
+def test_a_final_fit_reads_train_and_validation_joined(splits):
+    joined = zoo.load_dataset("fashion_mnist_local", "train+validation")
+    assert len(joined["targets"]) == zoo.split_size("fashion_mnist_local", "train+validation") == 60_000
+    np.testing.assert_array_equal(joined["inputs"][:55_000], splits["train"]["inputs"])
+    np.testing.assert_array_equal(joined["targets"][55_000:], splits["validation"]["targets"])
+    assert not joined["inputs"].flags.writeable

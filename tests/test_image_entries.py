@@ -33,7 +33,16 @@ def test_defaults_train_on_real_images_and_change_every_parameter(entry, fashion
         assert np.isfinite(float(metrics["loss"]))
     after = jax.tree.leaves(state.params)
     assert all(not np.array_equal(old, new) for old, new in zip(before, after))
-    assert built.experiment.eval_split == "validation", "hyperparameters are chosen on validation, never test"
+    assert built.experiment.eval_split in ("validation", None), "hyperparameters are chosen on validation, never test"
+
+
+def test_the_resnet_fits_train_and_validation_once_its_recipe_is_chosen(fashion_mnist_files):
+    final = run.build("fashion_resnet").experiment
+    assert (final.train_split, final.eval_split) == ("train+validation", None)
+    choosing = run.build("fashion_resnet", {"train_split": "train"}).experiment
+    assert (choosing.train_split, choosing.eval_split) == ("train", "validation")
+    with pytest.raises(zoo.ConfigError, match=r"train_split: expected one of 'train', 'train\+validation', got 'test'"):
+        run.build("fashion_resnet", {"train_split": "test"})
 
 
 def test_the_denoiser_reports_the_noisy_inputs_mse_beside_its_own(fashion_mnist_files):

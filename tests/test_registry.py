@@ -81,3 +81,37 @@ def test_entry_functions_must_declare_typed_keyword_defaults():
     with pytest.raises(TypeError, match="expected an annotation among int, float, bool, str"):
         @zoo.register
         def untyped(*, epochs=3) -> Experiment: ...
+
+
+@pytest.mark.parametrize(
+    "split, message",
+    [
+        ("train+validation", r"unknown split 'validation' of dataset 'digits'"),
+        ("train+train", r"split 'train\+train' of dataset 'digits': expected each split at most once"),
+    ],
+)
+def test_joined_splits_name_each_part(split, message):
+    with pytest.raises(zoo.ZooError, match=message):
+        zoo.split_size("digits", split)
+    with pytest.raises(zoo.ZooError, match=message):
+        zoo.load_dataset("digits", split)
+
+
+@pytest.mark.parametrize(
+    "splits, message",
+    [
+        ({"train_split": "train+test"}, r"train_split: expected a split or splits joined by '\+', never 'test', got 'train\+test'"),
+        ({"train_split": "train", "eval_split": "train"}, r"eval_split: expected a split the model is not trained on \('train'\), got 'train'"),
+    ],
+)
+def test_an_experiment_never_trains_on_what_it_evaluates(splits, message):
+    import optax
+
+    from models import SimpleCNN
+    from train import softmax_cross_entropy
+
+    with pytest.raises(ConfigError, match=message):
+        Experiment(
+            model=SimpleCNN(num_classes=10), optimizer=optax.sgd(0.1), loss=softmax_cross_entropy,
+            dataset="digits", batch_size=32, epochs=1, **splits,
+        )

@@ -129,7 +129,7 @@ def fit(
     train_step: Step,
     eval_step: Step,
     train_data: Arrays,
-    eval_data: Arrays,
+    eval_data: Arrays | None,
     batch_size: int,
     epochs: int,
     seed: int,
@@ -143,7 +143,7 @@ def fit(
     stop_at_step: int | None = None,
     parallel: DataParallel | None = None,
 ) -> FitResult:
-    """Trains for ``epochs`` epochs, evaluating on ``eval_data`` after each.
+    """Trains for ``epochs`` epochs, evaluating on ``eval_data`` after each (none when it is None).
 
     With a ``workdir``, checkpoints are saved by ``checkpoint_policy`` and a workdir that already
     holds checkpoints is resumed from the latest one (``run_record``, e.g. the entry and its
@@ -163,7 +163,7 @@ def fit(
     )
     watch_policy = early_stopping or checkpoint_policy.best_watch_policy()
     if watch_policy is not None:
-        check_watched_metric(watch_policy.metric, train_step, eval_step)
+        check_watched_metric(watch_policy.metric, train_step, eval_step if eval_data is not None else None)
     start = time.perf_counter()
     eval_batch_size = eval_batch_size or batch_size
     steps_per_epoch = num_examples(train_data) // batch_size
@@ -254,7 +254,8 @@ def fit(
                 if skipped:
                     record["skipped_steps"] = skipped
                 record |= _prefixed("train", accumulator.result())
-                record |= _prefixed("eval", evaluate(eval_step, state, eval_data, eval_batch_size, parallel))
+                if eval_data is not None:
+                    record |= _prefixed("eval", evaluate(eval_step, state, eval_data, eval_batch_size, parallel))
                 record["epoch_seconds"] = time.perf_counter() - epoch_start
                 history.append(record)
                 accumulator = MetricAccumulator()

@@ -41,8 +41,10 @@ def check_labels(name: str, targets: np.ndarray, num_classes: int) -> None:
 
 
 def check_watched_metric(metric: str, train_step, eval_step) -> None:
-    """Early stopping must watch a metric the epoch records will hold."""
-    available = [f"train_{name}" for name in train_step.metric_names] + [f"eval_{name}" for name in eval_step.metric_names]
+    """Early stopping must watch a metric the epoch records will hold (no ``eval_`` ones without ``eval_step``)."""
+    available = [f"train_{name}" for name in train_step.metric_names]
+    if eval_step is not None:
+        available += [f"eval_{name}" for name in eval_step.metric_names]
     if metric not in available:
         raise InputError(f"early stopping watches {metric!r}, but epoch records hold {available}")
 
@@ -57,7 +59,8 @@ def check_fit_inputs(
     if eval_batch_size is not None:
         _positive_int("eval_batch_size", eval_batch_size)
     train_size = check_dataset("training data", train_data)
-    check_dataset("evaluation data", eval_data)
+    if eval_data is not None:
+        check_dataset("evaluation data", eval_data)
     if batch_size > train_size:
         raise InputError(f"batch_size {batch_size} is larger than the {train_size} training examples")
     for size_name, size in (("batch_size", batch_size), ("eval_batch_size", eval_batch_size or batch_size)):
@@ -67,8 +70,9 @@ def check_fit_inputs(
                 f"(e.g. {size - size % device_count or device_count})"
             )
     for step, name, data in ((train_step, "training data", train_data), (eval_step, "evaluation data", eval_data)):
-        if step.example_spec is not None:
+        if data is not None and step.example_spec is not None:
             check_batch({key: data[key] for key in step.example_spec if key in data}, step.example_spec, where=name)
     if num_classes is not None:
         check_labels("training data", train_data["targets"], num_classes)
-        check_labels("evaluation data", eval_data["targets"], num_classes)
+        if eval_data is not None:
+            check_labels("evaluation data", eval_data["targets"], num_classes)

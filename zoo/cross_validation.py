@@ -42,7 +42,7 @@ def cross_validate_entry(
         initial_state,
         train_step=built.train_step,
         eval_step=built.eval_step,
-        data=load_dataset(experiment.dataset, "train"),
+        data=load_dataset(experiment.dataset, experiment.train_split),
         folds=folds,
         batch_size=experiment.batch_size,
         eval_batch_size=experiment.eval_batch_size,

@@ -20,9 +20,11 @@ class Experiment:
 
     ``loss(outputs, targets, mask=None) -> scalar`` and ``metrics`` follow ``train.losses`` and
     ``train.metrics``; the first metric is the headline one (``zoo list``, results tables).
-    ``augment(key, inputs) -> inputs`` runs inside the jitted train step. ``eval_split`` is the
-    held-out split evaluated after every epoch (and watched by ``early_stopping``); the test
-    split is evaluated once, at the end. ``nan_policy`` is ``"fail"``, ``"skip"`` or ``"off"``
+    ``augment(key, inputs) -> inputs`` runs inside the jitted train step. ``train_split`` is what
+    it trains on: a split, or several joined by ``+`` (``"train+validation"``, a final fit once
+    the hyperparameters are chosen on validation). ``eval_split`` is the held-out split
+    evaluated after every epoch (and watched by ``early_stopping``), or None for no evaluation
+    between epochs; the test split is evaluated once, at the end, and is never trained on. ``nan_policy`` is ``"fail"``, ``"skip"`` or ``"off"``
     (see ``train.nonfinite``). ``xla_flags`` are XLA flags the entry runs faster with: ``build``
     adds them to ``XLA_FLAGS`` when JAX has not started yet (see ``train.xla_flags``).
     ``test_model``, when given, evaluates the trained variables instead of ``model`` after
@@ -39,7 +41,8 @@ class Experiment:
     seed: int = 0
     metrics: Mapping[str, MetricFn] = dataclasses.field(default_factory=dict)
     eval_batch_size: int = 512
-    eval_split: str = "test"
+    eval_split: str | None = "test"
+    train_split: str = "train"
     augment: Augment | None = None
     task: str = "classification"
     nan_policy: str = "fail"
@@ -59,6 +62,16 @@ class Experiment:
             isinstance(flag, str) and flag.startswith("--xla_") for flag in self.xla_flags
         ):
             raise ConfigError(f"xla_flags: expected a tuple of '--xla_...' strings, got {self.xla_flags!r}")
+        trained_on = self.train_split.split("+") if isinstance(self.train_split, str) else None
+        if not trained_on or "test" in trained_on:
+            raise ConfigError(
+                f"train_split: expected a split or splits joined by '+', never 'test', got {self.train_split!r}"
+            )
+        if self.eval_split is not None and set(self.eval_split.split("+")) & set(trained_on):
+            raise ConfigError(
+                f"eval_split: expected a split the model is not trained on ({self.train_split!r}), "
+                f"got {self.eval_split!r}"
+            )
         if self.nan_policy not in NAN_POLICIES:
             raise ConfigError(f"nan_policy: expected one of {', '.join(NAN_POLICIES)}, got {self.nan_policy!r}")
 

@@ -10,6 +10,7 @@ import math
 import os
 import shlex
 import time
+import warnings
 from collections.abc import Mapping
 from datetime import datetime, timezone
 from pathlib import Path
@@ -164,8 +165,8 @@ def train_and_evaluate(
     built = build(entry, config)
     experiment = built.experiment
     info = dataset_info(experiment.dataset)
-    train_data = load_dataset(experiment.dataset, "train")
-    eval_data = load_dataset(experiment.dataset, experiment.eval_split)
+    train_data = load_dataset(experiment.dataset, experiment.train_split)
+    eval_data = load_dataset(experiment.dataset, experiment.eval_split) if experiment.eval_split else None
     test_data = load_dataset(experiment.dataset, "test")
     parallel = DataParallel()
     workdir.mkdir(parents=True, exist_ok=True)
@@ -258,8 +259,13 @@ def restore(workdir: str | os.PathLike, entry: str | None = None) -> Built:
 
 
 def evaluate_workdir(entry: str, workdir: str | os.PathLike, split: str = "test") -> dict[str, float]:
-    """Restores the state saved in ``workdir`` and evaluates it on ``split``."""
+    """Restores the state saved in ``workdir`` and evaluates it on ``split`` (warning when the run trained on it)."""
     trained = restore(workdir, entry)
     data = load_dataset(trained.experiment.dataset, split)
+    train_split = trained.experiment.train_split
+    if set(split.split("+")) & set(train_split.split("+")):
+        warnings.warn(
+            f"{trained.name} trained on {train_split!r}: its metrics on split {split!r} are not held out", stacklevel=2
+        )
     state = for_testing(trained.experiment, trained.state)
     return evaluate(trained.eval_step, state, data, trained.experiment.eval_batch_size)

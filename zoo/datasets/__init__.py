@@ -1,6 +1,8 @@
 """Datasets: registered by name, prepared with TFDS (no TensorFlow needed), loaded into memory."""
 
-from zoo.datasets.registry import DatasetInfo, data_dir, dataset_info, list_datasets, load_dataset, register_dataset
+from zoo.datasets.registry import (
+    DatasetInfo, data_dir, dataset_info, list_datasets, load_dataset, register_dataset, split_size,
+)
 from zoo.datasets import digits, fashion_mnist, kjv, names, python_source, tfds_canonical  # noqa: F401  (registers each dataset)
 
-__all__ = ["DatasetInfo", "data_dir", "dataset_info", "list_datasets", "load_dataset", "register_dataset"]
+__all__ = ["DatasetInfo", "data_dir", "dataset_info", "list_datasets", "load_dataset", "register_dataset", "split_size"]

@@ -58,6 +58,7 @@ def register_dataset(
             load=load,
         )
         _load_checked.cache_clear()
+        _load_joined.cache_clear()
         return load
 
     return decorate
@@ -74,15 +75,46 @@ def list_datasets() -> list[str]:
     return sorted(_DATASETS)
 
 
+def split_parts(name: str, split: str) -> list[str]:
+    """The splits ``split`` names: one split, or several joined by ``+`` (``"train+validation"``)."""
+    info = dataset_info(name)
+    parts = split.split("+") if isinstance(split, str) else [split]
+    for part in parts:
+        if part not in info.split_sizes:
+            raise UnknownNameError("split", part, info.split_sizes, context=f" of dataset {name!r}")
+    if len(set(parts)) != len(parts):
+        raise ZooError(f"split {split!r} of dataset {name!r}: expected each split at most once")
+    return parts
+
+
+def split_size(name: str, split: str) -> int:
+    """Examples in ``split`` (one split or several joined by ``+``); entries size schedules with it."""
+    info = dataset_info(name)
+    return sum(info.split_sizes[part] for part in split_parts(name, split))
+
+
 def load_dataset(name: str, split: str, directory: str | os.PathLike | None = None) -> Arrays:
     """One split as read-only numpy arrays, checked against the dataset's example spec.
 
-    Loaded once per process and directory (``directory`` defaults to ``data_dir()``).
+    ``split`` may join several splits with ``+``: ``"train+validation"`` is the train split's
+    examples followed by the validation split's (e.g. a final fit once hyperparameters are
+    chosen on validation). Loaded once per process and directory (``directory`` defaults to
+    ``data_dir()``).
     """
-    info = dataset_info(name)
-    if split not in info.split_sizes:
-        raise UnknownNameError("split", split, info.split_sizes, context=f" of dataset {name!r}")
-    return _load_checked(name, split, Path(directory or data_dir()))
+    parts = split_parts(name, split)
+    directory = Path(directory or data_dir())
+    if len(parts) == 1:
+        return _load_checked(name, parts[0], directory)
+    return _load_joined(name, tuple(parts), directory)
+
+
+@functools.lru_cache(maxsize=4)
+def _load_joined(name: str, parts: tuple[str, ...], directory: Path) -> Arrays:
+    loaded = [_load_checked(name, part, directory) for part in parts]
+    joined = {key: np.concatenate([arrays[key] for arrays in loaded]) for key in loaded[0]}
+    for value in joined.values():
+        value.setflags(write=False)
+    return joined
 
 
 @functools.lru_cache(maxsize=16)

@@ -8,13 +8,16 @@ from models import FlipAveraged, ResNet18, ResNet20, ResNet32, ResNet56
 from train import accuracy, softmax_cross_entropy, top_k_accuracy
 from train.augment import image_augment
 from train.regularization import decay_mask
-from zoo.datasets import dataset_info
+from zoo.datasets import split_size
 from zoo.datasets.sources import FASHION_MNIST_SOURCES, choose_source
 from zoo.errors import ConfigError
 from zoo.experiment import Experiment, require_fraction, require_positive
 from zoo.registry import register
 
 ARCHITECTURES = {"resnet20": ResNet20, "resnet32": ResNet32, "resnet56": ResNet56, "resnet18": ResNet18}
+# What the entry trains on: the train split, reporting validation after every epoch (to choose a
+# recipe), or train and validation together, the final fit, with no evaluation between epochs.
+TRAIN_SPLITS = {"train": "validation", "train+validation": None}
 
 
 @register
@@ -35,6 +38,7 @@ def fashion_resnet(
     batch_size: int = 128,
     epochs: int = 55,
     seed: int = 0,
+    train_split: str = "train+validation",
     test_time_flip: bool = True,
     test_time_shift: int = 1,
 ) -> Experiment:
@@ -42,9 +46,14 @@ def fashion_resnet(
 
     Command: ``zoo train fashion_resnet``
     Result: none published: this default config does not reach the issue's 94.5% test accuracy.
-    Its run on the idle 2-core CPU trained 55 epochs in 38.5 min (``runs/`` only, not
-    committed) to validation accuracy 94.62% (flip averaging, as after every epoch); the final
-    evaluation's ten views (``test_time_shift=1``) read validation 94.96% and **test 94.21%**
+    It trains on train and validation together (``train_split="train+validation"``, 60,000
+    images, no evaluation between epochs), the final fit of the recipe below, which was chosen
+    on validation with ``--set train_split=train``. Its run: **test 94.37%** (ten views,
+    macro-F1 0.943), 55 epochs in 55.1 min of training on the 2-core CPU on a slow evening
+    (``runs/`` only; epochs of 52-85 s, median 58 s, light scratch jobs beside it for part of the time, so no
+    45-minute claim). The same recipe trained on the 55,000 train images alone, on an idle day,
+    took 38.5 min to validation accuracy 94.62% (flip averaging, as after every epoch); its final
+    evaluation's ten views (``test_time_shift=1``) read validation 94.96% and test 94.21%
     (93.97% with flips alone, macro-F1 0.939). On another day the same machine ran its epochs at
     ~60 s instead of ~42 s: the 45 minutes hold only on a quiet host.
 
@@ -93,8 +102,10 @@ def fashion_resnet(
             f"test_time_shift: expected 0 with test_time_flip=False (shifted views are averaged with their "
             f"mirrors), got {test_time_shift}"
         )
+    if train_split not in TRAIN_SPLITS:
+        raise ConfigError(f"train_split: expected one of {', '.join(map(repr, TRAIN_SPLITS))}, got {train_split!r}")
     dataset = choose_source(source, FASHION_MNIST_SOURCES)
-    steps_per_epoch = dataset_info(dataset).split_sizes["train"] // batch_size
+    steps_per_epoch = split_size(dataset, train_split) // batch_size
     schedule = optax.warmup_cosine_decay_schedule(
         0.0, learning_rate, warmup_steps=warmup_epochs * steps_per_epoch, decay_steps=epochs * steps_per_epoch,
     )
@@ -111,7 +122,8 @@ def fashion_resnet(
         batch_size=batch_size,
         epochs=epochs,
         seed=seed,
-        eval_split="validation",
+        train_split=train_split,
+        eval_split=TRAIN_SPLITS[train_split],
         augment=image_augment(crop_padding=crop_padding, flip=flip, cutout_size=cutout_size),
         test_model=FlipAveraged(network, shift=test_time_shift) if test_time_shift else None,
     )
