@@ -66,3 +66,13 @@ def test_an_experiment_names_its_flags_as_a_tuple_of_xla_flags():
     assert experiment(("--xla_cpu_enable_fast_math=false",)).xla_flags == ("--xla_cpu_enable_fast_math=false",)
     with pytest.raises(ConfigError, match=r"xla_flags: expected a tuple of '--xla_\.\.\.' strings, got '--xla_a=1'"):
         experiment("--xla_a=1")
+
+
+def test_the_small_heaps_flag_is_one_this_xla_knows_and_the_entries_that_gain_ask_for_it():
+    import zoo
+
+    # XLA aborts on a flag it does not know, so a renamed flag fails here rather than in a user's run.
+    code = "import jax.numpy as jnp; print(float(jnp.ones(3).sum()))"
+    assert _in_fresh_python(code, XLA_FLAGS=xla_flags.SMALL_HEAPS) == "3.0"
+    for entry in ("fashion_simple_cnn", "kjv_char_lstm"):
+        assert xla_flags.SMALL_HEAPS in zoo.get(entry)().xla_flags
