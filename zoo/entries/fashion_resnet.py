@@ -50,8 +50,8 @@ def fashion_resnet(
     images, no evaluation between epochs), the final fit of the recipe below, which was chosen
     on validation with ``--set train_split=train``. Its run: **test 94.37%** (ten views,
     macro-F1 0.943), 55 epochs in 55.1 min of training on the 2-core CPU on a slow evening
-    (``runs/`` only; epochs of 52-85 s, median 58 s, light scratch jobs beside it for part of the time, so no
-    45-minute claim). The same recipe trained on the 55,000 train images alone, on an idle day,
+    (``runs/`` only; epochs of 52-85 s, median 58 s, with light scratch jobs beside it for part
+    of the time, so no 45-minute claim). The same recipe trained on the 55,000 train images alone, on an idle day,
     took 38.5 min to validation accuracy 94.62% (flip averaging, as after every epoch); its final
     evaluation's ten views (``test_time_shift=1``) read validation 94.96% and test 94.21%
     (93.97% with flips alone, macro-F1 0.939). On another day the same machine ran its epochs at
