@@ -20,7 +20,7 @@ def test_bench_reports_speed_flops_and_compile_time(tmp_path, capsys):
     assert code == 0 and "steps/s" in out and "GFLOP per step" in out
     report = json.loads((tmp_path / "bench.json").read_text())
     assert report["jax"]["steps_per_second"] > 0 and report["compile_seconds"] > 0
-    assert report["flops_source"] == "XLA cost analysis"
+    assert report["flops_source"] == "XLA cost analysis" and report["xla_options"] == ""
     # conv1 + conv2 + fc1 + fc2 forward multiply-adds at 8x8, times ~3 for the backward pass
     forward = 2 * 32 * (36 * 9 * 32 + 16 * 9 * 32 * 64 + 256 * 128 + 128 * 10)
     assert 2 * forward < report["flops_per_step"] < 5 * forward

@@ -31,26 +31,80 @@ def test_the_package_flags_can_be_turned_off():
     assert _in_fresh_python(SHOW, ZOO_XLA_DEFAULTS="0") == "None |"
 
 
-def test_an_entrys_flags_are_added_before_jax_starts_and_left_out_of_the_users():
-    code = (
-        "import os, train; from train import xla_flags\n"
-        "xla_flags.add_flags(['--xla_cpu_experimental_ynn_fusion_type='], reason='test')\n"
-        "import jax.numpy as jnp; jnp.ones(2).block_until_ready()\n"
-        "print(os.environ['XLA_FLAGS'], '|', xla_flags.user_flags(), '|', ' '.join(xla_flags.added_flags()))"
-    )
-    out = _in_fresh_python(code, XLA_FLAGS="--xla_cpu_enable_fast_math=false")
-    added = [*xla_flags.DEFAULT_FLAGS, "--xla_cpu_experimental_ynn_fusion_type="]
-    assert out == f"--xla_cpu_enable_fast_math=false {' '.join(added)} | --xla_cpu_enable_fast_math=false | {' '.join(added)}"
-
-
-def test_flags_asked_for_after_jax_started_warn_and_change_nothing(monkeypatch):
+def test_an_entrys_flags_compile_its_steps_even_after_jax_started_and_stay_out_of_xla_flags(monkeypatch):
     import jax.numpy as jnp
+    import optax
+
+    import zoo
+    from models import SimpleCNN
+    from train import softmax_cross_entropy
 
     jnp.ones(1).block_until_ready()
     monkeypatch.setenv("XLA_FLAGS", "")
-    with pytest.warns(UserWarning, match="--xla_cpu_enable_fast_math=true not applied, JAX has already started"):
-        assert xla_flags.add_flags(["--xla_cpu_enable_fast_math=true"], reason="fast entry") == []
+
+    @zoo.register(name="digits_cnn_small_heaps")
+    def entry(*, epochs: int = 1) -> zoo.Experiment:
+        return zoo.Experiment(
+            SimpleCNN(num_classes=10), optax.sgd(0.1), softmax_cross_entropy, "digits", 32, epochs,
+            xla_flags=(xla_flags.SMALL_HEAPS, "--xla_cpu_enable_fast_math=false"),
+        )
+
+    built = zoo.build("digits_cnn_small_heaps")
+    expected = {"xla_multiheap_size_constraint_per_heap": 25165824, "xla_cpu_enable_fast_math": False}
+    for step in (built.train_step, built.eval_step, built.predict_step):
+        assert step.compiler_options == expected
+    assert built.xla_options == expected
     assert os.environ["XLA_FLAGS"] == ""
+
+
+def test_a_step_is_compiled_with_its_options():
+    import jax
+    import jax.numpy as jnp
+
+    from train import Step
+
+    def matmul(state, batch):
+        return state @ batch
+
+    if jax.default_backend() != "cpu":
+        pytest.skip("YNNPACK fusions are XLA:CPU's")
+    x = jnp.ones((64, 64))
+    plain = Step(matmul, name="plain", donate_state=False, example_spec=None)
+    with_option = Step(matmul, name="with_option", donate_state=False, example_spec=None,
+                       compiler_options={"xla_cpu_experimental_ynn_fusion_type": ""})
+    # On this CPU, XLA hands the product to YNNPACK unless the option turns that off.
+    assert "ynn_fusion" in plain.jitted.lower(x, x).compile().as_text()
+    assert "ynn_fusion" not in with_option.jitted.lower(x, x).compile().as_text()
+
+
+def test_an_option_this_jaxlib_refuses_is_left_out_with_a_warning(monkeypatch):
+    monkeypatch.delenv("XLA_FLAGS", raising=False)
+    with pytest.warns(UserWarning, match=r"fast entry: XLA option xla_no_such_option=1 left out, jaxlib \S+ refuses "
+                                         r"it \(INVALID_ARGUMENT: No such compile option: 'xla_no_such_option'\)"):
+        options = xla_flags.compiler_options(["--xla_no_such_option=1", xla_flags.SMALL_HEAPS], reason="fast entry")
+    assert options == {"xla_multiheap_size_constraint_per_heap": 25165824}
+
+
+def test_an_option_the_user_set_in_xla_flags_keeps_the_users_value(monkeypatch):
+    monkeypatch.setenv("XLA_FLAGS", "--xla_multiheap_size_constraint_per_heap=1048576")
+    assert xla_flags.compiler_options([xla_flags.SMALL_HEAPS, "--xla_cpu_enable_fast_math=false"], reason="x") == {
+        "xla_cpu_enable_fast_math": False
+    }
+    monkeypatch.setenv(xla_flags.OPT_OUT_VARIABLE, "0")
+    assert xla_flags.compiler_options([xla_flags.SMALL_HEAPS], reason="x") == {}
+
+
+def test_options_read_as_xla_flags_read_them():
+    assert xla_flags.parse_option("--xla_cpu_use_fusion_emitters=false") == ("xla_cpu_use_fusion_emitters", False)
+    assert xla_flags.parse_option("xla_multiheap_size_constraint_per_heap=25165824") == (
+        "xla_multiheap_size_constraint_per_heap", 25165824
+    )
+    assert xla_flags.parse_option("--xla_cpu_experimental_ynn_fusion_type=") == ("xla_cpu_experimental_ynn_fusion_type", "")
+    assert xla_flags.as_flags({"xla_cpu_use_fusion_emitters": False, "xla_cpu_experimental_ynn_fusion_type": ""}) == (
+        "--xla_cpu_use_fusion_emitters=false --xla_cpu_experimental_ynn_fusion_type="
+    )
+    with pytest.raises(ValueError, match=r"expected NAME=VALUE with an XLA option name \(xla_\.\.\.\), got '--fast'"):
+        xla_flags.parse_option("--fast")
 
 
 def test_an_experiment_names_its_flags_as_a_tuple_of_xla_flags():
@@ -68,11 +122,10 @@ def test_an_experiment_names_its_flags_as_a_tuple_of_xla_flags():
         experiment("--xla_a=1")
 
 
-def test_the_small_heaps_flag_is_one_this_xla_knows_and_the_entries_that_gain_ask_for_it():
+def test_the_entries_flags_are_options_this_xla_takes_and_the_entries_that_gain_ask_for_small_heaps():
     import zoo
 
-    # XLA aborts on a flag it does not know, so a renamed flag fails here rather than in a user's run.
-    code = "import jax.numpy as jnp; print(float(jnp.ones(3).sum()))"
-    assert _in_fresh_python(code, XLA_FLAGS=xla_flags.SMALL_HEAPS) == "3.0"
     for entry in ("fashion_simple_cnn", "kjv_char_lstm"):
-        assert xla_flags.SMALL_HEAPS in zoo.get(entry)().xla_flags
+        flags = zoo.get(entry)().xla_flags
+        assert xla_flags.SMALL_HEAPS in flags
+        assert {flag: xla_flags.refusal(*xla_flags.parse_option(flag)) for flag in flags} == dict.fromkeys(flags)

@@ -20,6 +20,7 @@ from train.state import TrainState
 Batch = Mapping[str, jax.Array]
 Metrics = dict[str, jax.Array]
 LossFn = Callable[..., jax.Array]
+CompilerOptions = Mapping[str, bool | int | float | str]
 Augment = Callable[[jax.Array, jax.Array], jax.Array]
 """``augment(key, inputs) -> inputs``: a pure, keyed batch transformation (see ``train.augment``)."""
 
@@ -29,18 +30,22 @@ class Step:
 
     The check runs on the host before jit sees the batch, so a wrong rank, shape or dtype fails
     with a message naming expected vs given instead of a tracing error deep inside the model.
+    ``compiler_options`` are XLA options the step is compiled with (see ``train.xla_flags``).
     """
 
     def __init__(
         self, fn: Callable, *, name: str, donate_state: bool, example_spec: ExampleSpec | None,
-        nan_policy: str = "off", metric_names: tuple[str, ...] = (),
+        nan_policy: str = "off", metric_names: tuple[str, ...] = (), compiler_options: CompilerOptions | None = None,
     ):
         fn.__name__ = name
         self.name = name
         self.example_spec = example_spec
         self.nan_policy = nan_policy
         self.metric_names = metric_names
-        self.jitted = jax.jit(fn, donate_argnums=(0,) if donate_state else ())
+        self.compiler_options = dict(compiler_options or {})
+        self.jitted = jax.jit(
+            fn, donate_argnums=(0,) if donate_state else (), compiler_options=self.compiler_options or None
+        )
 
     def __call__(self, state: TrainState, batch: Batch):
         if self.example_spec is not None:
@@ -69,6 +74,7 @@ def make_train_step(
     example_spec: ExampleSpec | None = None,
     augment: Augment | None = None,
     nan_policy: str = "fail",
+    compiler_options: CompilerOptions | None = None,
 ) -> Step:
     """One optimizer update on a batch; the input state is donated.
 
@@ -114,17 +120,22 @@ def make_train_step(
 
     return Step(
         train_step, name="train_step", donate_state=True, example_spec=example_spec, nan_policy=nan_policy,
-        metric_names=("loss", *metric_fns),
+        metric_names=("loss", *metric_fns), compiler_options=compiler_options,
     )
 
 
-def make_predict_step(*, example_spec: ExampleSpec | None = None) -> Step:
+def make_predict_step(
+    *, example_spec: ExampleSpec | None = None, compiler_options: CompilerOptions | None = None
+) -> Step:
     """The model's outputs in inference mode: ``(state, batch) -> outputs``."""
 
     def predict_step(state: TrainState, batch: Batch) -> jax.Array:
         return state.apply_fn(_variables(state, state.params), batch["inputs"], train=False)
 
-    return Step(predict_step, name="predict_step", donate_state=False, example_spec=example_spec)
+    return Step(
+        predict_step, name="predict_step", donate_state=False, example_spec=example_spec,
+        compiler_options=compiler_options,
+    )
 
 
 def make_eval_step(
@@ -132,6 +143,7 @@ def make_eval_step(
     metric_fns: Mapping[str, MetricFn] | None = None,
     *,
     example_spec: ExampleSpec | None = None,
+    compiler_options: CompilerOptions | None = None,
 ) -> Step:
     """Metrics of the model in inference mode; examples with ``mask == 0`` do not count."""
     metric_fns = dict(metric_fns or {})
@@ -145,5 +157,6 @@ def make_eval_step(
         return _metrics(outputs, batch, loss, metric_fns, mask)
 
     return Step(
-        eval_step, name="eval_step", donate_state=False, example_spec=example_spec, metric_names=("loss", *metric_fns)
+        eval_step, name="eval_step", donate_state=False, example_spec=example_spec, metric_names=("loss", *metric_fns),
+        compiler_options=compiler_options,
     )

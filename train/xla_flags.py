@@ -1,4 +1,4 @@
-"""XLA flags the package sets for speed: defaults at import, and an entry's own before JAX starts.
+"""XLA options the package sets for speed: defaults at import, and an entry's own on its steps.
 
 XLA reads ``XLA_FLAGS`` once, when JAX creates its first backend, so flags can only be added
 before the first computation. Importing ``train`` (and so ``zoo``) adds ``DEFAULT_FLAGS``:
@@ -8,14 +8,23 @@ before the first computation. Importing ``train`` (and so ``zoo``) adds ``DEFAUL
   LSTM's in 1.50 s instead of 1.75 s, with the same step times (the time is spent in the
   convolution and matrix libraries, which the level does not touch); the ResNet 5.3 s vs 6.2 s.
 
+An entry's own flags (``Experiment.xla_flags``) are options its jitted steps are compiled with
+(``compiler_options``), not additions to ``XLA_FLAGS``: they work after JAX has started (in a
+notebook), leave the user's other computations alone, and an option that this jaxlib does not
+know is left out with a warning. In ``XLA_FLAGS`` it would abort the process: flags come and go
+between releases (jaxlib 0.11 no longer has ``--xla_cpu_use_fusion_emitters``).
+
 Overriding: a flag already present in ``XLA_FLAGS`` keeps the user's value, and
 ``ZOO_XLA_DEFAULTS=0`` turns the package's flags (defaults and entries') off altogether.
 ``added_flags()`` lists what the package added, so a recorded command repeats only the user's.
 """
 
+import functools
 import os
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+
+Option = bool | int | float | str
 
 DEFAULT_FLAGS = ("--xla_backend_optimization_level=1",)
 # XLA's CPU runtime allocates a call's temporaries as one block (79 MB for the char LSTM's train
@@ -47,31 +56,6 @@ def backends_started() -> bool:
     return xla_bridge.backends_are_initialized()
 
 
-def add_flags(flags: Iterable[str], *, reason: str) -> list[str]:
-    """Adds to ``XLA_FLAGS`` each flag the user has not set; returns the flags it added.
-
-    When JAX has already started, nothing changes and a warning names the flags that could not
-    take effect and why they were wanted (``reason``), so a slower run is never a silent one.
-    """
-    if os.environ.get(OPT_OUT_VARIABLE, "1") == "0":
-        return []
-    current = _current()
-    present = {_name(flag) for flag in current}
-    missing = [flag for flag in flags if _name(flag) not in present]
-    if not missing:
-        return []
-    if backends_started():
-        warnings.warn(
-            f"{reason}: XLA_FLAGS {' '.join(missing)} not applied, JAX has already started; set them "
-            f"in the environment before the first JAX computation to use them",
-            stacklevel=2,
-        )
-        return []
-    os.environ["XLA_FLAGS"] = " ".join([*current, *missing])
-    _added.extend(missing)
-    return missing
-
-
 def added_flags() -> list[str]:
     """The flags in ``XLA_FLAGS`` that this package put there (not the user)."""
     current = set(_current())
@@ -89,8 +73,86 @@ def user_flags() -> str:
     return without_added(os.environ.get("XLA_FLAGS", ""), added_flags())
 
 
-def apply_defaults() -> None:
-    """Adds ``DEFAULT_FLAGS`` when JAX has not started yet; silent otherwise (a library import
-    should not warn because the user's notebook ran JAX first)."""
-    if not backends_started():
-        add_flags(DEFAULT_FLAGS, reason="jax-zoo defaults")
+def apply_defaults() -> list[str]:
+    """Adds to ``XLA_FLAGS`` each of ``DEFAULT_FLAGS`` the user has not set, when JAX has not
+    started yet; silent otherwise (a library import should not warn because the user's notebook
+    ran JAX first). Returns the flags it added."""
+    if os.environ.get(OPT_OUT_VARIABLE, "1") == "0" or backends_started():
+        return []
+    current = _current()
+    present = {_name(flag) for flag in current}
+    missing = [flag for flag in DEFAULT_FLAGS if _name(flag) not in present]
+    if missing:
+        os.environ["XLA_FLAGS"] = " ".join([*current, *missing])
+        _added.extend(missing)
+    return missing
+
+
+def parse_option(flag: str) -> tuple[str, Option]:
+    """``"--xla_cpu_use_fusion_emitters=false"`` (the leading dashes optional) ->
+    ``("xla_cpu_use_fusion_emitters", False)``; numbers become ``int`` or ``float``."""
+    name, sep, text = flag.partition("=")
+    name = name.strip().removeprefix("--")
+    if not sep or not name.startswith("xla_"):
+        raise ValueError(f"expected NAME=VALUE with an XLA option name (xla_...), got {flag!r}")
+    if text.lower() in ("true", "false"):
+        return name, text.lower() == "true"
+    for kind in (int, float):
+        try:
+            return name, kind(text)
+        except ValueError:
+            pass
+    return name, text
+
+
+@functools.cache
+def refusal(name: str, value: Option) -> str | None:
+    """XLA's reason for refusing the compile option ``name=value``, or None when it takes it.
+
+    Asked by compiling a one-line function with it on the default backend (~50 ms, once each).
+    """
+    import jax
+    import jax.numpy as jnp
+
+    try:
+        jax.jit(lambda x: x + 1, compiler_options={name: value}).lower(jnp.float32(0)).compile()
+    except jax.errors.JaxRuntimeError as error:
+        return str(error).strip().splitlines()[0]
+    return None
+
+
+def compiler_options(flags: Iterable[str], *, reason: str) -> dict[str, Option]:
+    """The options among ``flags`` (``"--xla_NAME=VALUE"``) to compile a step with.
+
+    Left out: all of them with ``ZOO_XLA_DEFAULTS=0``; one the user set in ``XLA_FLAGS`` (a
+    compile option would override the user's value); one this jaxlib refuses, with a warning
+    naming it, XLA's reason and why it was wanted (``reason``), so a slower run is never a
+    silent one.
+    """
+    if os.environ.get(OPT_OUT_VARIABLE, "1") == "0":
+        return {}
+    users = {_name(flag).removeprefix("--") for flag in _current() if flag not in _added}
+    options: dict[str, Option] = {}
+    for flag in flags:
+        name, value = parse_option(flag)
+        if name in users:
+            continue
+        refused = refusal(name, value)
+        if refused is None:
+            options[name] = value
+        else:
+            import jax
+
+            warnings.warn(
+                f"{reason}: XLA option {name}={value!r} left out, jaxlib {jax.lib.__version__} refuses it "
+                f"({refused})",
+                stacklevel=2,
+            )
+    return options
+
+
+def as_flags(options: Mapping[str, Option]) -> str:
+    """``{"xla_cpu_use_fusion_emitters": False}`` -> ``"--xla_cpu_use_fusion_emitters=false"``."""
+    return " ".join(
+        f"--{name}={str(value).lower() if isinstance(value, bool) else value}" for name, value in options.items()
+    )

@@ -23,7 +23,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from train import CompilationLog, host_memory
+from train import CompilationLog, host_memory, xla_flags
 from train.records import environment
 from zoo.datasets import dataset_info
 from zoo.hlo_flops import matmul_flops
@@ -194,6 +194,7 @@ def bench_entry(
         "batch_size": batch_size,
         "steps_per_round": steps,
         "repeats": repeats,
+        "xla_options": xla_flags.as_flags(built.xla_options),
         "compile_seconds": compilation.seconds("train_step"),
         "flops_per_step": flops,
         "flops_source": "products with loop trip counts" if products.in_loops else "XLA cost analysis",

@@ -1,8 +1,8 @@
 """``zoo bench ENTRY --xla-option NAME=VALUE``: an entry's train step with and without XLA options.
 
 Both builds of the step run in one process: the step is lowered once and compiled twice, the
-options passed as compiler options on top of the ``XLA_FLAGS`` in effect (the package's and the
-entry's), so both sides see the same machine state, which separate ``zoo bench`` runs on a busy
+options passed as compiler options on top of the ``XLA_FLAGS`` in effect and the entry's own
+options, so both sides see the same machine state, which separate ``zoo bench`` runs on a busy
 host do not. Compile times are medians over alternating compiles after a warm-up compile (XLA's
 one-time start-up excluded); step times are medians of interleaved rounds, each from a fresh
 copy of the initial state. Numerics are compared too: the largest parameter difference after
@@ -17,6 +17,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
+from train import xla_flags
 from train.records import environment
 from zoo.bench import synthetic_batch
 from zoo.errors import ConfigError
@@ -29,24 +30,10 @@ _CACHE_BUSTER = "xla_dump_max_hlo_modules"
 
 def parse_xla_options(assignments: list[str]) -> dict[str, bool | int | float | str]:
     """``["xla_cpu_use_fusion_emitters=false"]`` -> ``{"xla_cpu_use_fusion_emitters": False}``."""
-    options: dict[str, bool | int | float | str] = {}
-    for assignment in assignments:
-        name, sep, text = assignment.partition("=")
-        name = name.strip().removeprefix("--")
-        if not sep or not name.startswith("xla_"):
-            raise ConfigError(f"--xla-option: expected NAME=VALUE with an XLA option name (xla_...), got {assignment!r}")
-        value: bool | int | float | str = text
-        if text.lower() in ("true", "false"):
-            value = text.lower() == "true"
-        else:
-            for kind in (int, float):
-                try:
-                    value = kind(text)
-                    break
-                except ValueError:
-                    pass
-        options[name] = value
-    return options
+    try:
+        return dict(xla_flags.parse_option(assignment) for assignment in assignments)
+    except ValueError as error:
+        raise ConfigError(f"--xla-option: {error}") from None
 
 
 def _fresh(state):
@@ -102,6 +89,7 @@ def compare_xla_options(
     return {
         "entry": entry,
         "options": dict(options),
+        "xla_options": xla_flags.as_flags(built.xla_options),
         "batch_size": batch_size,
         "steps_per_round": steps,
         "repeats": repeats,

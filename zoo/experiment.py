@@ -26,8 +26,9 @@ class Experiment:
     evaluated after every epoch (and watched by ``early_stopping``), or None for no evaluation
     between epochs; the test split is evaluated once, at the end, and is never trained on.
     ``nan_policy`` is ``"fail"``, ``"skip"`` or ``"off"`` (see ``train.nonfinite``).
-    ``xla_flags`` are XLA flags the entry runs faster with: ``build`` adds them to ``XLA_FLAGS``
-    when JAX has not started yet (see ``train.xla_flags``).
+    ``xla_flags`` (``"--xla_NAME=VALUE"``) are XLA options the entry runs faster with: ``build``
+    compiles its steps with those this jaxlib takes and you have not set in ``XLA_FLAGS`` (see
+    ``train.xla_flags``).
     ``test_model``, when given, evaluates the trained variables instead of ``model`` after
     training (the test split, ``zoo eval``): a model over the same variables whose inference is
     too dear to pay after every epoch, such as averaging more test-time views.

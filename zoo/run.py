@@ -35,7 +35,8 @@ from zoo.results import xla_flags_prefix
 
 @dataclasses.dataclass
 class Built:
-    """An entry made concrete: its experiment, a fresh train state and the jitted steps."""
+    """An entry made concrete: its experiment, a fresh train state and the jitted steps (compiled
+    with ``xla_options``, those of the entry's ``xla_flags`` this jaxlib takes)."""
 
     name: str
     config: dict[str, Any]
@@ -44,13 +45,14 @@ class Built:
     train_step: Step
     eval_step: Step
     predict_step: Step
+    xla_options: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
 def build(entry: str, overrides: Mapping[str, Any] | None = None) -> Built:
     """Resolves the config, calls the entry function and initialises the model from its seed."""
     config = resolve_config(entry, overrides)
     experiment = registry.get(entry)(**config)
-    xla_flags.add_flags(experiment.xla_flags, reason=f"{entry} runs faster with them")
+    options = xla_flags.compiler_options(experiment.xla_flags, reason=f"{entry} runs faster with it")
     spec = dataset_info(experiment.dataset).example_spec
     init_key, dropout_key = jax.random.split(jax.random.PRNGKey(experiment.seed))
     example = jnp.zeros((1, *spec["inputs"].shape), spec["inputs"].dtype)
@@ -65,10 +67,11 @@ def build(entry: str, overrides: Mapping[str, Any] | None = None) -> Built:
         state=state,
         train_step=make_train_step(
             experiment.loss, experiment.metrics, example_spec=spec, augment=experiment.augment,
-            nan_policy=experiment.nan_policy,
+            nan_policy=experiment.nan_policy, compiler_options=options,
         ),
-        eval_step=make_eval_step(experiment.loss, experiment.metrics, example_spec=spec),
-        predict_step=make_predict_step(example_spec=spec),
+        eval_step=make_eval_step(experiment.loss, experiment.metrics, example_spec=spec, compiler_options=options),
+        predict_step=make_predict_step(example_spec=spec, compiler_options=options),
+        xla_options=options,
     )
 
 
@@ -212,6 +215,7 @@ def train_and_evaluate(
         "compile_seconds": round(result.compile_seconds, 3),
         "wall_seconds": round(time.perf_counter() - start, 3),
         "command": command_line(entry, overrides, workdir),
+        "xla_options": xla_flags.as_flags(built.xla_options),
         "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         **environment(),
     }

@@ -30,10 +30,11 @@ def fashion_simple_cnn(
     Command: ``zoo train fashion_simple_cnn``
     Result: test accuracy 92.50%, macro-F1 0.925 (validation 92.82%), after 15 epochs: 13.6 min of
     training on the idle 2-core CPU (``zoo/published/fashion_simple_cnn.json``), with the flags
-    the entry asks for (``Experiment.xla_flags``, added when JAX has not started yet): YNNPACK off,
-    about 2x here, and XLA's older fusion code generator, which compiles faster; both leave the
-    network and recipe unchanged, up to floating-point rounding. An earlier version of the
-    network's code (plain dropout bits, bias before pooling) reached 92.44% in 18.1 min.
+    the entry asks for (``Experiment.xla_flags``, options its steps are compiled with): YNNPACK off,
+    about 2x here, and XLA's older fusion code generator, which compiles faster (jaxlib 0.11 no
+    longer has that option: left out, with a warning); both leave the network and recipe
+    unchanged, up to floating-point rounding. An earlier version of the network's code (plain
+    dropout bits, bias before pooling) reached 92.44% in 18.1 min.
 
     15 epochs at learning rate 0.05 were chosen on validation, from one run of each variant on a
     lent GPU: 10 epochs at 0.02 reached 92.32%, 15 at 0.02 92.96%, 20 at 0.02 93.06%, 15 at 0.05
