@@ -99,7 +99,9 @@ def test_options_read_as_xla_flags_read_them():
     assert xla_flags.parse_option("xla_multiheap_size_constraint_per_heap=25165824") == (
         "xla_multiheap_size_constraint_per_heap", 25165824
     )
-    assert xla_flags.parse_option("--xla_cpu_experimental_ynn_fusion_type=") == ("xla_cpu_experimental_ynn_fusion_type", "")
+    assert xla_flags.parse_option("--xla_cpu_experimental_ynn_fusion_type=") == (
+        "xla_cpu_experimental_ynn_fusion_type", ""
+    )
     assert xla_flags.as_flags({"xla_cpu_use_fusion_emitters": False, "xla_cpu_experimental_ynn_fusion_type": ""}) == (
         "--xla_cpu_use_fusion_emitters=false --xla_cpu_experimental_ynn_fusion_type="
     )
