@@ -1,5 +1,7 @@
 """A non-finite batch is skipped and logged, or stops the run naming the step and the quantity."""
 
+import jax
+import jax.numpy as jnp
 import numpy as np
 import pytest
 from harness_helpers import SPEC, digits, fresh_state
@@ -7,6 +9,7 @@ from harness_helpers import SPEC, digits, fresh_state
 from train import (
     Checkpoints, NonFiniteError, accuracy, epoch_permutation, fit, make_eval_step, make_train_step, softmax_cross_entropy,
 )
+from train.nonfinite import describe_offender, finiteness
 
 BATCH, EPOCHS, SEED = 32, 2, 0
 CLEAN, EVAL = digits(200), digits(64, offset=200)
@@ -42,7 +45,7 @@ def run(data, nan_policy, workdir=None):
 def test_skip_leaves_the_state_untouched_and_logs_the_steps():
     result = run(poisoned(np.nan), "skip")
     assert result.nonfinite_steps == steps_holding(5) and result.nonfinite_steps
-    assert all(np.isfinite(leaf).all() for leaf in __import__("jax").tree.leaves(result.state.params))
+    assert all(np.isfinite(leaf).all() for leaf in jax.tree.leaves(result.state.params))
     assert all(np.isfinite(record["train_loss"]) for record in result.history)
     assert int(result.state.step) == EPOCHS * (200 // BATCH)
     logged = [step for record in result.history for step in record.get("skipped_steps", [])]
@@ -65,3 +68,21 @@ def test_fail_names_the_loss_when_finite_inputs_overflow():
 def test_off_lets_non_finite_values_through():
     result = run(poisoned(np.nan), "off")
     assert not np.isfinite(result.history[0]["train_loss"])
+
+
+@pytest.mark.parametrize("position", ["first", "last"])
+def test_a_non_finite_gradient_is_named_by_its_parameter_path(position):
+    params = fresh_state().params
+    paths = [jax.tree_util.keystr(path) for path, _ in jax.tree_util.tree_flatten_with_path(params)[0]]
+    leaves, treedef = jax.tree.flatten(params)
+    inputs, loss = jnp.ones((4, 8, 8, 1)), jnp.float32(2.3)
+    check = jax.jit(finiteness)
+    finite, _ = check(inputs, loss, treedef.unflatten([jnp.zeros_like(leaf) for leaf in leaves]))
+    assert bool(finite)
+    for index, leaf in enumerate(leaves):
+        grads = [jnp.zeros_like(other) for other in leaves]
+        # The first and last element of each leaf: the seams of the one vector they are searched as.
+        grads[index] = grads[index].ravel().at[0 if position == "first" else -1].set(np.inf).reshape(leaf.shape)
+        finite, offender = check(inputs, loss, treedef.unflatten(grads))
+        assert not bool(finite)
+        assert describe_offender(int(offender), params) == f"the gradient of params{paths[index]}"

