@@ -34,6 +34,8 @@ def check_policy(nan_policy: str) -> None:
 
 def finiteness(inputs: jax.Array, loss: jax.Array, grads) -> tuple[jax.Array, jax.Array]:
     """``(all_finite, first_offender)``: the offender indexes ``[inputs, loss, *gradient leaves]``."""
+    # x * 0 is 0 for finite x and NaN for inf or NaN: the sum is finite exactly when every input
+    # is, as exact as jnp.all(jnp.isfinite(inputs)) and faster to compile on XLA:CPU.
     inputs_finite = jnp.isfinite(jnp.sum(inputs * 0)) if jnp.issubdtype(inputs.dtype, jnp.inexact) else jnp.array(True)
     leaves = jax.tree.leaves(grads)
     if leaves:
