@@ -51,8 +51,9 @@ def finiteness(inputs: jax.Array, loss: jax.Array, grads) -> tuple[jax.Array, ja
         leaf_index = jnp.searchsorted(jnp.asarray(starts), first, side="right") - 1
     else:
         grads_finite, leaf_index = jnp.array(True), jnp.array(0)
-    checks = jnp.stack([inputs_finite, jnp.isfinite(loss), grads_finite])
-    offender = jnp.where(inputs_finite & checks[1], 2 + leaf_index, jnp.argmin(checks))
+    loss_finite = jnp.isfinite(loss)
+    checks = jnp.stack([inputs_finite, loss_finite, grads_finite])
+    offender = jnp.where(inputs_finite & loss_finite, 2 + leaf_index, jnp.argmin(checks))
     return jnp.all(checks), offender.astype(jnp.int32)
 
 
