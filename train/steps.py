@@ -80,10 +80,11 @@ def make_train_step(
 
     Randomness comes from ``jax.random.fold_in(state.key, state.step)``, split between
     ``augment`` (applied to the inputs inside the jitted step) and dropout. BatchNorm
-    statistics, when the state has any, are updated from the batch.
+    statistics, when the state has any, are updated from the batch, and then the state's
+    moving average of the weights, when it keeps one (``TrainState.update_ema``).
 
     Unless ``nan_policy == "off"``, a step whose inputs, loss or gradients are not finite keeps
-    the old parameters, optimizer state and statistics (only ``step`` advances), reports
+    the old parameters, optimizer state, statistics and average (only ``step`` advances), reports
     ``count = 0`` so it does not enter the epoch's means, and sets the metrics ``nonfinite``
     (1.0) and ``nonfinite_source`` (see ``train.nonfinite.describe_offender``).
     """
@@ -107,6 +108,7 @@ def make_train_step(
         new_state = state.apply_gradients(grads=grads)
         if updates:
             new_state = new_state.replace(batch_stats=updates["batch_stats"])
+        new_state = new_state.update_ema()
         metrics = _metrics(outputs, batch, loss, metric_fns, mask=None)
         if nan_policy == "off":
             return new_state, metrics
@@ -127,9 +129,11 @@ def make_train_step(
 def make_predict_step(
     *, example_spec: ExampleSpec | None = None, compiler_options: CompilerOptions | None = None
 ) -> Step:
-    """The model's outputs in inference mode: ``(state, batch) -> outputs``."""
+    """The model's outputs in inference mode: ``(state, batch) -> outputs``, from the state's
+    moving average of the weights when it keeps one (``TrainState.for_evaluation``)."""
 
     def predict_step(state: TrainState, batch: Batch) -> jax.Array:
+        state = state.for_evaluation()
         return state.apply_fn(_variables(state, state.params), batch["inputs"], train=False)
 
     return Step(
@@ -145,10 +149,12 @@ def make_eval_step(
     example_spec: ExampleSpec | None = None,
     compiler_options: CompilerOptions | None = None,
 ) -> Step:
-    """Metrics of the model in inference mode; examples with ``mask == 0`` do not count."""
+    """Metrics of the model in inference mode; examples with ``mask == 0`` do not count. Like
+    ``make_predict_step``, it reads the moving average of the weights when the state keeps one."""
     metric_fns = dict(metric_fns or {})
 
     def eval_step(state: TrainState, batch: Batch) -> Metrics:
+        state = state.for_evaluation()
         outputs = state.apply_fn(_variables(state, state.params), batch["inputs"], train=False)
         mask = batch.get("mask")
         if mask is None:

@@ -36,7 +36,9 @@ def cross_validate_entry(
         # Fresh arrays for every fold: the train step donates (deletes) the state it is given.
         init_key, dropout_key = jax.random.split(jax.random.PRNGKey(experiment.seed))
         variables = experiment.model.init(init_key, jnp.zeros((1, *spec.shape), spec.dtype), train=False)
-        return create_train_state(experiment.model.apply, variables, experiment.optimizer, dropout_key)
+        return create_train_state(
+            experiment.model.apply, variables, experiment.optimizer, dropout_key, ema_decay=experiment.ema_decay
+        )
 
     summary = cross_validate(
         initial_state,

@@ -32,6 +32,9 @@ class Experiment:
     ``test_model``, when given, evaluates the trained variables instead of ``model`` after
     training (the test split, ``zoo eval``): a model over the same variables whose inference is
     too dear to pay after every epoch, such as averaging more test-time views.
+    ``ema_decay`` in (0, 1), when given, keeps a moving average of the weights (and BatchNorm
+    statistics) over about ``1 / (1 - ema_decay)`` steps, and every evaluation, per epoch and
+    after training, reads it instead of the latest weights (see ``train.TrainState``).
     """
 
     model: nn.Module
@@ -52,6 +55,7 @@ class Experiment:
     checkpoint_policy: CheckpointPolicy = CheckpointPolicy()
     xla_flags: tuple[str, ...] = ()
     test_model: nn.Module | None = None
+    ema_decay: float | None = None
 
     def __post_init__(self):
         for name in ("batch_size", "epochs", "eval_batch_size"):
@@ -74,6 +78,8 @@ class Experiment:
                 f"eval_split: expected a split the model is not trained on ({self.train_split!r}), "
                 f"got {self.eval_split!r}"
             )
+        if self.ema_decay is not None and not 0 < self.ema_decay < 1:
+            raise ConfigError(f"ema_decay: expected None or a value in (0, 1), got {self.ema_decay!r}")
         if self.nan_policy not in NAN_POLICIES:
             raise ConfigError(f"nan_policy: expected one of {', '.join(NAN_POLICIES)}, got {self.nan_policy!r}")
 

@@ -101,7 +101,8 @@ def generate(
         raise ConfigError(f"--top-k: expected at most the vocabulary's {vocabulary.size} symbols, got {top_k}")
     sampler = make_sampler(experiment.model, length=length, top_k=top_k)
     prompt_ids = padded_ids([prompt], vocabulary, MAX_PROMPT_CHARACTERS)
-    tokens = sampler(trained.state.params, prompt_ids, jax.random.PRNGKey(seed), jnp.float32(temperature))
+    params = trained.state.for_evaluation().params
+    tokens = sampler(params, prompt_ids, jax.random.PRNGKey(seed), jnp.float32(temperature))
     return Generation(
         prompt=prompt,
         continuation=vocabulary.decode(np.asarray(tokens[0])),

@@ -59,7 +59,9 @@ def build(entry: str, overrides: Mapping[str, Any] | None = None) -> Built:
     variables = experiment.model.init(init_key, example, train=False)
     if experiment.test_model is not None:
         _require_same_variables(entry, experiment, init_key, example, variables)
-    state = create_train_state(experiment.model.apply, variables, experiment.optimizer, dropout_key)
+    state = create_train_state(
+        experiment.model.apply, variables, experiment.optimizer, dropout_key, ema_decay=experiment.ema_decay
+    )
     return Built(
         name=entry,
         config=config,
