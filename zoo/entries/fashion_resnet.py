@@ -72,15 +72,16 @@ def fashion_resnet(
     Batch 64 with learning rate 0.05 (the linear scaling rule), tried earlier, read validation
     94.38% (ten views 94.74%) against batch 128's 94.62% (94.96%) of that time.
 
-    More epochs did not help: 70 instead of 55 (``--set train_split=train --set epochs=70``)
-    read validation 94.68% with flips and 94.98% with ten views, against 94.76% and 94.86%, in
-    48.6 min of training on a slow day (epochs of 33-49 s, median 40 s), which would put its final
-    fit past the 45 minutes. (Its printed test: 94.31%.) The model is not overfitting: in that
+    More epochs gave no clear gain: 70 instead of 55 (``--set train_split=train --set epochs=70``)
+    read validation 94.68% with flips and 94.98% with ten views, against 94.76% and 94.86% (one
+    down, one up, each within a single run's ~0.2 points of noise), in 48.6 min of training on
+    a slow day (epochs of 33-49 s, median 40 s), which would put its final fit past the 45
+    minutes. (Its printed test: 94.31%.) The model is not overfitting: in that
     run's last epoch the augmented train images scored 94.70%, validation 94.68%. Yet less
     regularization did not help either: weight decay 2.5e-4 instead of 5e-4 (with batch 64,
     the decay per epoch of batch 128's recipe) read validation 94.48% with flips and 94.54%
     with ten views (test 94.33%), in 36.1 min; nor did more, 1e-3: 94.32% and 94.56% (test
-    93.89%), in 35.1 min. Both sides of 5e-4 lost 0.3 points or more.
+    93.89%), in 35.1 min. Both sides of 5e-4 lost about 0.3-0.4 points.
 
     Batch 128, the default before, in final fits: **test 94.47%** (macro-F1 0.944) in 45.7 min
     of training on a busy night (epochs of 43-60 s), with YNNPACK kept off the convolutions
