@@ -76,12 +76,12 @@ def fashion_resnet(
     read validation 94.68% with flips and 94.98% with ten views, against 94.76% and 94.86% (one
     down, one up, each within a single run's ~0.2 points of noise), in 48.6 min of training on
     a slow day (epochs of 33-49 s, median 40 s), which would put its final fit past the 45
-    minutes. (Its printed test: 94.31%.) The model is not overfitting: in that
-    run's last epoch the augmented train images scored 94.70%, validation 94.68%. Yet less
-    regularization did not help either: weight decay 2.5e-4 instead of 5e-4 (with batch 64,
-    the decay per epoch of batch 128's recipe) read validation 94.48% with flips and 94.54%
-    with ten views (test 94.33%), in 36.1 min; nor did more, 1e-3: 94.32% and 94.56% (test
-    93.89%), in 35.1 min. Both sides of 5e-4 lost about 0.3-0.4 points.
+    minutes. (Its printed test: 94.31%.) The model is not overfitting: in that run's last epoch
+    the augmented train images scored 94.70%, validation 94.68%. Yet less regularization did
+    not help either: weight decay 2.5e-4 instead of 5e-4 (with batch 64, the decay per epoch of
+    batch 128's recipe) read validation 94.48% with flips and 94.54% with ten views (test
+    94.33%), in 36.1 min; nor did more, 1e-3: 94.32% and 94.56% (test 93.89%), in 35.1 min.
+    Both sides of 5e-4 lost about 0.3-0.4 points.
 
     Batch 128, the default before, in final fits: **test 94.47%** (macro-F1 0.944) in 45.7 min
     of training on a busy night (epochs of 43-60 s), with YNNPACK kept off the convolutions
@@ -100,13 +100,13 @@ def fashion_resnet(
     Weight averaging (``ema_decay``, off by default): batch 128's train-split run again with
     ``--set ema_decay=0.9995`` (an average over the last ~2,000 steps, ~4.7 epochs): the average
     never feeds back into training, so the run's latest weights are those of the run above
-    (they read the same 94.68% and 94.88% on validation) and the two are compared on one trajectory. The
-    average read validation 94.64% with flips and 94.82% with ten views (and test 94.21%,
-    printed at the end of the run, against the latest weights' 94.49%), in 43.6 min. BatchNorm
-    statistics recomputed over 100 unaugmented train batches (scratch script) did not help
-    either: 94.76% (latest weights) and 94.82% (average) with ten views; nor for batch 64's
-    model (94.36% against 94.86%). With a cosine schedule that ends at zero, the last
-    epochs already settle the weights.
+    (they read the same 94.68% and 94.88% on validation) and the two are compared on one
+    trajectory. The average read validation 94.64% with flips and 94.82% with ten views (and
+    test 94.21%, printed at the end of the run, against the latest weights' 94.49%), in 43.6
+    min. BatchNorm statistics recomputed over 100 unaugmented train batches (scratch script)
+    did not help either: 94.76% (latest weights) and 94.82% (average) with ten views; nor for
+    batch 64's model (94.36% against 94.86%). With a cosine schedule that ends at zero, the
+    last epochs already settle the weights.
 
     Inference. ``test_time_flip`` averages the class probabilities of each image and its mirror
     (``models.FlipAveraged``) at every evaluation; ``test_time_shift`` adds, for the evaluations
