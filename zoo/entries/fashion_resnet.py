@@ -43,7 +43,7 @@ def fashion_resnet(
     label_smoothing: float = 0.1,
     crop_padding: int = 2,
     flip: bool = True,
-    cutout_size: int = 8,
+    cutout_size: int = 0,
     batch_size: int = 64,
     epochs: int = 55,
     seed: int = 0,
@@ -55,20 +55,34 @@ def fashion_resnet(
     """ResNet (BatchNorm, basic blocks) on Fashion-MNIST; SGD + Nesterov, warmup + cosine decay.
 
     Command: ``zoo train fashion_resnet``
-    Result: none published: this default config does not reach the issue's 94.5% test accuracy.
+    Result: test accuracy 94.57% (ten views, macro-F1 0.9455), 55 epochs in 30.6 min of
+    training on the 2-core CPU (1,838.6 s, compile 3.0 s; ``zoo/published/fashion_resnet.json``).
     It trains on train and validation together (``train_split="train+validation"``, 60,000
     images, no evaluation between epochs), the final fit of the recipe below, which was chosen
-    on validation with ``--set train_split=train``. Its run with batch 64: **test 94.43%** (ten
-    views, macro-F1 0.944), 55 epochs in **33.2 min** of training on the 2-core CPU (epochs of
-    ~36 s; ``runs/`` only): inside the 45 minutes with time to spare, short of 94.5%.
+    on validation with ``--set train_split=train``. One run, 0.07 points above the issue's
+    94.5%, less than one run's noise (~0.2 points): at the target rather than clearly past it.
+    The four final fits before it, all with 8x8 cutout, read 94.37-94.47% (below).
+
+    No cutout (``cutout_size=0``; 8 until this result): decided on validation, three seeds of
+    each (55 epochs on the train images), before its final fit ran. Ten views read 95.00%,
+    94.96% and 94.90% without cutout, 94.76%, 94.92% and 94.86% with it (means 94.95% and
+    94.85%); flips alone 94.90%, 94.68%, 94.80% against 94.70%, 94.90%, 94.76% (both 94.79%).
+    The first two of each trained on a lent H100 (seeds 0 and 1, a scratch script that vmaps
+    the models into one step, this entry's model, loss, optimizer and augmentations), the third
+    on this CPU (``--set train_split=train --set cutout_size=0``: 31.5 min, printed test 94.32%;
+    with cutout, the batch-64 run below). Without cutout the augmented train images score
+    ~95.7% in the last epoch against ~94.4% with it, so the model has room to fit more and
+    cutout bought nothing. Every run described from here on used 8x8 cutout unless it says
+    otherwise.
 
     Batch 64 instead of 128, learning rate 0.1 kept: on this CPU, batch 64 trains 1.19x more
     images a second (the train steps compiled side by side, interleaved rounds; batch 32 is
     slower again). Trained on the train images alone (``--set train_split=train``), it read
     validation 94.76% with flips and 94.86% with ten views, against batch 128's 94.68% and
     94.88% (below): equal within one run's noise, in 33.8 min of training against 43.6 min. So
-    it became the default, decided on validation and the time limit before the final fit above
-    ran. (That run's test, printed at its end, read 94.14%, against 94.49% for batch 128's.)
+    it became the default, decided on validation and the time limit before its final fit ran:
+    test 94.43% (macro-F1 0.944) in 33.2 min. (The train-split run's test, printed at its end,
+    read 94.14%, against 94.49% for batch 128's.)
     Batch 64 with learning rate 0.05 (the linear scaling rule), tried earlier, read validation
     94.38% (ten views 94.74%) against batch 128's 94.62% (94.96%) of that time.
 
@@ -133,8 +147,8 @@ def fashion_resnet(
     The stride-2 stem (see ``models.ResNet``) makes the 55 epochs affordable on 2 CPU cores; the
     recipe is He et al.'s CIFAR one (SGD, Nesterov momentum 0.9, lr 0.1, weight decay 5e-4 on
     kernels only), here with batch 64, one warmup epoch, cosine decay, label smoothing 0.1,
-    random crops of the 2-pixel padded image, horizontal flips and cutout; the validation
-    split, not test, is what each epoch reports.
+    random crops of the 2-pixel padded image and horizontal flips; the validation split, not
+    test, is what each epoch reports.
     """
     require_positive(learning_rate=learning_rate, batch_size=batch_size, epochs=epochs, num_filters=num_filters)
     require_fraction(momentum=momentum, label_smoothing=label_smoothing)
