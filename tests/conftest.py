@@ -8,6 +8,12 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="session", autouse=True)
+def no_compilation_cache():
+    """Every compile in the tests is a real one; the cache has its own test."""
+    os.environ.setdefault("ZOO_COMPILATION_CACHE", "0")
+
+
+@pytest.fixture(scope="session", autouse=True)
 def data_dir(tmp_path_factory):
     """Datasets are prepared once per test session, away from the user's ~/tensorflow_datasets."""
     directory = tmp_path_factory.mktemp("tensorflow_datasets")
@@ -31,7 +37,7 @@ def fashion_mnist_files():
     """Fashion-MNIST's IDX files from the Debian package: tests needing them fail under CI
     (``$CI`` set, as ``.ci/run`` does, which installs the package) and are skipped elsewhere."""
     from zoo.datasets.fashion_mnist import require_source_files
-    from zoo.errors import ZooError
+    from zoo.core.errors import ZooError
 
     try:
         require_source_files()

@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from zoo.bench import bench_entry, synthetic_batch
+from zoo.bench.timing import bench_entry, synthetic_batch
 from zoo.cli import main
 
 
@@ -34,7 +34,7 @@ def test_bench_times_the_pytorch_twin_when_torch_is_installed():
 
 
 def test_step_breakdown_times_every_piece(capsys):
-    from zoo.step_breakdown import main
+    from step_breakdown import main
 
     main(["--batch-size", "4", "--calls", "1"])
     out = capsys.readouterr().out
@@ -70,7 +70,7 @@ def test_bad_xla_options_are_named(option, message, capsys):
 
 
 def test_xla_option_values_are_typed():
-    from zoo.compare_xla import parse_xla_options
+    from compare_xla import parse_xla_options
 
     assert parse_xla_options(["--xla_a=true", "xla_b=4", "xla_c=0.5", "xla_d=dot,eltwise"]) == {
         "xla_a": True, "xla_b": 4, "xla_c": 0.5, "xla_d": "dot,eltwise",

@@ -109,7 +109,7 @@ def test_restart_moves_the_old_run_aside_instead_of_deleting_it(tmp_path, capsys
 
 
 def test_the_recorded_command_carries_the_xla_flags_it_ran_with(monkeypatch):
-    from zoo.run import command_line
+    from zoo.jobs.train import command_line
 
     monkeypatch.delenv("XLA_FLAGS", raising=False)
     assert command_line("digits_cnn", {"epochs": 2}, "runs/d") == "zoo train digits_cnn --workdir runs/d --set epochs=2"

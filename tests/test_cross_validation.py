@@ -29,8 +29,8 @@ def test_zoo_cv_reports_each_fold_and_compiles_the_steps_once(tmp_path, capsys):
     out = capsys.readouterr().out
     assert code == 0 and "digits_cnn, 3 folds: " in out and "accuracy 0." in out and " ± " in out
     summary = json.loads((tmp_path / "cv.json").read_text())
-    assert [fold["validation_examples"] for fold in summary["folds"]] == [479, 479, 479]
-    assert all(fold["train_examples"] == 958 for fold in summary["folds"])
+    assert [fold["validation_examples"] for fold in summary["folds"]] == [419, 419, 419]
+    assert all(fold["train_examples"] == 838 for fold in summary["folds"])
     accuracies = [fold["accuracy"] for fold in summary["folds"]]
     assert summary["mean"]["accuracy"] == pytest.approx(np.mean(accuracies))
     assert summary["std"]["accuracy"] == pytest.approx(np.std(accuracies))

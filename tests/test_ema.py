@@ -14,7 +14,7 @@ from models import ResNet
 from train import (
     accuracy, create_train_state, evaluate, fit, make_eval_step, make_train_step, softmax_cross_entropy,
 )
-from zoo.errors import ConfigError
+from zoo.core.errors import ConfigError
 
 TRAIN, EVAL = digits(192), digits(64, offset=192)
 BATCH = 32

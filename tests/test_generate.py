@@ -6,7 +6,7 @@ import zoo
 from train import Checkpoints
 from train.records import write_json_atomic
 from zoo.cli import main
-from zoo.generate import MAX_PROMPT_CHARACTERS, generate, make_sampler
+from zoo.jobs.generate import MAX_PROMPT_CHARACTERS, generate, make_sampler
 
 
 def save_untrained_run(workdir, entry, overrides):

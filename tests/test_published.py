@@ -7,7 +7,7 @@ from importlib import resources
 import pytest
 
 import zoo
-from zoo.published import published_result
+from zoo.jobs.published import published_result
 
 PUBLISHED = [entry for entry in zoo.list_entries() if published_result(entry) is not None]
 # The targets: an entry published below its target fails here.

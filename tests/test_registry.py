@@ -2,7 +2,7 @@ import pytest
 
 import zoo
 from zoo import ConfigError, Experiment, UnknownNameError
-from zoo.config import parse_assignments
+from zoo.core.config import parse_assignments
 
 
 def test_the_default_entry_is_registered_with_its_config():
@@ -86,7 +86,7 @@ def test_entry_functions_must_declare_typed_keyword_defaults():
 @pytest.mark.parametrize(
     "split, message",
     [
-        ("train+validation", r"unknown split 'validation' of dataset 'digits'"),
+        ("train+valid", r"unknown split 'valid' of dataset 'digits'"),
         ("train+train", r"split 'train\+train' of dataset 'digits': expected each split at most once"),
     ],
 )

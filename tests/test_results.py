@@ -4,8 +4,8 @@ from pathlib import Path
 import pytest
 
 from zoo.cli import main
-from zoo.published import published_result
-from zoo.results import BEGIN, END, published_paths, read_results, result_summary, results_table, update_readme
+from zoo.jobs.published import published_result
+from zoo.jobs.results import BEGIN, END, published_paths, read_results, result_summary, results_table, update_readme
 
 ROOT = Path(__file__).resolve().parents[1]
 

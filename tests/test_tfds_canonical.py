@@ -11,7 +11,7 @@ import tensorflow_datasets as tfds
 import zoo
 from train import check_batch
 from zoo.datasets import dataset_info, tfds_canonical
-from zoo.run import build
+from zoo.jobs.build import build
 
 MOCK_SIZE = 5_100  # just above the 5,000-image validation slice
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from models import SimpleCNN
-from zoo.torch_twins import simple_cnn_twin
+from zoo.bench.torch_twins import simple_cnn_twin
 
 torch = pytest.importorskip("torch", reason="the optional torch extra is not installed")
 REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "pytorch_reference.py"
@@ -70,7 +70,7 @@ def test_the_bench_twin_is_the_same_network():
 
 def test_the_bench_twin_of_the_character_lstm_has_the_same_weights():
     from models import CharLanguageModel
-    from zoo.torch_twins import char_lm_twin
+    from zoo.bench.torch_twins import char_lm_twin
 
     model = CharLanguageModel(vocab_size=30, embed_dim=16, hidden_size=32, num_layers=2)
     tokens = np.random.default_rng(0).integers(1, 30, size=(3, 12)).astype(np.int32)

@@ -1,16 +1,11 @@
 """The shared training harness: losses, train state, jitted steps, the fit loop, checkpoints.
 
 Imports jax, optax, orbax and flax's training utilities; never ``models`` or ``zoo``. Importing it
-adds the package's default XLA flags when JAX has not started yet (``train.xla_flags``) and, with
-``ZOO_REUSE_HOST_MEMORY=1``, sets glibc's malloc to reuse XLA's per-step buffers (``train.host_memory``).
+changes nothing in the process: the process-wide settings (``train.xla_flags.apply_defaults``,
+``train.host_memory.apply_if_requested``) are the ``zoo`` command's to make, or yours.
 """
 
 from train import host_memory, xla_flags
-
-xla_flags.apply_defaults()
-host_memory.apply_if_requested()
-
-
 from train.batch_spec import BatchSpecError, ExampleSpec, InputError, check_batch
 from train.batching import epoch_permutation, eval_batches, train_batches
 from train.checkpoints import CheckpointError, Checkpoints
@@ -32,7 +27,7 @@ from train.state import TrainState, create_train_state
 from train.steps import Augment, Step, make_eval_step, make_predict_step, make_train_step
 
 __all__ = [
-    "PREEMPTED_EXIT_STATUS", "Augment", "BatchSpecError", "CheckpointError", "CheckpointPolicy", "Checkpoints",
+    "PREEMPTED_EXIT_STATUS", "host_memory", "xla_flags", "Augment", "BatchSpecError", "CheckpointError", "CheckpointPolicy", "Checkpoints",
     "CompilationLog", "DataParallel", "EarlyStoppingPolicy", "ExampleSpec", "FitResult", "InputError",
     "MetricAccumulator", "NonFiniteError", "Preempted", "Step", "TrainState", "accuracy", "bits_per_character",
     "check_batch", "classification_report", "confusion_matrix", "create_train_state", "cross_validate",

@@ -12,6 +12,7 @@ _PHASES = {
 }
 _active_logs: list["CompilationLog"] = []
 _lock = threading.Lock()
+_listening = False
 
 
 def _on_duration(event: str, seconds: float, **kwargs) -> None:
@@ -24,7 +25,12 @@ def _on_duration(event: str, seconds: float, **kwargs) -> None:
             log._record(function, phase, seconds)
 
 
-jax.monitoring.register_event_duration_secs_listener(_on_duration)
+def _listen() -> None:
+    """Registers the one listener all logs share, the first time a log is opened (not at import)."""
+    global _listening
+    if not _listening:
+        jax.monitoring.register_event_duration_secs_listener(_on_duration)
+        _listening = True
 
 
 class CompilationLog:
@@ -46,6 +52,7 @@ class CompilationLog:
 
     def __enter__(self) -> "CompilationLog":
         with _lock:
+            _listen()
             _active_logs.append(self)
         return self
 

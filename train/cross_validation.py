@@ -35,7 +35,7 @@ def stratified_folds(labels: np.ndarray, folds: int, seed: int) -> list[np.ndarr
 
 
 def cross_validate(
-    initial_state: Callable[[], TrainState],
+    initial_state: Callable[[int], TrainState],
     *,
     train_step: Step,
     eval_step: Step,
@@ -50,6 +50,8 @@ def cross_validate(
 ) -> dict[str, Any]:
     """Trains on ``folds - 1`` folds and evaluates on the held-out one, for every fold.
 
+    ``initial_state(train_examples)`` makes each fold's fresh state from the number of examples
+    it trains on, so an optimizer schedule sized by steps ends where the fold's training does.
     The same ``train_step`` and ``eval_step`` serve every fold: batches have one shape, so
     each is compiled once (``compiles`` in the result counts XLA compilations by step).
     Returns per-fold final metrics and their mean and (population) standard deviation.
@@ -60,7 +62,7 @@ def cross_validate(
         for fold, validation in enumerate(held_out):
             training = np.setdiff1d(np.arange(len(data["targets"])), validation)
             result = fit(
-                initial_state(),
+                initial_state(len(training)),
                 train_step=train_step, eval_step=eval_step,
                 train_data={key: value[training] for key, value in data.items()},
                 eval_data={key: value[validation] for key, value in data.items()},

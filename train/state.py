@@ -60,6 +60,9 @@ def create_train_state(
 ) -> TrainState:
     """Builds the state from ``model.init``'s variables (``params`` and optional ``batch_stats``).
 
+    The state holds copies of ``variables``: the train step donates (frees) the state it is
+    given, and the caller's arrays must survive that, e.g. to build a second state from them.
+
     ``ema_decay`` in (0, 1), e.g. 0.999, keeps a moving average of the variables over about
     ``1 / (1 - ema_decay)`` steps (see ``TrainState.update_ema``).
     """
@@ -71,6 +74,7 @@ def create_train_state(
         )
     if ema_decay is not None and not 0 < ema_decay < 1:
         raise ValueError(f"ema_decay: expected None or a value in (0, 1), got {ema_decay!r}")
+    variables = jax.tree.map(lambda leaf: jnp.array(leaf, copy=True), variables)
     batch_stats = variables.get("batch_stats", {})
     ema = {"params": variables["params"], "batch_stats": batch_stats}
     state = TrainState.create(
@@ -79,7 +83,7 @@ def create_train_state(
         tx=tx,
         batch_stats=batch_stats,
         key=key,
-        ema=None if ema_decay is None else jax.tree.map(jnp.array, ema),  # a copy: steps donate the state
+        ema=None if ema_decay is None else jax.tree.map(lambda leaf: jnp.array(leaf, copy=True), ema),
         ema_decay=ema_decay,
     )
     # An array step keeps one dtype through jit, checkpoints and restores.

@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 import jax
 import jax.numpy as jnp
 
+from train import xla_flags
 from train.batch_spec import ExampleSpec, check_batch
 from train.losses import masked_mean
 from train.metrics import MetricFn
@@ -20,7 +21,7 @@ from train.state import TrainState
 Batch = Mapping[str, jax.Array]
 Metrics = dict[str, jax.Array]
 LossFn = Callable[..., jax.Array]
-CompilerOptions = Mapping[str, bool | int | float | str]
+CompilerOptions = Mapping[str, bool | int | float | str] | str
 Augment = Callable[[jax.Array, jax.Array], jax.Array]
 """``augment(key, inputs) -> inputs``: a pure, keyed batch transformation (see ``train.augment``)."""
 
@@ -30,7 +31,10 @@ class Step:
 
     The check runs on the host before jit sees the batch, so a wrong rank, shape or dtype fails
     with a message naming expected vs given instead of a tracing error deep inside the model.
-    ``compiler_options`` are XLA options the step is compiled with (see ``train.xla_flags``).
+    ``compiler_options`` are XLA options the step is compiled with: a dict, or the name of a
+    preset for a kind of network (``"convolutions"``, ``"batchnorm"``, ``"recurrent"``; see
+    ``train.xla_flags.PRESETS``). On a CPU they make the difference between a step slower than
+    PyTorch's and one faster (docs/performance.md).
     """
 
     def __init__(
@@ -42,6 +46,8 @@ class Step:
         self.example_spec = example_spec
         self.nan_policy = nan_policy
         self.metric_names = metric_names
+        if isinstance(compiler_options, str):
+            compiler_options = xla_flags.preset(compiler_options)
         self.compiler_options = dict(compiler_options or {})
         self.jitted = jax.jit(
             fn, donate_argnums=(0,) if donate_state else (), compiler_options=self.compiler_options or None

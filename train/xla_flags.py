@@ -38,6 +38,28 @@ DEFAULT_FLAGS = ("--xla_backend_optimization_level=1",)
 SMALL_HEAPS = "--xla_multiheap_size_constraint_per_heap=25165824"
 OPT_OUT_VARIABLE = "ZOO_XLA_DEFAULTS"
 
+# The CPU options each kind of network trains fastest with on our 2-core CPU (the measurements
+# are in docs/performance.md). One set does not fit all: turning YNNPACK off and using XLA's older
+# fusion code generator makes the plain CNN's step 3.7x faster than JAX's defaults, and the LSTM's
+# 1.1x slower; the BatchNorm ResNet wants YNNPACK for its products and reductions only.
+PRESETS = {
+    # Convolutions, pooling and dense layers without normalization: SimpleCNN, LeNet-5.
+    "convolutions": ("--xla_cpu_experimental_ynn_fusion_type=", "--xla_cpu_use_fusion_emitters=false", SMALL_HEAPS),
+    # Convolutions with BatchNorm (ResNet): YNNPACK for the products and the statistics' reductions.
+    "batchnorm": (
+        "--xla_cpu_experimental_ynn_fusion_type=LIBRARY_FUSION_TYPE_INDIVIDUAL_DOT,LIBRARY_FUSION_TYPE_REDUCE",
+    ),
+    # LSTMs and GRUs over lax.scan: heaps of at most 24 MiB, so the per-step buffers are reused.
+    "recurrent": (SMALL_HEAPS,),
+}
+
+
+def preset(name: str) -> dict[str, Option]:
+    """The compile options of preset ``name`` (see ``PRESETS``) this jaxlib accepts."""
+    if name not in PRESETS:
+        raise ValueError(f"expected an XLA preset among {', '.join(map(repr, PRESETS))}, got {name!r}")
+    return compiler_options(PRESETS[name], reason=f"the {name!r} preset asks for it")
+
 _added: list[str] = []
 
 

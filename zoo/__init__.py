@@ -6,13 +6,14 @@
     results = zoo.train_and_evaluate("digits_cnn", "runs/digits_cnn")
 """
 
-import train  # noqa: F401  (first: its optional malloc settings must precede the threads other imports start)
-from zoo.config import resolve_config
+from zoo.core.config import resolve_config
 from zoo.datasets import DatasetInfo, dataset_info, list_datasets, load_dataset, register_dataset, split_size
-from zoo.errors import ConfigError, UnknownNameError, WorkdirError, ZooError
-from zoo.experiment import Experiment
-from zoo.registry import default_config, get, list_entries, register
-from zoo.run import Built, build, evaluate_workdir, restore, train_and_evaluate
+from zoo.core.errors import ConfigError, UnknownNameError, WorkdirError, ZooError
+from zoo.core.experiment import Experiment
+from zoo.core.registry import default_config, get, list_entries, register
+from zoo.jobs.build import Built, build
+from zoo.jobs.restore import evaluate_workdir, restore
+from zoo.jobs.train import train_and_evaluate
 from zoo import entries  # noqa: F401  (registers the zoo's entries)
 
 __all__ = [

@@ -18,11 +18,11 @@ from scipy.stats import binomtest
 
 from train.evaluate import predict
 from train.records import write_json_atomic
-from zoo import registry
+from zoo.core import registry
 from zoo.baselines import PUBLISHED
-from zoo.config import resolve_config
-from zoo.errors import WorkdirError, ZooError
-from zoo.run import read_run_config, restore
+from zoo.core.config import resolve_config
+from zoo.core.errors import WorkdirError, ZooError
+from zoo.jobs.restore import read_run_config, restore
 
 
 def paired_comparison(targets: np.ndarray, model_predictions: np.ndarray, baseline_predictions: np.ndarray) -> dict:

@@ -10,21 +10,26 @@ from zoo.datasets.registry import Arrays, register_dataset
 from zoo.datasets.tfds_local import prepare, read_split
 
 TEST_FRACTION = 0.2
+VALIDATION_SIZE = 180
 SPLIT_SEED = 0
 MAX_PIXEL = 16
 
 
 class Digits(tfds.core.GeneratorBasedBuilder):
-    """The 1,797 digits of ``sklearn.datasets.load_digits``, split 1,437 train / 360 test.
+    """The 1,797 digits of ``sklearn.datasets.load_digits``: 1,257 train / 180 validation / 360 test.
 
-    The split is stratified by class and fixed by seed: ``train_test_split(range(1797),
-    test_size=0.2, stratify=labels, random_state=0)``. Images are stored as they ship, uint8
-    pixel counts 0-16 of shape [8, 8, 1]; ``index`` is the example's position in
-    ``load_digits()``.
+    Both splits are stratified by class and fixed by seed: ``train_test_split(range(1797),
+    test_size=0.2, stratify=labels, random_state=0)`` holds out the test split, then 180 of the
+    remaining 1,437 (18 per class) are held out for validation the same way. Images are stored as
+    they ship, uint8 pixel counts 0-16 of shape [8, 8, 1]; ``index`` is the example's position
+    in ``load_digits()``.
     """
 
-    VERSION = tfds.core.Version("1.0.0")
-    RELEASE_NOTES = {"1.0.0": "Stratified 80/20 split with seed 0."}
+    VERSION = tfds.core.Version("2.0.0")
+    RELEASE_NOTES = {
+        "1.0.0": "Stratified 80/20 split with seed 0.",
+        "2.0.0": "A stratified validation split of 180 taken from 1.0.0's train split; test unchanged.",
+    }
 
     def _info(self) -> tfds.core.DatasetInfo:
         return tfds.core.DatasetInfo(
@@ -48,8 +53,12 @@ class Digits(tfds.core.GeneratorBasedBuilder):
             np.arange(len(digits.target)), test_size=TEST_FRACTION,
             stratify=digits.target, random_state=SPLIT_SEED,
         )
+        train, validation = train_test_split(
+            train, test_size=VALIDATION_SIZE, stratify=digits.target[train], random_state=SPLIT_SEED,
+        )
         return {
             "train": self._generate_examples(digits, train),
+            "validation": self._generate_examples(digits, validation),
             "test": self._generate_examples(digits, test),
         }
 
@@ -68,11 +77,11 @@ class Digits(tfds.core.GeneratorBasedBuilder):
         "inputs": jax.ShapeDtypeStruct((8, 8, 1), np.float32),
         "targets": jax.ShapeDtypeStruct((), np.int32),
     },
-    split_sizes={"train": 1437, "test": 360},
+    split_sizes={"train": 1257, "validation": 180, "test": 360},
     num_classes=10,
 )
 def load_digits_split(split: str, directory: Path) -> Arrays:
-    """scikit-learn digits, 8x8x1 in [0, 1]; 1,437 train / 360 test, stratified, seed 0."""
+    """scikit-learn digits, 8x8x1 in [0, 1]; 1,257 train / 180 validation / 360 test, stratified, seed 0."""
     arrays = read_split(prepare(Digits, directory), split, order_key="index")
     return {
         "inputs": arrays["image"].astype(np.float32) / MAX_PIXEL,

@@ -24,7 +24,7 @@ from zoo.datasets.idx import read_idx
 from zoo.datasets.registry import Arrays, register_dataset
 from zoo.datasets.splits import VALIDATION_SIZE, image_split
 from zoo.datasets.tfds_local import prepare, read_split
-from zoo.errors import ZooError
+from zoo.core.errors import ZooError
 
 DEBIAN_DIRECTORY = Path("/usr/share/datasets/fashion-mnist")
 CLASS_NAMES = (

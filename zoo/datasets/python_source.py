@@ -16,7 +16,7 @@ from zoo.datasets import kjv
 from zoo.datasets.char_vocabulary import CharVocabulary, next_character_windows
 from zoo.datasets.registry import Arrays, register_dataset
 from zoo.datasets.tfds_local import prepare, read_split
-from zoo.errors import ZooError
+from zoo.core.errors import ZooError
 
 VOCABULARY = CharVocabulary("\t\n" + "".join(chr(code) for code in range(32, 127)))
 """Tab, newline and printable ASCII; anything else reads as the unknown symbol."""

@@ -10,7 +10,7 @@ import jax
 import numpy as np
 
 from train.batch_spec import BatchSpecError, check_batch
-from zoo.errors import UnknownNameError, ZooError
+from zoo.core.errors import UnknownNameError, ZooError
 
 Arrays = dict[str, np.ndarray]
 Loader = Callable[[str, Path], Arrays]
@@ -22,7 +22,7 @@ class DatasetInfo:
     example_spec: Mapping[str, jax.ShapeDtypeStruct]
     """One example: ``inputs`` and ``targets`` shapes and dtypes, without the batch dimension."""
     split_sizes: Mapping[str, int]
-    """Examples per split, e.g. ``{"train": 1437, "test": 360}``; entries size schedules with it."""
+    """Examples per split, e.g. ``{"train": 1257, "validation": 180, "test": 360}``."""
     num_classes: int | None
     description: str
     load: Loader

@@ -23,7 +23,7 @@ import tensorflow_datasets as tfds
 from zoo.datasets.fashion_mnist import noisy_inputs
 from zoo.datasets.registry import Arrays, register_dataset
 from zoo.datasets.splits import VALIDATION_SIZE, image_split
-from zoo.errors import ZooError
+from zoo.core.errors import ZooError
 
 CONNECT_TIMEOUT_SECONDS = 5.0
 DEFAULT_PORTS = {"http": 80, "https": 443}

@@ -8,9 +8,8 @@ from models import ResNet20
 from train import accuracy, softmax_cross_entropy, top_k_accuracy
 from train.augment import image_augment
 from train.regularization import decay_mask
-from zoo.datasets import dataset_info
-from zoo.experiment import Experiment, require_fraction, require_positive
-from zoo.registry import register
+from zoo.core.experiment import Experiment, require_fraction, require_positive
+from zoo.core.registry import register
 
 
 @register
@@ -38,13 +37,15 @@ def cifar10_resnet20(
         learning_rate=learning_rate, batch_size=batch_size, epochs=epochs, gradient_clip_norm=gradient_clip_norm,
     )
     require_fraction(momentum=momentum, label_smoothing=label_smoothing)
-    total_steps = epochs * (dataset_info("cifar10").split_sizes["train"] // batch_size)
     return Experiment(
         model=ResNet20(num_classes=10),
-        optimizer=optax.chain(
+        optimizer=lambda steps_per_epoch: optax.chain(
             optax.clip_by_global_norm(gradient_clip_norm),
             optax.add_decayed_weights(weight_decay, mask=decay_mask),
-            optax.sgd(optax.cosine_onecycle_schedule(total_steps, learning_rate), momentum=momentum, nesterov=True),
+            optax.sgd(
+                optax.cosine_onecycle_schedule(epochs * steps_per_epoch, learning_rate), momentum=momentum,
+                nesterov=True,
+            ),
         ),
         loss=functools.partial(softmax_cross_entropy, label_smoothing=label_smoothing),
         metrics={"accuracy": accuracy, "top_5_accuracy": functools.partial(top_k_accuracy, k=5)},

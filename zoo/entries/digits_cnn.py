@@ -6,9 +6,8 @@ import optax
 
 from models import SimpleCNN
 from train import CheckpointPolicy, accuracy, softmax_cross_entropy
-from zoo.datasets import dataset_info
-from zoo.experiment import Experiment, compute_dtype as dtype_named, require_fraction, require_positive
-from zoo.registry import register
+from zoo.core.experiment import Experiment, compute_dtype as dtype_named, require_fraction, require_positive
+from zoo.core.registry import register
 
 
 @register
@@ -34,10 +33,9 @@ def digits_cnn(
     """
     require_positive(learning_rate=learning_rate, batch_size=batch_size, epochs=epochs)
     require_fraction(label_smoothing=label_smoothing)
-    total_steps = epochs * (dataset_info("digits").split_sizes["train"] // batch_size)
     return Experiment(
         model=SimpleCNN(num_classes=10, relu_after_conv2=relu_after_conv2, dtype=dtype_named(compute_dtype)),
-        optimizer=optax.adam(optax.cosine_decay_schedule(learning_rate, total_steps)),
+        optimizer=lambda steps_per_epoch: optax.adam(optax.cosine_decay_schedule(learning_rate, epochs * steps_per_epoch)),
         loss=functools.partial(softmax_cross_entropy, label_smoothing=label_smoothing),
         metrics={"accuracy": accuracy},
         dataset="digits",

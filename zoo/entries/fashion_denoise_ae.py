@@ -5,11 +5,10 @@ import optax
 from models import ConvAutoencoder
 from train import mean_squared_error, squared_error
 from train.augment import image_augment
-from zoo.datasets import dataset_info
 from zoo.datasets.fashion_mnist import NOISE_STD
 from zoo.datasets.sources import FASHION_MNIST_DENOISING_SOURCES, choose_source
-from zoo.experiment import Experiment, require_positive
-from zoo.registry import register
+from zoo.core.experiment import Experiment, require_positive
+from zoo.core.registry import register
 
 
 @register
@@ -34,10 +33,9 @@ def fashion_denoise_ae(
     """
     require_positive(learning_rate=learning_rate, batch_size=batch_size, epochs=epochs, first_width=first_width)
     dataset = choose_source(source, FASHION_MNIST_DENOISING_SOURCES)
-    total_steps = epochs * (dataset_info(dataset).split_sizes["train"] // batch_size)
     return Experiment(
         model=ConvAutoencoder(widths=(first_width, 2 * first_width)),
-        optimizer=optax.adam(optax.cosine_decay_schedule(learning_rate, total_steps)),
+        optimizer=lambda steps_per_epoch: optax.adam(optax.cosine_decay_schedule(learning_rate, epochs * steps_per_epoch)),
         loss=mean_squared_error,
         metrics={"mse": squared_error},
         dataset=dataset,

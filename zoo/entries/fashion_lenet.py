@@ -4,10 +4,9 @@ import optax
 
 from models import LeNet5
 from train import accuracy, softmax_cross_entropy
-from zoo.datasets import dataset_info
 from zoo.datasets.sources import FASHION_MNIST_SOURCES, choose_source
-from zoo.experiment import Experiment, require_positive
-from zoo.registry import register
+from zoo.core.experiment import Experiment, require_positive
+from zoo.core.registry import register
 
 
 @register
@@ -27,10 +26,9 @@ def fashion_lenet(
     """
     require_positive(learning_rate=learning_rate, batch_size=batch_size, epochs=epochs)
     dataset = choose_source(source, FASHION_MNIST_SOURCES)
-    total_steps = epochs * (dataset_info(dataset).split_sizes["train"] // batch_size)
     return Experiment(
         model=LeNet5(num_classes=10),
-        optimizer=optax.adam(optax.cosine_decay_schedule(learning_rate, total_steps)),
+        optimizer=lambda steps_per_epoch: optax.adam(optax.cosine_decay_schedule(learning_rate, epochs * steps_per_epoch)),
         loss=softmax_cross_entropy,
         metrics={"accuracy": accuracy},
         dataset=dataset,

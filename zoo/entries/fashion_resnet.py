@@ -5,28 +5,18 @@ import functools
 import optax
 
 from models import FlipAveraged, ResNet18, ResNet20, ResNet32, ResNet56
-from train import accuracy, softmax_cross_entropy, top_k_accuracy
+from train import accuracy, softmax_cross_entropy, top_k_accuracy, xla_flags
 from train.augment import image_augment
 from train.regularization import decay_mask
-from zoo.datasets import split_size
 from zoo.datasets.sources import FASHION_MNIST_SOURCES, choose_source
-from zoo.errors import ConfigError
-from zoo.experiment import Experiment, require_fraction, require_positive
-from zoo.registry import register
+from zoo.core.errors import ConfigError
+from zoo.core.experiment import Experiment, require_fraction, require_positive
+from zoo.core.registry import register
 
 ARCHITECTURES = {"resnet20": ResNet20, "resnet32": ResNet32, "resnet56": ResNet56, "resnet18": ResNet18}
 # What the entry trains on: the train split, reporting validation after every epoch (to choose a
 # recipe), or train and validation together, the final fit, with no evaluation between epochs.
 TRAIN_SPLITS = {"train": "validation", "train+validation": None}
-# YNNPACK for matrix products and reductions (the BatchNorm statistics) but not for the
-# convolutions, which XLA's own CPU convolutions then run: the train step 1.17x and 1.21x faster
-# in two in-process comparisons (`zoo bench fashion_resnet --xla-option
-# xla_cpu_experimental_ynn_fusion_type=LIBRARY_FUSION_TYPE_INDIVIDUAL_DOT,LIBRARY_FUSION_TYPE_REDUCE`),
-# parameters within 1.5e-8 after five steps. YNNPACK off altogether (the CNN's choice) is slower
-# here; YNNPACK for reductions alone 1.16x; for products and convolutions without reductions 0.95x.
-YNNPACK_FOR_PRODUCTS_AND_REDUCTIONS = (
-    "--xla_cpu_experimental_ynn_fusion_type=LIBRARY_FUSION_TYPE_INDIVIDUAL_DOT,LIBRARY_FUSION_TYPE_REDUCE"
-)
 
 
 @register
@@ -168,17 +158,20 @@ def fashion_resnet(
     if train_split not in TRAIN_SPLITS:
         raise ConfigError(f"train_split: expected one of {', '.join(map(repr, TRAIN_SPLITS))}, got {train_split!r}")
     dataset = choose_source(source, FASHION_MNIST_SOURCES)
-    steps_per_epoch = split_size(dataset, train_split) // batch_size
-    schedule = optax.warmup_cosine_decay_schedule(
-        0.0, learning_rate, warmup_steps=warmup_epochs * steps_per_epoch, decay_steps=epochs * steps_per_epoch,
-    )
+
+    def optimizer(steps_per_epoch: int) -> optax.GradientTransformation:
+        schedule = optax.warmup_cosine_decay_schedule(
+            0.0, learning_rate, warmup_steps=warmup_epochs * steps_per_epoch, decay_steps=epochs * steps_per_epoch,
+        )
+        return optax.chain(
+            optax.add_decayed_weights(weight_decay, mask=decay_mask),
+            optax.sgd(schedule, momentum=momentum, nesterov=True),
+        )
+
     network = ARCHITECTURES[depth](num_classes=10, num_filters=num_filters, stem_strides=stem_strides)
     return Experiment(
         model=FlipAveraged(network) if test_time_flip else network,
-        optimizer=optax.chain(
-            optax.add_decayed_weights(weight_decay, mask=decay_mask),
-            optax.sgd(schedule, momentum=momentum, nesterov=True),
-        ),
+        optimizer=optimizer,
         loss=functools.partial(softmax_cross_entropy, label_smoothing=label_smoothing),
         metrics={"accuracy": accuracy, "top_2_accuracy": functools.partial(top_k_accuracy, k=2)},
         dataset=dataset,
@@ -189,6 +182,6 @@ def fashion_resnet(
         eval_split=TRAIN_SPLITS[train_split],
         augment=image_augment(crop_padding=crop_padding, flip=flip, cutout_size=cutout_size),
         test_model=FlipAveraged(network, shift=test_time_shift) if test_time_shift else None,
-        xla_flags=(YNNPACK_FOR_PRODUCTS_AND_REDUCTIONS,),
+        xla_flags=xla_flags.PRESETS["batchnorm"],
         ema_decay=ema_decay or None,
     )

@@ -6,10 +6,9 @@ import optax
 
 from models import SimpleCNN
 from train import accuracy, softmax_cross_entropy, top_k_accuracy, xla_flags
-from zoo.datasets import dataset_info
 from zoo.datasets.sources import FASHION_MNIST_SOURCES, choose_source
-from zoo.experiment import Experiment, require_fraction, require_positive
-from zoo.registry import register
+from zoo.core.experiment import Experiment, require_fraction, require_positive
+from zoo.core.registry import register
 
 
 @register
@@ -50,12 +49,13 @@ def fashion_simple_cnn(
     require_positive(learning_rate=learning_rate, batch_size=batch_size, epochs=epochs)
     require_fraction(momentum=momentum, conv_dropout=conv_dropout, dense_dropout=dense_dropout)
     dataset = choose_source(source, FASHION_MNIST_SOURCES)
-    total_steps = epochs * (dataset_info(dataset).split_sizes["train"] // batch_size)
     return Experiment(
         model=SimpleCNN(
             num_classes=10, relu_after_conv2=relu_after_conv2, dropout_rates=(conv_dropout, dense_dropout),
         ),
-        optimizer=optax.sgd(optax.cosine_decay_schedule(learning_rate, total_steps), momentum=momentum),
+        optimizer=lambda steps_per_epoch: optax.sgd(
+            optax.cosine_decay_schedule(learning_rate, epochs * steps_per_epoch), momentum=momentum
+        ),
         loss=softmax_cross_entropy,
         metrics={"accuracy": accuracy, "top_2_accuracy": functools.partial(top_k_accuracy, k=2)},
         dataset=dataset,
@@ -63,13 +63,5 @@ def fashion_simple_cnn(
         epochs=epochs,
         seed=seed,
         eval_split="validation",
-        # XLA's YNNPACK convolutions are about half as fast as its default ones for this network
-        # on our 2-core CPU (`zoo bench fashion_simple_cnn`, README); they help LSTMs and ResNets.
-        # XLA's older elementwise code generator compiles this step in 0.81-0.95 s instead of
-        # 1.32-1.74 s at the same speed (README, "XLA flags"); it slows the ResNet's and the
-        # LSTM's steps, so it is not a default. Heaps of at most 24 MiB: 1.13x and 1.21x against
-        # PyTorch instead of 0.93x and 1.02x (`zoo bench fashion_simple_cnn`, alternating runs).
-        xla_flags=(
-            "--xla_cpu_experimental_ynn_fusion_type=", "--xla_cpu_use_fusion_emitters=false", xla_flags.SMALL_HEAPS,
-        ),
+        xla_flags=xla_flags.PRESETS["convolutions"],
     )

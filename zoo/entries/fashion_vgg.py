@@ -8,11 +8,10 @@ from models import VGG
 from train import accuracy, softmax_cross_entropy
 from train.augment import image_augment
 from train.regularization import decay_mask
-from zoo.datasets import dataset_info
 from zoo.datasets.sources import FASHION_MNIST_SOURCES, choose_source
-from zoo.errors import ConfigError
-from zoo.experiment import Experiment, require_fraction, require_positive
-from zoo.registry import register
+from zoo.core.errors import ConfigError
+from zoo.core.experiment import Experiment, require_fraction, require_positive
+from zoo.core.registry import register
 
 
 @register
@@ -50,13 +49,12 @@ def fashion_vgg(
     )
     require_fraction(momentum=momentum, dropout=dropout, label_smoothing=label_smoothing)
     dataset = choose_source(source, FASHION_MNIST_SOURCES)
-    total_steps = epochs * (dataset_info(dataset).split_sizes["train"] // batch_size)
     schedules = {
-        "cosine": lambda: optax.cosine_decay_schedule(learning_rate, total_steps),
-        "step": lambda: optax.piecewise_constant_schedule(
+        "cosine": lambda total_steps: optax.cosine_decay_schedule(learning_rate, total_steps),
+        "step": lambda total_steps: optax.piecewise_constant_schedule(
             learning_rate, {total_steps // 2: 0.1, 3 * total_steps // 4: 0.1}
         ),
-        "onecycle": lambda: optax.cosine_onecycle_schedule(total_steps, learning_rate),
+        "onecycle": lambda total_steps: optax.cosine_onecycle_schedule(total_steps, learning_rate),
     }
     if schedule not in schedules:
         raise ConfigError(f"schedule: expected one of {', '.join(map(repr, schedules))}, got {schedule!r}")
@@ -65,9 +63,9 @@ def fashion_vgg(
             num_classes=10, stage_widths=tuple(first_width * 2**stage for stage in range(num_stages)),
             convs_per_stage=convs_per_stage, dropout_rate=dropout,
         ),
-        optimizer=optax.chain(
+        optimizer=lambda steps_per_epoch: optax.chain(
             optax.add_decayed_weights(weight_decay, mask=decay_mask),
-            optax.sgd(schedules[schedule](), momentum=momentum, nesterov=True),
+            optax.sgd(schedules[schedule](epochs * steps_per_epoch), momentum=momentum, nesterov=True),
         ),
         loss=functools.partial(softmax_cross_entropy, label_smoothing=label_smoothing),
         metrics={"accuracy": accuracy},

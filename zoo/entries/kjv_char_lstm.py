@@ -8,8 +8,8 @@ from models import CharLanguageModel
 from train import bits_per_character, sequence_cross_entropy, token_accuracy, xla_flags
 from zoo.datasets import dataset_info
 from zoo.datasets.kjv import SWORD_MODULE, sword_module_installed
-from zoo.experiment import Experiment, require_fraction, require_positive
-from zoo.registry import register
+from zoo.core.experiment import Experiment, require_fraction, require_positive
+from zoo.core.registry import register
 
 
 def corpus() -> str:
@@ -67,7 +67,6 @@ def kjv_char_lstm(
     require_fraction(dropout_rate=dropout_rate)
     dataset = corpus()
     info = dataset_info(dataset)
-    total_steps = epochs * (info.split_sizes["train"] // batch_size)
     return Experiment(
         model=CharLanguageModel(
             vocab_size=info.num_classes, embed_dim=embed_dim, hidden_size=hidden_size,
@@ -76,9 +75,9 @@ def kjv_char_lstm(
         # Clipping and Adam over the parameters as one vector: XLA compiles a few kernels for them
         # instead of a few per parameter, and the first step compiles in 1.21 s instead of 1.45 s
         # (in-process medians; steps as fast, losses equal up to rounding).
-        optimizer=optax.flatten(optax.chain(
+        optimizer=lambda steps_per_epoch: optax.flatten(optax.chain(
             optax.clip_by_global_norm(gradient_clip),
-            optax.adam(optax.cosine_decay_schedule(learning_rate, total_steps)),
+            optax.adam(optax.cosine_decay_schedule(learning_rate, epochs * steps_per_epoch)),
         )),
         loss=sequence_cross_entropy,
         metrics={"bits_per_character": bits_per_character, "accuracy": token_accuracy},
@@ -89,8 +88,5 @@ def kjv_char_lstm(
         eval_batch_size=256,
         eval_split="validation",
         task="language_modeling",
-        # Heaps of at most 24 MiB (see train.xla_flags): 1.05x and 1.06x against PyTorch instead of
-        # 0.99x and 1.03x (`zoo bench kjv_char_lstm --batch-size 64`, alternating runs); XLA warns
-        # at compile that the 32 MiB stack of gate activations is larger than a heap.
-        xla_flags=(xla_flags.SMALL_HEAPS,),
+        xla_flags=xla_flags.PRESETS["recurrent"],
     )

@@ -4,9 +4,8 @@ import optax
 
 from models import SimpleCNN
 from train import accuracy, softmax_cross_entropy
-from zoo.datasets import dataset_info
-from zoo.experiment import Experiment, require_fraction, require_positive
-from zoo.registry import register
+from zoo.core.experiment import Experiment, require_fraction, require_positive
+from zoo.core.registry import register
 
 
 @register
@@ -26,10 +25,11 @@ def mnist_simple_cnn(
     """
     require_positive(learning_rate=learning_rate, batch_size=batch_size, epochs=epochs)
     require_fraction(momentum=momentum)
-    total_steps = epochs * (dataset_info("mnist").split_sizes["train"] // batch_size)
     return Experiment(
         model=SimpleCNN(num_classes=10),
-        optimizer=optax.sgd(optax.cosine_decay_schedule(learning_rate, total_steps), momentum=momentum),
+        optimizer=lambda steps_per_epoch: optax.sgd(
+            optax.cosine_decay_schedule(learning_rate, epochs * steps_per_epoch), momentum=momentum
+        ),
         loss=softmax_cross_entropy,
         metrics={"accuracy": accuracy},
         dataset="mnist",

@@ -11,9 +11,9 @@ from train.text_augment import token_dropout
 from zoo.datasets import dataset_info
 from zoo.datasets.char_vocabulary import UNKNOWN_ID
 from zoo.datasets.names import VOCABULARY
-from zoo.errors import ConfigError
-from zoo.experiment import Experiment, require_fraction, require_positive
-from zoo.registry import register
+from zoo.core.errors import ConfigError
+from zoo.core.experiment import Experiment, require_fraction, require_positive
+from zoo.core.registry import register
 
 
 @register
@@ -92,7 +92,6 @@ def names_bilstm(
     if pooling not in POOLINGS:
         raise ConfigError(f"pooling: expected one of {POOLINGS}, got {pooling!r}")
     info = dataset_info("names")
-    total_steps = epochs * (info.split_sizes["train"] // batch_size)
     model = SequenceClassifier(
         vocab_size=VOCABULARY.size, num_classes=info.num_classes, embed_dim=embed_dim,
         hidden_size=hidden_size, num_layers=num_layers, bidirectional=True,
@@ -106,7 +105,9 @@ def names_bilstm(
             loss, metric = member_mean(loss), member_mean(accuracy)
     return Experiment(
         model=model,
-        optimizer=optax.adamw(optax.cosine_decay_schedule(learning_rate, total_steps), weight_decay=weight_decay),
+        optimizer=lambda steps_per_epoch: optax.adamw(
+            optax.cosine_decay_schedule(learning_rate, epochs * steps_per_epoch), weight_decay=weight_decay
+        ),
         loss=loss,
         metrics={"accuracy": metric},
         dataset="names",

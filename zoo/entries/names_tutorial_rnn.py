@@ -6,8 +6,8 @@ from models import TutorialRNN
 from train import accuracy, softmax_cross_entropy
 from zoo.datasets import dataset_info
 from zoo.datasets.names import VOCABULARY
-from zoo.experiment import Experiment, require_positive
-from zoo.registry import register
+from zoo.core.experiment import Experiment, require_positive
+from zoo.core.registry import register
 
 
 @register

@@ -15,7 +15,7 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
-from zoo.errors import UnknownNameError
+from zoo.core.errors import UnknownNameError
 
 SUPPORTED_TYPES = (int, float, bool, str)
 

@@ -11,12 +11,17 @@ from train.fit import CheckpointPolicy
 from train.metrics import MetricFn
 from train.nonfinite import NAN_POLICIES
 from train.steps import Augment
-from zoo.errors import ConfigError
+from zoo.core.errors import ConfigError
 
 
 @dataclasses.dataclass(frozen=True)
 class Experiment:
     """A model, an optimizer, a loss and a dataset, with the loop's hyperparameters.
+
+    ``optimizer`` is an optax transformation, or a function of the steps per epoch that returns
+    one (``lambda steps_per_epoch: optax.adam(optax.cosine_decay_schedule(lr, epochs *
+    steps_per_epoch))``): the harness calls it with the steps the run really makes, so a schedule
+    ends where training does, on the full training split as on a cross-validation fold.
 
     ``loss(outputs, targets, mask=None) -> scalar`` and ``metrics`` follow ``train.losses`` and
     ``train.metrics``; the first metric is the headline one (``zoo list``, results tables).
@@ -38,7 +43,7 @@ class Experiment:
     """
 
     model: nn.Module
-    optimizer: optax.GradientTransformation
+    optimizer: optax.GradientTransformation | Callable[[int], optax.GradientTransformation]
     loss: Callable
     dataset: str
     batch_size: int
@@ -46,7 +51,7 @@ class Experiment:
     seed: int = 0
     metrics: Mapping[str, MetricFn] = dataclasses.field(default_factory=dict)
     eval_batch_size: int = 512
-    eval_split: str | None = "test"
+    eval_split: str | None = "validation"
     train_split: str = "train"
     augment: Augment | None = None
     task: str = "classification"
@@ -82,6 +87,17 @@ class Experiment:
             raise ConfigError(f"ema_decay: expected None or a value in (0, 1), got {self.ema_decay!r}")
         if self.nan_policy not in NAN_POLICIES:
             raise ConfigError(f"nan_policy: expected one of {', '.join(NAN_POLICIES)}, got {self.nan_policy!r}")
+        if self.eval_split is not None and "test" in self.eval_split.split("+"):
+            raise ConfigError(
+                f"eval_split: expected a validation split (the test split is read once, after training), "
+                f"got {self.eval_split!r}"
+            )
+
+    def make_optimizer(self, steps_per_epoch: int) -> optax.GradientTransformation:
+        """The optax transformation for a run of ``epochs`` epochs of ``steps_per_epoch`` steps."""
+        if isinstance(self.optimizer, optax.GradientTransformation):
+            return self.optimizer
+        return self.optimizer(steps_per_epoch)
 
 
 def require_positive(**values: float) -> None:

@@ -5,7 +5,7 @@ timed separately (XLA's own events); after ``warmup`` steps, ``repeats`` rounds 
 steps each are timed, JAX and PyTorch rounds interleaved so that both see the same machine
 state; medians and ranges are reported. FLOPs per step come from XLA's cost analysis of the
 compiled step, or, when products run inside a loop, from its matrix products and convolutions
-counted with the loops' trip counts (``zoo.hlo_flops``: XLA counts a ``lax.scan`` body once);
+counted with the loops' trip counts (``zoo.bench.hlo_flops``: XLA counts a ``lax.scan`` body once);
 the peak is a measured float32 matmul.
 
 PyTorch runs in a child process that times its rounds when told to. In the same process as
@@ -26,9 +26,9 @@ import numpy as np
 from train import CompilationLog, host_memory, xla_flags
 from train.records import environment
 from zoo.datasets import dataset_info
-from zoo.hlo_flops import matmul_flops
-from zoo.run import build
-from zoo.torch_twins import TWINS
+from zoo.bench.hlo_flops import matmul_flops
+from zoo.jobs.build import build
+from zoo.bench.torch_twins import TWINS
 
 
 def synthetic_batch(dataset: str, batch_size: int, seed: int = 0) -> dict[str, np.ndarray]:
@@ -66,6 +66,7 @@ def _torch_worker(connection, model_name: str, model, input_shape, inputs, targe
     With ``gpu`` (JAX runs on a GPU) the twin runs on CUDA when torch has it, else on the CPU;
     the device it used is reported, so a GPU-vs-CPU ratio is never mistaken for a like one.
     """
+    host_memory.apply_if_requested()  # the parent's malloc settings, before torch starts its threads
     import torch
 
     device = "cuda" if gpu and torch.cuda.is_available() else "cpu"

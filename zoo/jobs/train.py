@@ -1,102 +1,32 @@
-"""Train, evaluate and describe entries: the functions behind the ``zoo`` command and notebooks.
+"""``train_and_evaluate``: train an entry in a workdir, resuming it, and write its results.
 
 A workdir holds one run: ``config.json`` (entry and config), ``metrics.jsonl`` (one line per
 epoch), ``checkpoints/`` (orbax) and, once training finished, ``results.json``.
 """
 
-import dataclasses
 import json
-import math
 import os
 import shlex
 import time
-import warnings
 from collections.abc import Mapping
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import jax
-import jax.numpy as jnp
 
 from train import (
-    DataParallel, Step, TrainState, classification_report, confusion_matrix, create_train_state, evaluate, fit,
-    load_final_state, make_eval_step, make_predict_step, make_train_step, mean_squared_error, predict,
+    DataParallel, TrainState, classification_report, confusion_matrix, evaluate, fit, mean_squared_error, predict,
+    xla_flags,
 )
-from train import xla_flags
 from train.records import environment, write_json_atomic
-from zoo import registry
-from zoo.config import resolve_config
+from zoo.core import registry
+from zoo.core.config import resolve_config
+from zoo.core.errors import WorkdirError
 from zoo.datasets import dataset_info, load_dataset
-from zoo.errors import ConfigError, WorkdirError
-from zoo.experiment import Experiment
-from zoo.results import xla_flags_prefix
-
-
-@dataclasses.dataclass
-class Built:
-    """An entry made concrete: its experiment, a fresh train state and the jitted steps (compiled
-    with ``xla_options``, those of the entry's ``xla_flags`` this jaxlib takes)."""
-
-    name: str
-    config: dict[str, Any]
-    experiment: Experiment
-    state: TrainState
-    train_step: Step
-    eval_step: Step
-    predict_step: Step
-    xla_options: dict[str, Any] = dataclasses.field(default_factory=dict)
-
-
-def build(entry: str, overrides: Mapping[str, Any] | None = None) -> Built:
-    """Resolves the config, calls the entry function and initialises the model from its seed."""
-    config = resolve_config(entry, overrides)
-    experiment = registry.get(entry)(**config)
-    options = xla_flags.compiler_options(experiment.xla_flags, reason=f"{entry} runs faster with it")
-    spec = dataset_info(experiment.dataset).example_spec
-    init_key, dropout_key = jax.random.split(jax.random.PRNGKey(experiment.seed))
-    example = jnp.zeros((1, *spec["inputs"].shape), spec["inputs"].dtype)
-    variables = experiment.model.init(init_key, example, train=False)
-    if experiment.test_model is not None:
-        _require_same_variables(entry, experiment, init_key, example, variables)
-    state = create_train_state(
-        experiment.model.apply, variables, experiment.optimizer, dropout_key, ema_decay=experiment.ema_decay
-    )
-    return Built(
-        name=entry,
-        config=config,
-        experiment=experiment,
-        state=state,
-        train_step=make_train_step(
-            experiment.loss, experiment.metrics, example_spec=spec, augment=experiment.augment,
-            nan_policy=experiment.nan_policy, compiler_options=options,
-        ),
-        eval_step=make_eval_step(experiment.loss, experiment.metrics, example_spec=spec, compiler_options=options),
-        predict_step=make_predict_step(example_spec=spec, compiler_options=options),
-        xla_options=options,
-    )
-
-
-def _require_same_variables(entry, experiment, init_key, example, variables) -> None:
-    test_variables = jax.eval_shape(lambda: experiment.test_model.init(init_key, example, train=False))
-    expected = jax.tree.map(lambda leaf: (leaf.shape, leaf.dtype), variables)
-    given = jax.tree.map(lambda leaf: (leaf.shape, leaf.dtype), test_variables)
-    if given != expected:
-        raise ConfigError(
-            f"{entry}: test_model must take the variables of model ({type(experiment.model).__name__}), "
-            f"but {type(experiment.test_model).__name__}'s differ"
-        )
-
-
-def for_testing(experiment: Experiment, state: TrainState) -> TrainState:
-    """``state`` applied by the experiment's ``test_model`` when it has one."""
-    if experiment.test_model is None:
-        return state
-    return state.replace(apply_fn=experiment.test_model.apply)
-
-
-def parameter_count(params: Any) -> int:
-    return sum(math.prod(leaf.shape) for leaf in jax.tree.leaves(params))
+from zoo.jobs.build import Built, build_from_config, for_testing, parameter_count
+from zoo.jobs.restore import read_run_config
+from zoo.jobs.results import xla_flags_prefix
 
 
 def command_line(entry: str, overrides: Mapping[str, Any] | None, workdir: str | os.PathLike) -> str:
@@ -167,7 +97,7 @@ def train_and_evaluate(
     config = _resolve_run(entry, workdir, overrides, restart)
     if (workdir / "results.json").is_file():
         return json.loads((workdir / "results.json").read_text())
-    built = build(entry, config)
+    built = build_from_config(entry, config)
     experiment = built.experiment
     info = dataset_info(experiment.dataset)
     train_data = load_dataset(experiment.dataset, experiment.train_split)
@@ -241,37 +171,3 @@ def test_report(built: Built, state: TrainState, data: dict, parallel: DataParal
     return metrics
 
 
-def read_run_config(workdir: str | os.PathLike) -> dict[str, Any]:
-    path = Path(workdir) / "config.json"
-    if not path.is_file():
-        raise WorkdirError(f"{workdir} holds no run: expected {path}, written by `zoo train`")
-    return json.loads(path.read_text())
-
-
-def restore(workdir: str | os.PathLike, entry: str | None = None) -> Built:
-    """The entry trained in ``workdir``, rebuilt from its saved config with the saved state.
-
-    ``entry``, when given, must be the entry the workdir was trained for.
-    """
-    run = read_run_config(workdir)
-    if entry is not None and run["entry"] != entry:
-        raise WorkdirError(f"{workdir} was trained for entry {run['entry']!r}, not {entry!r}")
-    built = build(run["entry"], run["config"])
-    checkpoints_dir = Path(workdir) / "checkpoints"
-    if not checkpoints_dir.is_dir():
-        raise WorkdirError(f"{workdir} has no checkpoint: expected {checkpoints_dir}, written while `zoo train` runs")
-    state, _ = load_final_state(workdir, built.state)
-    return dataclasses.replace(built, state=state)
-
-
-def evaluate_workdir(entry: str, workdir: str | os.PathLike, split: str = "test") -> dict[str, float]:
-    """Restores the state saved in ``workdir`` and evaluates it on ``split`` (warning when the run trained on it)."""
-    trained = restore(workdir, entry)
-    data = load_dataset(trained.experiment.dataset, split)
-    train_split = trained.experiment.train_split
-    if set(split.split("+")) & set(train_split.split("+")):
-        warnings.warn(
-            f"{trained.name} trained on {train_split!r}: its metrics on split {split!r} are not held out", stacklevel=2
-        )
-    state = for_testing(trained.experiment, trained.state)
-    return evaluate(trained.eval_step, state, data, trained.experiment.eval_batch_size)

@@ -6,13 +6,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import jax
-import jax.numpy as jnp
-
-from train import create_train_state, cross_validate
+from train import cross_validate
 from train.records import environment, write_json_atomic
 from zoo.datasets import dataset_info, load_dataset
-from zoo.run import build
+from zoo.jobs.build import build, initial_state
 
 
 def cross_validate_entry(
@@ -24,24 +21,14 @@ def cross_validate_entry(
     progress: bool = False,
 ) -> dict[str, Any]:
     """Runs ``folds``-fold CV on the training split (the test split is never read) and writes
-    ``workdir/cv.json``. Every fold starts from the entry's seeded initialisation; learning-rate
-    schedules sized by the full training split run slightly short of their end on a fold."""
+    ``workdir/cv.json``. Every fold starts from the entry's seeded initialisation, with its
+    optimizer's schedule sized by the fold's own training examples."""
     start = time.perf_counter()
     built = build(entry, overrides)
     experiment = built.experiment
     info = dataset_info(experiment.dataset)
-    spec = info.example_spec["inputs"]
-
-    def initial_state():
-        # Fresh arrays for every fold: the train step donates (deletes) the state it is given.
-        init_key, dropout_key = jax.random.split(jax.random.PRNGKey(experiment.seed))
-        variables = experiment.model.init(init_key, jnp.zeros((1, *spec.shape), spec.dtype), train=False)
-        return create_train_state(
-            experiment.model.apply, variables, experiment.optimizer, dropout_key, ema_decay=experiment.ema_decay
-        )
-
     summary = cross_validate(
-        initial_state,
+        lambda train_examples: initial_state(experiment, train_examples),
         train_step=built.train_step,
         eval_step=built.eval_step,
         data=load_dataset(experiment.dataset, experiment.train_split),

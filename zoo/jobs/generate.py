@@ -20,8 +20,8 @@ from train.sampling import sample_continuation
 from zoo.datasets.char_vocabulary import PAD_ID, UNKNOWN_ID, CharVocabulary, padded_ids
 from zoo.datasets.kjv import VOCABULARY as KJV_VOCABULARY
 from zoo.datasets.python_source import VOCABULARY as PYTHON_SOURCE_VOCABULARY
-from zoo.errors import ConfigError, WorkdirError
-from zoo.run import restore
+from zoo.core.errors import ConfigError, WorkdirError
+from zoo.jobs.restore import restore
 
 MAX_PROMPT_CHARACTERS = 256
 VOCABULARIES: dict[str, CharVocabulary] = {"kjv": KJV_VOCABULARY, "python_source": PYTHON_SOURCE_VOCABULARY}

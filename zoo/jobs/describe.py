@@ -5,27 +5,18 @@ from collections.abc import Mapping
 from typing import Any
 
 import jax
-import jax.numpy as jnp
 
-from zoo import registry
-from zoo.config import resolve_config
-from zoo.datasets import dataset_info
-from zoo.published import published_result
-from zoo.results import result_summary
-from zoo.run import parameter_count
-
-
-def _example_input(dataset: str) -> jnp.ndarray:
-    spec = dataset_info(dataset).example_spec["inputs"]
-    return jnp.zeros((1, *spec.shape), spec.dtype)
+from zoo.core import registry
+from zoo.core.config import resolve_config
+from zoo.jobs.published import published_result
+from zoo.jobs.results import result_summary
+from zoo.jobs.build import example_input, init_variables, parameter_count
 
 
 def summary_row(entry: str) -> tuple[str, ...]:
     """``(entry, task, model, dataset, parameters, published result)`` with the default config."""
     experiment = registry.get(entry)(**resolve_config(entry))
-    shapes = jax.eval_shape(
-        lambda: experiment.model.init(jax.random.PRNGKey(0), _example_input(experiment.dataset))
-    )
+    shapes = jax.eval_shape(lambda: init_variables(experiment))
     published = published_result(entry)
     return (
         entry,
@@ -42,7 +33,7 @@ def describe(entry: str, overrides: Mapping[str, Any] | None = None) -> str:
     config = resolve_config(entry, overrides)
     experiment = registry.get(entry)(**config)
     table = experiment.model.tabulate(
-        jax.random.PRNGKey(0), _example_input(experiment.dataset), console_kwargs={"width": 110}
+        jax.random.PRNGKey(0), example_input(experiment.dataset), console_kwargs={"width": 110}
     )
     doc = (registry.get(entry).__doc__ or "").strip()
     return f"{entry}: {doc}\n\nconfig: {json.dumps(config, indent=2)}\n{table}"

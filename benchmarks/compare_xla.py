@@ -19,9 +19,9 @@ import jax.numpy as jnp
 
 from train import xla_flags
 from train.records import environment
-from zoo.bench import synthetic_batch
-from zoo.errors import ConfigError
-from zoo.run import build
+from zoo.bench.timing import synthetic_batch
+from zoo.core.errors import ConfigError
+from zoo.jobs.build import build
 
 # A debug option that changes nothing while XLA dumps nothing: varying it makes each compile
 # a fresh one instead of a hit in JAX's in-memory cache of executables.

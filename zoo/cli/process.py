@@ -1,0 +1,48 @@
+"""What the ``zoo`` command sets up for its own process before JAX starts (an import never does).
+
+- XLA's default flags (``train.xla_flags.apply_defaults``) and, with ``ZOO_REUSE_HOST_MEMORY=1``,
+  glibc's malloc settings (``train.host_memory``).
+- JAX's persistent compilation cache in ``$XDG_CACHE_HOME/jax-zoo/xla`` (``~/.cache/...``), so a
+  second run of an entry loads its compiled steps from disk. ``ZOO_COMPILATION_CACHE=DIR`` puts
+  it elsewhere, ``ZOO_COMPILATION_CACHE=0`` turns it off.
+- Quiet libraries: XLA's C++ warnings (``TF_CPP_MIN_LOG_LEVEL=2`` unless you set it; the
+  per-heap "Alloc buffer size" notes, for example) and TFDS's log lines and progress bars while
+  a dataset is prepared. The zoo's own progress and results are what the terminal shows.
+"""
+
+import os
+from pathlib import Path
+
+CACHE_VARIABLE = "ZOO_COMPILATION_CACHE"
+
+
+def compilation_cache_dir() -> Path | None:
+    """Where the compilation cache lives, or None when ``ZOO_COMPILATION_CACHE=0``."""
+    setting = os.environ.get(CACHE_VARIABLE, "")
+    if setting == "0":
+        return None
+    if setting:
+        return Path(setting)
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "jax-zoo" / "xla"
+
+
+def prepare_process() -> None:
+    """The settings above, for this process; call before anything starts JAX."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from train import host_memory, xla_flags
+
+    xla_flags.apply_defaults()
+    host_memory.apply_if_requested()
+    import jax
+
+    cache = compilation_cache_dir()
+    if cache is not None:
+        jax.config.update("jax_compilation_cache_dir", str(cache))
+        # Every step, however quick to compile: a train step takes about a second here.
+        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+    from absl import logging as absl_logging
+
+    absl_logging.set_verbosity(absl_logging.ERROR)
+    import tensorflow_datasets as tfds
+
+    tfds.disable_progress_bar()

@@ -1,0 +1,47 @@
+"""``zoo train [ENTRY]``: train an entry in a workdir (resumed when it holds checkpoints)."""
+
+from pathlib import Path
+
+from zoo.cli.common import add_overrides, format_metrics
+
+DEFAULT_ENTRY = "digits_cnn"
+
+
+def add_parser(commands) -> None:
+    train = commands.add_parser("train", help="train an entry and print its test metrics")
+    train.add_argument("entry", nargs="?", default=DEFAULT_ENTRY, help=f"entry name (default {DEFAULT_ENTRY})")
+    train.add_argument("--workdir", type=Path, help="run directory (default runs/ENTRY)")
+    add_overrides(train)
+    train.add_argument("--restart", action="store_true",
+                       help="move an existing run in the workdir aside (kept, renamed) and start over; "
+                            "without it a workdir with checkpoints is resumed")
+    train.add_argument("--no-progress", action="store_true", help="no progress bar")
+    group = train.add_argument_group("multi-process training (see docs/performance.md)")
+    group.add_argument("--distributed", action="store_true",
+                       help="join a multi-process run (jax.distributed; SLURM, Open MPI, Kubernetes detected)")
+    group.add_argument("--coordinator", metavar="HOST:PORT", help="process 0's address, where not detected")
+    group.add_argument("--num-processes", type=int)
+    group.add_argument("--process-id", type=int)
+
+
+def run(args) -> None:
+    from zoo.core.config import parse_assignments
+    from zoo.jobs.train import train_and_evaluate
+
+    if args.distributed:
+        from zoo.jobs.distributed import initialize
+
+        initialize(args.coordinator, args.num_processes, args.process_id)
+    workdir = args.workdir or Path("runs") / args.entry
+    if (workdir / "results.json").is_file() and not args.restart:
+        print(f"{workdir} already holds a finished run of {args.entry}; its results (use --restart to train again):")
+    results = train_and_evaluate(
+        args.entry, workdir, parse_assignments(args.overrides),
+        restart=args.restart, progress=not args.no_progress,
+    )
+    print(f"{args.entry}: test {format_metrics(results['test'])}")
+    print(
+        f"{results['steps']} steps in {results['fit_seconds']:.1f} s "
+        f"(compile {results['compile_seconds']:.1f} s), wall {results['wall_seconds']:.1f} s; "
+        f"results in {workdir / 'results.json'}"
+    )

@@ -1,0 +1,113 @@
+"""An entry made concrete: its experiment, a fresh train state and the jitted steps."""
+
+import dataclasses
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+
+from train import (
+    Step, TrainState, create_train_state, make_eval_step, make_predict_step, make_train_step, xla_flags,
+)
+from zoo.core import registry
+from zoo.core.config import resolve_config
+from zoo.core.errors import ConfigError
+from zoo.core.experiment import Experiment
+from zoo.datasets import dataset_info, split_size
+
+
+@dataclasses.dataclass
+class Built:
+    """An entry made concrete: its experiment, a fresh train state and the jitted steps (compiled
+    with ``xla_options``, those of the entry's ``xla_flags`` this jaxlib takes)."""
+
+    name: str
+    config: dict[str, Any]
+    experiment: Experiment
+    state: TrainState
+    train_step: Step
+    eval_step: Step
+    predict_step: Step
+    xla_options: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+
+def build(entry: str, overrides: Mapping[str, Any] | None = None) -> Built:
+    """Resolves the config, calls the entry function and initialises the model from its seed."""
+    return build_from_config(entry, resolve_config(entry, overrides))
+
+
+def build_from_config(entry: str, config: Mapping[str, Any]) -> Built:
+    """``build`` for a config already resolved (a saved run's, or one checked by ``resolve_config``)."""
+    experiment = registry.get(entry)(**config)
+    options = xla_flags.compiler_options(experiment.xla_flags, reason=f"{entry} runs faster with it")
+    spec = dataset_info(experiment.dataset).example_spec
+    variables = init_variables(experiment)
+    if experiment.test_model is not None:
+        _require_same_variables(entry, experiment, variables)
+    return Built(
+        name=entry,
+        config=dict(config),
+        experiment=experiment,
+        state=initial_state(experiment, split_size(experiment.dataset, experiment.train_split), variables),
+        train_step=make_train_step(
+            experiment.loss, experiment.metrics, example_spec=spec, augment=experiment.augment,
+            nan_policy=experiment.nan_policy, compiler_options=options,
+        ),
+        eval_step=make_eval_step(experiment.loss, experiment.metrics, example_spec=spec, compiler_options=options),
+        predict_step=make_predict_step(example_spec=spec, compiler_options=options),
+        xla_options=options,
+    )
+
+
+def _keys(experiment: Experiment) -> tuple[jax.Array, jax.Array]:
+    """``(init_key, dropout_key)``: both drawn from the experiment's seed."""
+    init_key, dropout_key = jax.random.split(jax.random.PRNGKey(experiment.seed))
+    return init_key, dropout_key
+
+
+def example_input(dataset: str) -> jax.Array:
+    """A batch of one zero example of the dataset's input shape and dtype, to initialise a model."""
+    spec = dataset_info(dataset).example_spec["inputs"]
+    return jnp.zeros((1, *spec.shape), spec.dtype)
+
+
+def init_variables(experiment: Experiment, model=None) -> dict[str, Any]:
+    """``model.init`` (default: the experiment's model) from the experiment's seed."""
+    model = model or experiment.model
+    return model.init(_keys(experiment)[0], example_input(experiment.dataset), train=False)
+
+
+def initial_state(experiment: Experiment, train_examples: int, variables: dict[str, Any] | None = None) -> TrainState:
+    """A fresh train state for ``train_examples`` training examples: the optimizer's schedule is
+    sized by the steps per epoch they make (``Experiment.make_optimizer``)."""
+    variables = init_variables(experiment) if variables is None else variables
+    return create_train_state(
+        experiment.model.apply, variables, experiment.make_optimizer(train_examples // experiment.batch_size),
+        _keys(experiment)[1], ema_decay=experiment.ema_decay,
+    )
+
+
+def _require_same_variables(entry: str, experiment: Experiment, variables: dict[str, Any]) -> None:
+    test_variables = jax.eval_shape(lambda: init_variables(experiment, experiment.test_model))
+    expected = jax.tree.map(lambda leaf: (leaf.shape, leaf.dtype), variables)
+    given = jax.tree.map(lambda leaf: (leaf.shape, leaf.dtype), test_variables)
+    if given != expected:
+        raise ConfigError(
+            f"{entry}: test_model must take the variables of model ({type(experiment.model).__name__}), "
+            f"but {type(experiment.test_model).__name__}'s differ"
+        )
+
+
+def for_testing(experiment: Experiment, state: TrainState) -> TrainState:
+    """``state`` applied by the experiment's ``test_model`` when it has one."""
+    if experiment.test_model is None:
+        return state
+    return state.replace(apply_fn=experiment.test_model.apply)
+
+
+def parameter_count(params: Any) -> int:
+    return sum(math.prod(leaf.shape) for leaf in jax.tree.leaves(params))
+
+
