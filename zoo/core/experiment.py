@@ -61,6 +61,7 @@ class Experiment:
     xla_flags: tuple[str, ...] = ()
     test_model: nn.Module | None = None
     ema_decay: float | None = None
+    _optimizers: dict = dataclasses.field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self):
         for name in ("batch_size", "epochs", "eval_batch_size"):
@@ -94,10 +95,16 @@ class Experiment:
             )
 
     def make_optimizer(self, steps_per_epoch: int) -> optax.GradientTransformation:
-        """The optax transformation for a run of ``epochs`` epochs of ``steps_per_epoch`` steps."""
+        """The optax transformation for a run of ``epochs`` epochs of ``steps_per_epoch`` steps.
+
+        One object per length: the jitted steps treat it as static, so runs of the same length
+        (cross-validation folds) share their compiled steps.
+        """
         if isinstance(self.optimizer, optax.GradientTransformation):
             return self.optimizer
-        return self.optimizer(steps_per_epoch)
+        if steps_per_epoch not in self._optimizers:
+            self._optimizers[steps_per_epoch] = self.optimizer(steps_per_epoch)
+        return self._optimizers[steps_per_epoch]
 
 
 def require_positive(**values: float) -> None:
