@@ -1,4 +1,6 @@
-"""``zoo bench ENTRY --xla-option NAME=VALUE``: an entry's train step with and without XLA options.
+"""An entry's train step with and without XLA options, in one process.
+
+    python -m benchmarks.compare_xla ENTRY --xla-option NAME=VALUE [...] [--batch-size B] [--json FILE]
 
 Both builds of the step run in one process: the step is lowered once and compiled twice, the
 options passed as compiler options on top of the ``XLA_FLAGS`` in effect and the entry's own
@@ -114,3 +116,37 @@ def describe(report: Mapping[str, Any]) -> str:
         f"{report['speedup_with_options']:.3f}x (median of interleaved rounds)\n"
         f"  largest parameter difference after {report['steps_per_round']} steps: {report['max_parameter_difference']:.3g}"
     )
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+    import sys
+
+    from train.records import write_json_atomic
+    from zoo.core.config import parse_assignments
+
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.compare_xla", description=__doc__.splitlines()[0])
+    parser.add_argument("entry")
+    parser.add_argument("--xla-option", dest="xla_options", action="append", default=[], metavar="NAME=VALUE")
+    parser.add_argument("--batch-size", type=int)
+    parser.add_argument("--steps", type=int, default=10, help="steps per timed round")
+    parser.add_argument("--repeats", type=int, default=8, help="timed rounds")
+    parser.add_argument("--json", help="also write the report here")
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="NAME=VALUE")
+    args = parser.parse_args(argv)
+    try:
+        report = compare_xla_options(
+            args.entry, parse_xla_options(args.xla_options), parse_assignments(args.overrides),
+            batch_size=args.batch_size, steps=args.steps, repeats=args.repeats,
+        )
+    except ConfigError as error:
+        print(f"compare_xla: error: {error}", file=sys.stderr)
+        return 2
+    print(describe(report))
+    if args.json:
+        write_json_atomic(args.json, report)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,6 +1,6 @@
 """Where the reference CNN's train step spends its time: jitted pieces timed apart, JAX and PyTorch.
 
-Run: ``python -m step_breakdown [--batch-size 128]`` (add ``XLA_FLAGS=...`` to compare flags).
+Run: ``python -m benchmarks.step_breakdown [--batch-size 128]`` (add ``XLA_FLAGS=...`` to compare flags).
 Medians over rounds after one warm-up call; the PyTorch half (needs the ``torch`` extra) runs in
 a child process of its own, for the reason ``zoo.bench.timing`` gives. The README's performance section
 quotes one run of it.
@@ -150,7 +150,7 @@ def torch_breakdown_in_child(batch_size: int, calls: int = 20) -> dict[str, floa
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m step_breakdown", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.step_breakdown", description=__doc__.splitlines()[0])
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--calls", type=int, default=20, help="calls per timed round")
     args = parser.parse_args(argv)

@@ -1,5 +1,4 @@
 import json
-import re
 
 import pytest
 
@@ -31,47 +30,3 @@ def test_bench_times_the_pytorch_twin_when_torch_is_installed():
     pytest.importorskip("torch", reason="the optional torch extra is not installed")
     report = bench_entry("digits_cnn", batch_size=16, steps=2, repeats=1, warmup=1)
     assert report["torch"]["steps_per_second"] > 0 and report["ratio_jax_over_torch"] > 0
-
-
-def test_step_breakdown_times_every_piece(capsys):
-    from step_breakdown import main
-
-    main(["--batch-size", "4", "--calls", "1"])
-    out = capsys.readouterr().out
-    for piece in ("forward_backward", "conv2_weight_gradient", "dropout_mask_pooled_features", "whole_step"):
-        assert piece in out
-    assert "torch (ms per call" in out or "torch: not installed" in out
-
-
-def test_xla_options_are_compared_in_one_process(tmp_path, capsys):
-    code = main(["bench", "digits_cnn", "--batch-size", "16", "--steps", "2", "--repeats", "2",
-                 "--xla-option", "xla_cpu_use_fusion_emitters=false", "--json", str(tmp_path / "compare.json")])
-    out = capsys.readouterr().out
-    assert code == 0 and "xla_cpu_use_fusion_emitters=False" in out and "compile:" in out
-    report = json.loads((tmp_path / "compare.json").read_text())
-    assert report["options"] == {"xla_cpu_use_fusion_emitters": False}
-    assert all(len(report["compile_seconds_each"][side]) == 3 for side in ("with", "without"))
-    assert report["step_ms"]["with"] > 0 and report["speedup_with_options"] > 0
-    # Same arithmetic up to rounding: the two builds train the same network on the same batch.
-    assert report["max_parameter_difference"] < 1e-4
-
-
-@pytest.mark.parametrize(
-    "option, message",
-    [
-        ("use_fusion_emitters=false", r"expected NAME=VALUE with an XLA option name \(xla_\.\.\.\), got 'use_fusion_emitters=false'"),
-        ("xla_cpu_use_fusion_emitters", r"expected NAME=VALUE .* got 'xla_cpu_use_fusion_emitters'"),
-        ("xla_no_such_option=1", r"XLA refused \{'xla_no_such_option': 1\}"),
-    ],
-)
-def test_bad_xla_options_are_named(option, message, capsys):
-    assert main(["bench", "digits_cnn", "--steps", "1", "--repeats", "1", "--xla-option", option]) == 2
-    assert re.search(message, capsys.readouterr().err)
-
-
-def test_xla_option_values_are_typed():
-    from compare_xla import parse_xla_options
-
-    assert parse_xla_options(["--xla_a=true", "xla_b=4", "xla_c=0.5", "xla_d=dot,eltwise"]) == {
-        "xla_a": True, "xla_b": 4, "xla_c": 0.5, "xla_d": "dot,eltwise",
-    }

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from train import InputError, stratified_folds
+import zoo
 from zoo.cli import main
 
 
@@ -35,3 +36,19 @@ def test_zoo_cv_reports_each_fold_and_compiles_the_steps_once(tmp_path, capsys):
     assert summary["mean"]["accuracy"] == pytest.approx(np.mean(accuracies))
     assert summary["std"]["accuracy"] == pytest.approx(np.std(accuracies))
     assert summary["compiles"] == {"train_step": 1, "eval_step": 1}
+
+
+def test_each_fold_s_schedule_is_sized_by_the_fold(tmp_path, monkeypatch):
+    """digits_cnn's cosine decay must end at the fold's last step, not the full split's."""
+    from zoo.core.experiment import Experiment
+    from zoo.jobs.cross_validation import cross_validate_entry
+
+    asked = []
+    make_optimizer = Experiment.make_optimizer
+    monkeypatch.setattr(
+        Experiment, "make_optimizer", lambda self, steps_per_epoch: asked.append(steps_per_epoch) or make_optimizer(self, steps_per_epoch)
+    )
+    cross_validate_entry("digits_cnn", 3, tmp_path, {"epochs": 1, "batch_size": 100})
+    fold_steps = 838 // 100
+    assert asked[-3:] == [fold_steps] * 3, "each fold's optimizer is made for the steps the fold runs"
+    assert zoo.split_size("digits", "train") // 100 != fold_steps

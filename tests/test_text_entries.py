@@ -40,13 +40,23 @@ def test_kjv_char_lstm_learns_something_in_one_tiny_epoch(tmp_path):
     assert math.isclose(results["test"]["loss"] / math.log(2), results["test"]["bits_per_character"], rel_tol=1e-5)
 
 
-def test_without_the_sword_module_the_entry_falls_back_and_says_so(monkeypatch, capsys):
-    from zoo.entries import kjv_char_lstm
+def test_the_corpus_is_a_config_value_and_building_the_entry_reads_no_file(monkeypatch):
+    from zoo.datasets import kjv
 
-    monkeypatch.setattr(kjv_char_lstm, "sword_module_installed", lambda: False)
-    experiment = zoo.get("kjv_char_lstm")()
-    assert experiment.dataset == "python_source"
-    assert "sword-text-kjv is not installed" in capsys.readouterr().err
+    monkeypatch.setattr(kjv, "sword_module_installed", lambda: (_ for _ in ()).throw(AssertionError("probed")))
+    assert zoo.build("kjv_char_lstm").experiment.dataset == "kjv"
+    assert zoo.build("kjv_char_lstm", {"corpus": "python_source"}).experiment.dataset == "python_source"
+    with pytest.raises(zoo.ConfigError, match="corpus: expected one of 'kjv', 'python_source', got 'bible'"):
+        zoo.build("kjv_char_lstm", {"corpus": "bible"})
+
+
+def test_without_the_sword_module_preparing_kjv_says_what_to_install(monkeypatch, tmp_path):
+    from zoo.datasets import kjv
+
+    monkeypatch.setattr(kjv, "sword_module_installed", lambda: False)
+    with pytest.raises(zoo.ZooError, match="apt-get install sword-text-kjv.*--set corpus=python_source"):
+        zoo.load_dataset("kjv", "train", directory=tmp_path)
+    assert not list(tmp_path.rglob("*.array_record*"))
 
 
 @pytest.mark.parametrize(

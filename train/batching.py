@@ -37,9 +37,6 @@ def train_batches(
         yield {key: value[indices] for key, value in arrays.items()}
 
 
-def steps_per_epoch(arrays: Arrays, batch_size: int) -> int:
-    return num_examples(arrays) // batch_size
-
 
 def eval_batches(arrays: Arrays, batch_size: int) -> Iterator[dict[str, np.ndarray]]:
     """Every example exactly once, in order; the last batch is padded to ``batch_size`` with

@@ -123,6 +123,57 @@ def load_final_state(workdir: str | os.PathLike, target: TrainState) -> tuple[Tr
     return state, record
 
 
+class _RunFiles:
+    """A run's checkpoints (latest few, and the best evaluation's) in ``workdir``; all no-ops
+    without a workdir, so the loop reads the same either way."""
+
+    def __init__(self, workdir: Path | None, policy: CheckpointPolicy, keeps_best: bool, run_record: dict):
+        self.run_record = run_record
+        self.latest = self.best = None
+        if workdir is not None:
+            self.latest = Checkpoints(workdir / CHECKPOINTS, keep=policy.keep)
+            if keeps_best:
+                self.best = Checkpoints(workdir / BEST_CHECKPOINT, keep=1)
+        writes = workdir is not None and jax.process_index() == 0  # process 0 writes for all
+        self.metrics_path = workdir / "metrics.jsonl" if writes else None
+
+    def resume(self, state: TrainState) -> tuple[TrainState, dict[str, Any], int | None]:
+        """The latest checkpoint's state and progress record, or ``state`` and a fresh record."""
+        if self.latest is None or self.latest.latest_step() is None:
+            return state, _initial_progress(), None
+        state, progress = self.latest.restore(state)
+        if progress["run"] != self.run_record:
+            raise CheckpointError(
+                f"checkpoints in {self.latest.directory} belong to another run: saved "
+                f"{progress['run']}, this run is {self.run_record}"
+            )
+        if self.metrics_path is not None:
+            # The checkpoint's history is authoritative: a kill between writing an epoch's line
+            # and saving its checkpoint must not leave that epoch twice in the file.
+            write_jsonl_atomic(self.metrics_path, progress["history"])
+        return state, progress, int(state.step)
+
+    def save(self, step: int, state: TrainState, record: dict[str, Any]) -> None:
+        if self.latest is not None:
+            self.latest.save(step, state, record)
+
+    def save_best(self, step: int, state: TrainState, record: dict[str, Any]) -> None:
+        self.best.save(step, state, {"run": self.run_record, "step": step, "record": record})
+
+    def append_metrics(self, record: dict[str, Any]) -> None:
+        if self.metrics_path is not None:
+            append_jsonl(self.metrics_path, record)
+
+    def wait(self) -> None:
+        if self.latest is not None:
+            self.latest.wait()
+
+    def close(self) -> None:
+        for manager in (self.latest, self.best):
+            if manager is not None:
+                manager.close()
+
+
 def fit(
     state: TrainState,
     *,
@@ -164,145 +215,152 @@ def fit(
     watch_policy = early_stopping or checkpoint_policy.best_watch_policy()
     if watch_policy is not None:
         check_watched_metric(watch_policy.metric, train_step, eval_step if eval_data is not None else None)
-    start = time.perf_counter()
-    eval_batch_size = eval_batch_size or batch_size
-    steps_per_epoch = num_examples(train_data) // batch_size
-    total_steps = epochs * steps_per_epoch
-    run_record = dict(run_record or {})
-    workdir = Path(workdir) if workdir is not None else None
-    checkpoints = best_checkpoints = None
-    if workdir is not None:
-        checkpoints = Checkpoints(workdir / CHECKPOINTS, keep=checkpoint_policy.keep)
-        if watch_policy is not None:
-            best_checkpoints = Checkpoints(workdir / BEST_CHECKPOINT, keep=1)
+    files = _RunFiles(
+        Path(workdir) if workdir is not None else None, checkpoint_policy, watch_policy is not None,
+        dict(run_record or {}),
+    )
     try:
-        progress_record, resumed_from = _initial_progress(), None
-        if checkpoints is not None and checkpoints.latest_step() is not None:
-            state, progress_record = checkpoints.restore(state)
-            if progress_record["run"] != run_record:
-                raise CheckpointError(
-                    f"checkpoints in {checkpoints.directory} belong to another run: saved "
-                    f"{progress_record['run']}, this run is {run_record}"
-                )
-            resumed_from = int(state.step)
-        state = parallel.replicate(state)
-        history = list(progress_record["history"])
-        watch = MetricWatch(watch_policy, progress_record["early_stopping"]) if watch_policy else None
-        restore_best = bool(watch_policy and watch_policy.restore_best)
-        nonfinite = _NonFiniteLog(getattr(train_step, "nan_policy", "off"), state.params, progress_record["nonfinite_steps"])
-        step = int(state.step)
-        metrics_path = workdir / "metrics.jsonl" if workdir is not None and jax.process_index() == 0 else None
-        if metrics_path is not None and resumed_from is not None:
-            # The checkpoint's history is authoritative: a kill between writing an epoch's line
-            # and saving its checkpoint must not leave that epoch twice in the file.
-            write_jsonl_atomic(metrics_path, history)
-
-        def save(finished: bool = False, final_state_step: int | None = None) -> None:
-            nonfinite.resolve()
-            if checkpoints is None:
-                return
-            record = {
-                "run": run_record, "step": step, "epoch": step // steps_per_epoch,
-                "position": step % steps_per_epoch, "seed": seed, "history": history,
-                "epoch_sums": accumulator.sums(),
-                "early_stopping": watch.state_dict() if watch else None,
-                "nonfinite_steps": nonfinite.steps, "finished": finished,
-                "final_state_step": final_state_step,
-            }
-            checkpoints.save(step, state, record)
-
-        accumulator = MetricAccumulator(progress_record["epoch_sums"])
-        finished = progress_record["finished"]
-        best_in_memory = None
-        with CompilationLog() as compilation, stop_on_signals() as stop_request, tqdm(
-            total=total_steps, initial=step, unit="step", disable=not progress, dynamic_ncols=True, leave=False
-        ) as bar:
-
-            def stop_now() -> bool:
-                """Saves and says to stop when asked to (signal or ``stop_at_step``)."""
-                if not (stop_request or step == stop_at_step):
-                    return False
-                if saved_at != step:
-                    save()
-                if checkpoints is not None:
-                    checkpoints.wait()
-                if stop_request:
-                    raise Preempted(stop_request.signal_name, step, checkpoints and str(checkpoints.directory))
-                return True
-
-            saved_at = None
-            while step < total_steps and not finished:
-                epoch, position = divmod(step, steps_per_epoch)
-                bar.set_description(f"epoch {epoch + 1}/{epochs}")
-                epoch_start = time.perf_counter()
-                for batch in train_batches(train_data, batch_size, seed=seed, epoch=epoch, start_batch=position):
-                    state, metrics = train_step(state, parallel.shard_batch(batch))
-                    nonfinite.add(step, metrics)
-                    accumulator.add(metrics)
-                    step += 1
-                    bar.update()
-                    if step % steps_per_epoch == 0:
-                        break  # the epoch's end is handled below, before any stop
-                    if stop_now():
-                        return _result(state, history, start, compilation, False, resumed_from, watch, nonfinite)
-                    if checkpoint_policy.every_steps and step % checkpoint_policy.every_steps == 0:
-                        save()
-                        saved_at = step
-                nonfinite.resolve()
-                record = {"epoch": epoch + 1, "step": step}
-                skipped = [s for s in nonfinite.steps if step - steps_per_epoch <= s < step]
-                if skipped:
-                    record["skipped_steps"] = skipped
-                record |= _prefixed("train", accumulator.result())
-                if eval_data is not None:
-                    record |= _prefixed("eval", evaluate(eval_step, state, eval_data, eval_batch_size, parallel))
-                record["epoch_seconds"] = time.perf_counter() - epoch_start
-                history.append(record)
-                accumulator = MetricAccumulator()
-                bar.set_postfix({k: f"{v:.4g}" for k, v in record.items() if k.startswith("eval_")})
-                if metrics_path is not None:
-                    append_jsonl(metrics_path, record)
-                if watch and watch.update(record):
-                    if best_checkpoints is not None:
-                        best_checkpoints.save(step, state, {"run": run_record, "step": step, "record": record})
-                    elif restore_best:
-                        best_in_memory = jax.tree.map(parallel.gather, state)
-                finished = bool(watch and watch.should_stop) or step == total_steps
-                final_step = watch.best_step if (finished and restore_best) else None
-                every = checkpoint_policy.every_epochs
-                if finished or (every and (epoch + 1) % every == 0):
-                    save(finished=finished, final_state_step=final_step)
-                    saved_at = step
-                if not finished and stop_now():
-                    return _result(state, history, start, compilation, False, resumed_from, watch, nonfinite)
-            if checkpoints is not None:
-                checkpoints.wait()
-            if restore_best and watch.best_step not in (None, step):
-                if best_in_memory is not None:
-                    state = parallel.replicate(best_in_memory)
-                else:
-                    state, _ = best_checkpoints.restore(state, step=watch.best_step)
-            stopped_early = bool(watch and watch.should_stop)
-            return _result(state, history, start, compilation, True, resumed_from, watch, nonfinite, stopped_early)
+        loop = _Loop(
+            state, files=files, train_step=train_step, eval_step=eval_step, train_data=train_data,
+            eval_data=eval_data, batch_size=batch_size, eval_batch_size=eval_batch_size or batch_size,
+            epochs=epochs, seed=seed, checkpoint_policy=checkpoint_policy, watch_policy=watch_policy,
+            stop_at_step=stop_at_step, parallel=parallel,
+        )
+        return loop.run(progress)
     finally:
-        for manager in (checkpoints, best_checkpoints):
-            if manager is not None:
-                manager.close()
+        files.close()
+
+
+class _Loop:
+    """One call of ``fit``: the state, the position and the progress record, epoch by epoch."""
+
+    def __init__(
+        self, state, *, files: _RunFiles, train_step: Step, eval_step: Step, train_data: Arrays,
+        eval_data: Arrays | None, batch_size: int, eval_batch_size: int, epochs: int, seed: int,
+        checkpoint_policy: CheckpointPolicy, watch_policy: EarlyStoppingPolicy | None,
+        stop_at_step: int | None, parallel: DataParallel,
+    ):
+        self.start = time.perf_counter()
+        self.files, self.train_step, self.eval_step = files, train_step, eval_step
+        self.train_data, self.eval_data = train_data, eval_data
+        self.batch_size, self.eval_batch_size, self.epochs, self.seed = batch_size, eval_batch_size, epochs, seed
+        self.checkpoint_policy, self.stop_at_step, self.parallel = checkpoint_policy, stop_at_step, parallel
+        self.steps_per_epoch = num_examples(train_data) // batch_size
+        self.total_steps = epochs * self.steps_per_epoch
+        state, record, self.resumed_from = files.resume(state)
+        self.state = parallel.replicate(state)
+        self.step = int(self.state.step)
+        self.history = list(record["history"])
+        self.watch = MetricWatch(watch_policy, record["early_stopping"]) if watch_policy else None
+        self.restore_best = bool(watch_policy and watch_policy.restore_best)
+        self.nonfinite = _NonFiniteLog(getattr(train_step, "nan_policy", "off"), self.state.params, record["nonfinite_steps"])
+        self.accumulator = MetricAccumulator(record["epoch_sums"])
+        self.finished = record["finished"]
+        self.best_in_memory = None
+        self.saved_at = None
+        self.stop_request = None
+
+    def run(self, progress: bool) -> FitResult:
+        with CompilationLog() as self.compilation, stop_on_signals() as self.stop_request, tqdm(
+            total=self.total_steps, initial=self.step, unit="step", disable=not progress, dynamic_ncols=True,
+            leave=False,
+        ) as self.bar:
+            while self.step < self.total_steps and not self.finished:
+                if not self._epoch():
+                    return self._result(completed=False)
+            self.files.wait()
+            if self.restore_best and self.watch.best_step not in (None, self.step):
+                if self.best_in_memory is not None:
+                    self.state = self.parallel.replicate(self.best_in_memory)
+                else:
+                    self.state, _ = self.files.best.restore(self.state, step=self.watch.best_step)
+            return self._result(completed=True, stopped_early=bool(self.watch and self.watch.should_stop))
+
+    def _epoch(self) -> bool:
+        """Trains to the end of the current epoch and closes it; False when told to stop first."""
+        epoch, position = divmod(self.step, self.steps_per_epoch)
+        self.bar.set_description(f"epoch {epoch + 1}/{self.epochs}")
+        epoch_start = time.perf_counter()
+        batches = train_batches(self.train_data, self.batch_size, seed=self.seed, epoch=epoch, start_batch=position)
+        for batch in batches:
+            self.state, metrics = self.train_step(self.state, self.parallel.shard_batch(batch))
+            self.nonfinite.add(self.step, metrics)
+            self.accumulator.add(metrics)
+            self.step += 1
+            self.bar.update()
+            if self.step % self.steps_per_epoch == 0:
+                break  # the epoch's end is handled below, before any stop
+            if self._stop_now():
+                return False
+            if self.checkpoint_policy.every_steps and self.step % self.checkpoint_policy.every_steps == 0:
+                self._save()
+        self._close_epoch(epoch, epoch_start)
+        return self.finished or not self._stop_now()
+
+    def _close_epoch(self, epoch: int, epoch_start: float) -> None:
+        """The epoch's record (train and eval metrics), early stopping's verdict and its checkpoint."""
+        self.nonfinite.resolve()
+        record = {"epoch": epoch + 1, "step": self.step}
+        skipped = [s for s in self.nonfinite.steps if self.step - self.steps_per_epoch <= s < self.step]
+        if skipped:
+            record["skipped_steps"] = skipped
+        record |= _prefixed("train", self.accumulator.result())
+        if self.eval_data is not None:
+            metrics = evaluate(self.eval_step, self.state, self.eval_data, self.eval_batch_size, self.parallel)
+            record |= _prefixed("eval", metrics)
+        record["epoch_seconds"] = time.perf_counter() - epoch_start
+        self.history.append(record)
+        self.accumulator = MetricAccumulator()
+        self.bar.set_postfix({k: f"{v:.4g}" for k, v in record.items() if k.startswith("eval_")})
+        self.files.append_metrics(record)
+        if self.watch and self.watch.update(record):
+            if self.files.best is not None:
+                self.files.save_best(self.step, self.state, record)
+            elif self.restore_best:
+                self.best_in_memory = jax.tree.map(self.parallel.gather, self.state)
+        self.finished = bool(self.watch and self.watch.should_stop) or self.step == self.total_steps
+        every = self.checkpoint_policy.every_epochs
+        if self.finished or (every and (epoch + 1) % every == 0):
+            final_step = self.watch.best_step if (self.finished and self.restore_best) else None
+            self._save(finished=self.finished, final_state_step=final_step)
+
+    def _save(self, finished: bool = False, final_state_step: int | None = None) -> None:
+        self.nonfinite.resolve()
+        self.saved_at = self.step
+        self.files.save(self.step, self.state, {
+            "run": self.files.run_record, "step": self.step, "epoch": self.step // self.steps_per_epoch,
+            "position": self.step % self.steps_per_epoch, "seed": self.seed, "history": self.history,
+            "epoch_sums": self.accumulator.sums(),
+            "early_stopping": self.watch.state_dict() if self.watch else None,
+            "nonfinite_steps": self.nonfinite.steps, "finished": finished,
+            "final_state_step": final_state_step,
+        })
+
+    def _stop_now(self) -> bool:
+        """Saves and says to stop when asked to (a signal or ``stop_at_step``)."""
+        if not (self.stop_request or self.step == self.stop_at_step):
+            return False
+        if self.saved_at != self.step:
+            self._save()
+        self.files.wait()
+        if self.stop_request:
+            directory = self.files.latest and str(self.files.latest.directory)
+            raise Preempted(self.stop_request.signal_name, self.step, directory)
+        return True
+
+    def _result(self, completed: bool, stopped_early: bool = False) -> FitResult:
+        return FitResult(
+            state=self.state,
+            history=self.history,
+            wall_seconds=time.perf_counter() - self.start,
+            compile_seconds=self.compilation.seconds(),
+            completed=completed,
+            resumed_from_step=self.resumed_from,
+            stopped_early=stopped_early,
+            best_step=self.watch.best_step if self.watch else None,
+            nonfinite_steps=list(self.nonfinite.steps),
+        )
 
 
 def _prefixed(prefix: str, metrics: dict[str, float]) -> dict[str, float]:
     return {f"{prefix}_{name}": value for name, value in metrics.items() if name != "count"}
-
-
-def _result(state, history, start, compilation, completed, resumed_from, watch, nonfinite, stopped_early=False):
-    return FitResult(
-        state=state,
-        history=history,
-        wall_seconds=time.perf_counter() - start,
-        compile_seconds=compilation.seconds(),
-        completed=completed,
-        resumed_from_step=resumed_from,
-        stopped_early=stopped_early,
-        best_step=watch.best_step if watch else None,
-        nonfinite_steps=list(nonfinite.steps),
-    )

@@ -5,9 +5,9 @@
 - JAX's persistent compilation cache in ``$XDG_CACHE_HOME/jax-zoo/xla`` (``~/.cache/...``), so a
   second run of an entry loads its compiled steps from disk. ``ZOO_COMPILATION_CACHE=DIR`` puts
   it elsewhere, ``ZOO_COMPILATION_CACHE=0`` turns it off.
-- Quiet libraries: XLA's C++ warnings (``TF_CPP_MIN_LOG_LEVEL=2`` unless you set it; the
-  per-heap "Alloc buffer size" notes, for example) and TFDS's log lines and progress bars while
-  a dataset is prepared. The zoo's own progress and results are what the terminal shows.
+- XLA's C++ warnings off (``TF_CPP_MIN_LOG_LEVEL=2`` unless you set it): the per-heap "Alloc
+  buffer size" notes of the small-heap preset, for example. The zoo's own progress and results
+  are what the terminal shows (TFDS's lines are hidden where a dataset is prepared).
 """
 
 import os
@@ -40,9 +40,3 @@ def prepare_process() -> None:
         jax.config.update("jax_compilation_cache_dir", str(cache))
         # Every step, however quick to compile: a train step takes about a second here.
         jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
-    from absl import logging as absl_logging
-
-    absl_logging.set_verbosity(absl_logging.ERROR)
-    import tensorflow_datasets as tfds
-
-    tfds.disable_progress_bar()

@@ -10,6 +10,7 @@ from zoo.datasets.char_vocabulary import CharVocabulary, next_character_windows
 from zoo.datasets.registry import Arrays, register_dataset
 from zoo.datasets.sword import read_books
 from zoo.datasets.tfds_local import prepare, read_split
+from zoo.core.errors import ZooError
 
 SWORD_MODULE = Path("/usr/share/sword/modules/texts/ztext/engKJV2006eb")
 WINDOW = 128
@@ -57,6 +58,12 @@ class KingJamesBible(tfds.core.GeneratorBasedBuilder):
         )
 
     def _split_generators(self, dl_manager):
+        if not sword_module_installed():
+            raise ZooError(
+                f"dataset kjv needs Debian's sword-text-kjv (expected {SWORD_MODULE}): apt-get install "
+                f"sword-text-kjv. kjv_char_lstm can train on the Python standard library's source "
+                f"instead: --set corpus=python_source"
+            )
         books = list(enumerate(read_books(SWORD_MODULE)))
         return {
             split: self._generate_examples([book for book in books if split_of_book(book[0]) == split])

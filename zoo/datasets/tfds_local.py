@@ -1,5 +1,7 @@
 """Local TFDS datasets without TensorFlow: prepared once as array_record, read with data sources."""
 
+import contextlib
+import io
 import logging
 from pathlib import Path
 
@@ -13,13 +15,29 @@ def prepare(builder_class: type[tfds.core.GeneratorBasedBuilder], directory: Pat
     TFDS writes into an ``incomplete.*`` directory and renames it when done, so an interrupted
     preparation is never mistaken for a finished one.
     """
-    builder = builder_class(data_dir=str(directory), file_format="array_record")
-    if not builder.is_prepared():
+    with _quiet_tfds():
+        builder = builder_class(data_dir=str(directory), file_format="array_record")
+        prepared = builder.is_prepared()
+    if not prepared:
         print(f"Preparing dataset {builder.name} in {directory} (once).")
-        tfds.disable_progress_bar()
-        logging.getLogger("absl").setLevel(logging.WARNING)
-        builder.download_and_prepare()
+        with _quiet_tfds():
+            builder.download_and_prepare()
     return builder
+
+
+@contextlib.contextmanager
+def _quiet_tfds():
+    """TFDS's own lines while preparing ("Downloading ... Unknown size", "Variant folder ... has no
+    dataset_info.json", progress bars) are about downloads that do not happen here: hidden, and
+    the logger's level put back after."""
+    absl_logger = logging.getLogger("absl")
+    level = absl_logger.level
+    absl_logger.setLevel(logging.ERROR)
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            yield
+    finally:
+        absl_logger.setLevel(level)
 
 
 def read_split(builder: tfds.core.DatasetBuilder, split: str, order_key: str | None = None) -> dict[str, np.ndarray]:

@@ -1,28 +1,18 @@
 """Character-level language model on the King James Bible."""
 
-import sys
-
 import optax
 
 from models import CharLanguageModel
 from train import bits_per_character, sequence_cross_entropy, token_accuracy, xla_flags
 from zoo.datasets import dataset_info
-from zoo.datasets.kjv import SWORD_MODULE, sword_module_installed
+from zoo.core.errors import ConfigError
 from zoo.core.experiment import Experiment, require_fraction, require_positive
 from zoo.core.registry import register
 
 
-def corpus() -> str:
-    """``"kjv"`` when the SWORD module is installed, else ``"python_source"``, announced on stderr."""
-    if sword_module_installed():
-        return "kjv"
-    print(
-        f"kjv_char_lstm: sword-text-kjv is not installed (no {SWORD_MODULE}); using the Python "
-        f"standard library's source as the corpus instead (dataset 'python_source'). "
-        f"Its numbers are not KJV numbers. Install it with: apt-get install sword-text-kjv",
-        file=sys.stderr,
-    )
-    return "python_source"
+# The text to model: the King James Bible (Debian's sword-text-kjv), or the Python standard
+# library's source, which every machine with Python has.
+CORPORA = ("kjv", "python_source")
 
 
 @register
@@ -37,6 +27,7 @@ def kjv_char_lstm(
     num_layers: int = 1,
     dropout_rate: float = 0.0,
     gradient_clip: float = 1.0,
+    corpus: str = "kjv",
 ) -> Experiment:
     """CharLanguageModel (embedding -> LSTM -> dense) on 128-character KJV windows; Adam, cosine decay.
 
@@ -56,16 +47,18 @@ def kjv_char_lstm(
 
     Each window starts from a zero state, so the model and the 5-gram baseline
     (``python -m zoo.baselines kjv``) see the same context: characters of the same window only.
-    Validation and test books are never seen in training (``zoo/datasets/kjv.py``). Without
-    Debian's sword-text-kjv the entry trains on the Python standard library's source instead
-    (dataset ``python_source``) and says so.
+    Validation and test books are never seen in training (``zoo/datasets/kjv.py``). ``--set
+    corpus=python_source`` trains on the Python standard library's source instead (no Debian
+    package needed; its numbers are not KJV numbers).
     """
     require_positive(
         learning_rate=learning_rate, batch_size=batch_size, epochs=epochs, embed_dim=embed_dim,
         hidden_size=hidden_size, num_layers=num_layers, gradient_clip=gradient_clip,
     )
     require_fraction(dropout_rate=dropout_rate)
-    dataset = corpus()
+    if corpus not in CORPORA:
+        raise ConfigError(f"corpus: expected one of {', '.join(map(repr, CORPORA))}, got {corpus!r}")
+    dataset = corpus
     info = dataset_info(dataset)
     return Experiment(
         model=CharLanguageModel(

@@ -18,6 +18,8 @@ def summary_row(entry: str) -> tuple[str, ...]:
     experiment = registry.get(entry)(**resolve_config(entry))
     shapes = jax.eval_shape(lambda: init_variables(experiment))
     published = published_result(entry)
+    if published and published.get("dataset") != experiment.dataset:
+        published = None  # measured on another dataset than this config trains on
     return (
         entry,
         experiment.task,
