@@ -7,9 +7,9 @@ glibc hands blocks that large out as fresh ``mmap`` regions and unmaps them on f
 other than the main one always does: its heaps are capped at 64 MB), so every step touches
 25,000-37,000 new 4 KB pages, 50-90 ms of system time a step on our 2-core CPU.
 
-With ``ZOO_REUSE_HOST_MEMORY=1`` in the environment, importing ``train`` (and so ``zoo``) calls
-``mallopt`` so that every thread allocates from the main heap (``M_ARENA_MAX=1``), large blocks
-come from that heap too (``M_MMAP_MAX=0``), and freed memory stays with the process
+With ``ZOO_REUSE_HOST_MEMORY=1`` in the environment, ``apply_if_requested()`` (the ``zoo`` command
+calls it) calls ``mallopt`` so that every thread allocates from the main heap
+(``M_ARENA_MAX=1``), large blocks come from that heap too (``M_MMAP_MAX=0``), and freed memory stays with the process
 (``M_TRIM_THRESHOLD`` at its maximum): after the first few steps, a step reuses the pages of the
 one before. Measured on the 2-core CPU (separate processes, three each, medians): the reference
 CNN's train step 123.5 -> 103.4 ms and page faults per step ~25,000 -> ~0; the char LSTM's step
@@ -20,8 +20,8 @@ memory it frees (its resident size stays at its peak). PyTorch's CPU steps gain 
 settings (its LSTM 1.4x), so ``zoo bench`` applies them to both sides alike. All three settings
 are needed: any one or two of them left the page faults as they were.
 
-Threads that allocated before the import keep their own heaps, so set the variable before
-Python starts and import ``train`` or ``zoo`` before other libraries start threads. Only glibc
+Threads that allocated before the call keep their own heaps, so set the variable before
+Python starts and call it before other libraries start threads. Only glibc
 (Linux) has ``mallopt``; elsewhere the variable changes nothing.
 """
 
