@@ -1,9 +1,9 @@
-"""Where the reference CNN's train step spends its time: jitted pieces timed apart, JAX and PyTorch.
+"""Where SimpleCNN's train step spends its time: jitted pieces timed apart, JAX and PyTorch.
 
-Run: ``python -m benchmarks.step_breakdown [--batch-size 128]`` (add ``XLA_FLAGS=...`` to compare flags).
-Medians over rounds after one warm-up call; the PyTorch half (needs the ``torch`` extra) runs in
-a child process of its own, for the reason ``zoo.bench.timing`` gives. The README's performance section
-quotes one run of it.
+Run: ``python -m benchmarks.step_breakdown [--batch-size 128]`` (add ``XLA_FLAGS=...`` to
+compare flags). Medians over rounds after one warm-up call; the PyTorch half (needs the
+``torch`` extra) runs in a child process of its own, for the reason ``zoo.bench.timing`` gives.
+docs/performance.md lists what it found.
 """
 
 import argparse

@@ -15,7 +15,7 @@ def add_channel_bias(y: jax.Array, bias: jax.Array) -> jax.Array:
 
     The bias gradient, a sum over every other axis, is written as ``ones @ grad``: XLA's CPU
     backend lowers the plain sum over a ``[128, 24, 24, 64]`` gradient to a slow windowed
-    reduction (about 10 ms of the reference CNN's 115 ms step on 2 cores), the product to a
+    reduction (about 10 ms of SimpleCNN's 115 ms step on 2 cores), the product to a
     matrix-vector multiply.
     """
     return y + bias
@@ -46,7 +46,7 @@ def convolve_with_chwn_input(x: jax.Array, x_chwn: jax.Array, kernel: jax.Array,
 
     ``x_chwn`` must hold the same values as ``x``, laid out ``[in, height, width, batch]``: the
     layout in which the kernel gradient (a convolution over the batch) takes its input. Without
-    it XLA's CPU backend transposes ``x`` in every step, slowly (7-17 ms for the reference CNN's
+    it XLA's CPU backend transposes ``x`` in every step, slowly (7-17 ms for SimpleCNN's
     ``[128, 26, 26, 32]`` activations, a tenth of its step); a caller that can produce the
     activations in that layout directly (``Conv.channels_major``) saves it. ``x_chwn`` gets no
     gradient: pass it through ``jax.lax.stop_gradient``. ``padding`` is ``"SAME"`` or ``"VALID"``.

@@ -13,8 +13,8 @@ class Dropout16(nn.Module):
     keeping them, so the expected output is the input.
 
     ``[...]`` -> ``[...]``, same shape and dtype. Random bits are the dear part of dropout on a
-    CPU (threefry: about 6.5 ns per 32-bit word on our 2-core machine, 7.5 ms for the reference
-    CNN's ``[128, 12, 12, 64]`` pooled features), and one 32-bit word here serves two elements.
+    CPU (threefry: about 6.5 ns per 32-bit word on our 2-core machine, 7.5 ms for SimpleCNN's
+    ``[128, 12, 12, 64]`` pooled features), and one 32-bit word here serves two elements.
     The price is a rate rounded to a multiple of 2^-16 (0.25 and 0.5 are exact; 0.1 becomes
     0.1000061...), finer than anything a rate is tuned to. The key comes from the ``dropout``
     RNG stream, as for ``nn.Dropout``; the masks differ from ``nn.Dropout``'s for the same key.

@@ -10,7 +10,7 @@ def max_pool_2x2(x: jnp.ndarray) -> jnp.ndarray:
 
     Same values as ``flax.linen.max_pool(x, (2, 2), strides=(2, 2))``, but expressed as a reshape
     and a max rather than ``lax.reduce_window``: XLA's CPU backend runs the reshape form, and its
-    gradient, markedly faster (see the performance notes in the README).
+    gradient, markedly faster.
     """
     batch, height, width, channels = x.shape
     x = x[:, : height - height % 2, : width - width % 2, :]

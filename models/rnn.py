@@ -30,11 +30,11 @@ def take_at(sequence: jax.Array, positions: jax.Array) -> jax.Array:
 
 
 class TutorialRNNCell(nn.RNNCellBase):
-    """One step of the reference RNN (``RNN`` in ``pytorch_reference.py``).
+    """One step of the classic character-RNN tutorial's network.
 
     ``i2h`` and ``i2o`` both read ``concat(input, previous hidden)``; the output is the
     log-softmax of ``i2o``. With ``hidden_activation=None`` the hidden update is linear, as in
-    the reference (it defines ``tanh`` but never applies it); ``jnp.tanh`` is the usual fix.
+    the tutorial's code (it defines ``tanh`` but never applies it); ``jnp.tanh`` is the usual fix.
     """
 
     hidden_size: int
@@ -63,7 +63,7 @@ class TutorialRNN(nn.Module):
     """The tutorial's surname classifier: one-hot characters through ``TutorialRNNCell``.
 
     Returns ``<float32>[batch, num_classes]`` log-probabilities: the cell's output at each
-    sequence's last real character. ``linear_hidden=True`` is the reference function exactly;
+    sequence's last real character. ``linear_hidden=True`` is the tutorial's function exactly;
     the default applies ``tanh`` to the hidden state.
     """
 

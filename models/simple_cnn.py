@@ -1,4 +1,4 @@
-"""The reference CNN of the design document (``CNN`` in the PyTorch reference)."""
+"""A small two-convolution CNN: the PyTorch MNIST example's layers, by default without its ReLU after conv2."""
 
 import functools
 from typing import Any
@@ -16,10 +16,9 @@ class SimpleCNN(nn.Module):
 
     ``<float>[batch, height, width, channels]`` -> ``<float32>[batch, num_classes]`` logits.
 
-    With the defaults this is exactly the design document's reference network: both convolutions
-    are VALID with stride 1, and there is **no ReLU after the second convolution** (the reference
-    applies max pooling straight to conv2's output). At 28x28x1 input and 10 classes it has
-    1,199,882 parameters, of which 1,179,776 sit in the 9216x128 dense layer. The flattened size
+    Both convolutions are VALID with stride 1, and by default there is **no ReLU after the second
+    convolution** (max pooling reads conv2's output directly). At 28x28x1 input and 10 classes it
+    has 1,199,882 parameters, 1,179,776 of them in the 9216x128 dense layer. The flattened size
     follows the input, so the same module runs on 8x8 digits (64 * 2 * 2 = 256 features).
 
     ``relu_after_conv2=True`` with ``dropout_rates=(0.25, 0.5)`` gives the canonical PyTorch MNIST
@@ -27,13 +26,11 @@ class SimpleCNN(nn.Module):
     equals softmax cross-entropy on these logits.
 
     The convolutions are ``models.Conv``: ``nn.Conv``'s parameters and outputs, with gradients
-    that XLA's CPU backend computes faster. Three changes of *how*, not *what*, made its train
-    step about 1.14x faster on our 2-core CPU (README, "Performance"): conv2's bias and the
-    optional ReLU come after the pooling (the same values, see ``Conv.pool``); in training,
-    conv1 runs a second time laid out ``[channels, height, width, batch]``
-    (``channels_major_copy``), so that conv2's kernel gradient does not transpose its 11 MB
-    input; and dropout draws 16 random bits per element (``Dropout16``; its masks differ from
-    ``nn.Dropout``'s).
+    XLA's CPU backend computes faster. In training, conv1 also runs laid out ``[channels, height,
+    width, batch]`` (``channels_major_copy``) for conv2's kernel gradient; conv2's bias and the
+    optional ReLU come after the pooling (the same values, see ``Conv.pool``); dropout draws 16
+    random bits per element (``Dropout16``; its masks differ from ``nn.Dropout``'s). Why:
+    docs/performance.md.
 
     ``dtype`` is the computation dtype (``jnp.bfloat16`` for mixed precision); parameters stay
     float32 either way, and the logits come out in ``dtype``.

@@ -1,10 +1,11 @@
-"""XLA options the package sets for speed: defaults at import, and an entry's own on its steps.
+"""XLA options for speed: process-wide defaults, and per-step presets for a kind of network.
 
 XLA reads ``XLA_FLAGS`` once, when JAX creates its first backend, so flags can only be added
-before the first computation. Importing ``train`` (and so ``zoo``) adds ``DEFAULT_FLAGS``:
+before the first computation. ``apply_defaults()`` adds ``DEFAULT_FLAGS`` (the ``zoo`` command
+calls it; importing ``train`` changes nothing):
 
 - ``--xla_backend_optimization_level=1``: LLVM optimizes XLA's own generated loops less. On our
-  2-core CPU the reference CNN's train step compiles in 1.06 s instead of 1.69 s and the char
+  2-core CPU SimpleCNN's train step compiles in 1.06 s instead of 1.69 s and the char
   LSTM's in 1.50 s instead of 1.75 s, with the same step times (the time is spent in the
   convolution and matrix libraries, which the level does not touch); the ResNet 5.3 s vs 6.2 s.
 
@@ -28,11 +29,11 @@ Option = bool | int | float | str
 
 DEFAULT_FLAGS = ("--xla_backend_optimization_level=1",)
 # XLA's CPU runtime allocates a call's temporaries as one block (79 MB for the char LSTM's train
-# step, 113 MB for the reference CNN's) and frees it when the call ends. glibc serves blocks over
+# step, 113 MB for SimpleCNN's) and frees it when the call ends. glibc serves blocks over
 # 32 MiB (its largest dynamic mmap threshold) with a fresh mmap each time, so every step faults
 # its pages in anew. Split into heaps of at most 24 MiB, the blocks come from malloc's heap and
 # are reused from one step to the next: the LSTM's page faults per step 19,400 -> 8,200 (its one
-# 32 MiB buffer still gets a heap of its own), and the steps run faster (README, "XLA flags").
+# 32 MiB buffer still gets a heap of its own), and the steps run faster (docs/performance.md).
 # Not a default: XLA warns once per compile for every buffer larger than a heap, which for some
 # entries (names_bilstm, 880 MB of temporaries) means hundreds of lines. Entries ask for it.
 SMALL_HEAPS = "--xla_multiheap_size_constraint_per_heap=25165824"

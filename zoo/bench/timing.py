@@ -10,7 +10,7 @@ the peak is a measured float32 matmul.
 
 PyTorch runs in a child process that times its rounds when told to. In the same process as
 JAX its OpenMP threads and XLA's thread pool got in each other's way: on our 2-core machine the
-reference CNN's PyTorch step ran about 4x slower there than alone, which would flatter JAX.
+PyTorch step of SimpleCNN ran about 4x slower there than alone, which would flatter JAX.
 """
 
 import multiprocessing

@@ -32,24 +32,14 @@ def kjv_char_lstm(
     """CharLanguageModel (embedding -> LSTM -> dense) on 128-character KJV windows; Adam, cosine decay.
 
     Command: ``zoo train kjv_char_lstm``
-    Result: test bits per character 1.659, validation 1.612: better than the character 5-gram with
-    interpolated Kneser-Ney on the same windows (test 1.761, validation 1.712;
-    ``zoo/published/baselines/kjv.json``); 19.2 min of training on the 2-core CPU
-    (``zoo/published/kjv_char_lstm.json``). The run before the optimizer went through
-    ``optax.flatten`` read the same test 1.659 (validation 1.611) in 21.7 min. The run before
-    ``models.ScannedLSTM`` packed its parameters reached test 1.638 (validation 1.587) with the
-    same seed: the two layers train identically from the same weights (their losses agree within
-    5e-7 over 200 steps), so the difference is the initial draw of the LSTM's weights; with
-    ``--set seed=1`` this config read test 1.653, validation 1.599 (not published). The 8-epoch
-    schedule tried first stopped at 1.724 on validation (test 1.772) with its curve still falling;
-    16 epochs of the same model were chosen on validation, from a run of this config on a GPU
-    (1.585).
+    Result: test bits per character 1.659, validation 1.612; 19.2 min of training on the 2-core CPU
+    (``zoo/published/kjv_char_lstm.json``). The character 5-gram with interpolated Kneser-Ney on the
+    same windows reads test 1.761 (``python -m zoo.baselines kjv``).
 
-    Each window starts from a zero state, so the model and the 5-gram baseline
-    (``python -m zoo.baselines kjv``) see the same context: characters of the same window only.
-    Validation and test books are never seen in training (``zoo/datasets/kjv.py``). ``--set
-    corpus=python_source`` trains on the Python standard library's source instead (no Debian
-    package needed; its numbers are not KJV numbers).
+    Each window starts from a zero state, so the model and the 5-gram see the same context;
+    validation and test books are never seen in training. ``--set corpus=python_source`` trains on
+    the Python standard library's source instead (no Debian package needed; not KJV numbers).
+    Experiments: docs/experiments/kjv_char_lstm.md.
     """
     require_positive(
         learning_rate=learning_rate, batch_size=batch_size, epochs=epochs, embed_dim=embed_dim,

@@ -1,4 +1,4 @@
-"""The reference CNN on canonical TFDS MNIST (online only): the Flax MNIST example's recipe."""
+"""SimpleCNN on canonical TFDS MNIST (online only): the Flax MNIST example's recipe."""
 
 import optax
 

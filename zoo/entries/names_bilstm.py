@@ -43,42 +43,13 @@ def names_bilstm(
 
     Command: ``zoo train names_bilstm``
     Result: test accuracy 79.25% (2,635/3,325), macro-F1 0.780 (validation 78.53%), 28.6 min of
-    training on the idle 2-core CPU (``zoo/published/names_bilstm.json``). The logistic
-    regression on character 1-4-grams of the same split reaches test 78.89% (2,623/3,325),
-    macro-F1 0.775, validation 78.32% (``python -m zoo.baselines names``). A small margin: of
-    the test names only one of the two gets right, this model gets 137 and the baseline 125
-    (exact McNemar test, p = 0.50: ``python -m zoo.baselines.paired WORKDIR``), so 3,325 names do
-    not tell the two apart.
+    training on the 2-core CPU (``zoo/published/names_bilstm.json``). The logistic regression on
+    character 1-4-grams (``python -m zoo.baselines names``) reads 78.89%: level within noise
+    (``python -m zoo.baselines.paired WORKDIR`` compares the two name by name).
 
-    How the recipe was chosen, all on validation. On names 1.0.0 (top 1,000 surnames; 1,159
-    validation names, about +-1.2 points of noise): the first defaults (one BiLSTM of 128,
-    dropout 0.3 on the pooled features, 20 epochs) reached 74.89%; mean or max pooling,
-    character dropout and a second layer did not help. A search on a lent GPU then found that
-    dropout on the character embeddings (0.25), label smoothing (0.1), character dropout (0.1)
-    and dropout 0.5 each helped (one BiLSTM of 256: 76.70%), and that weight decay, a learning
-    rate of 1e-3 and smaller models hurt. Four such BiLSTMs of 128 trained jointly as a product
-    of experts (30 epochs) reached 75.67% (test 76.53% against the baseline's 76.70%). On this
-    CPU, scratch runs (one network each unless said): bidirectional language-model pretraining
-    on 200k unlabelled surnames did not help at the full learning rate (74.55% vs 74.72%);
-    four networks trained independently for 30 epochs, probabilities averaged, 76.10%; hashed
-    n-gram embeddings (``NgramEmbed``), 10 epochs: one network 75.67%, four independent ones
-    77.57%. The entry with those defaults reached 77.39% on validation (baseline 76.62%) but
-    76.27% on test (884/1,159; baseline 889). As 1,159 test names cannot separate two models a
-    point apart, the dataset grew to the top 3,000 surnames (names 2.0.0).
-
-    On names 2.0.0, one network each (``ensemble_size=1``) unless said: 16,381 n-gram buckets
-    76.54%, 65,521 77.47%, 262,139 77.05%; hidden size 256 76.54%; a linear bag of hashed
-    1-4-grams added to the logits (a logistic regression inside the network) 77.11%; character
-    dropout 0.2 78.05%, 0.3 78.29%, 0.4 77.26% (all with 65,521 buckets). Every test read on
-    2.0.0, each config chosen on validation before it: four networks with 16,381 buckets and
-    character dropout 0.1, 77.80% (validation 77.53%); with 65,521 buckets, 78.11% (77.98%);
-    with character dropout 0.3, the defaults above. Character dropout replaces a character by
-    the unknown symbol, so it also hides every n-gram that holds it: with the n-gram tables,
-    more of it is needed (one network's training accuracy under dropout fell from 89% to 71%,
-    and its validation accuracy still rose at the last epoch). The n-gram tables hold 50.3M of
-    the 51.2M parameters, so each checkpoint takes about 300 MB. ``ensemble_size=1`` trains one
-    network, ``max_ngram=1`` none of the n-gram tables, ``independent_members=false`` the
-    product of experts.
+    ``ensemble_size=1`` trains one network, ``max_ngram=1`` none of the n-gram tables (they hold
+    50.3M of the 51.2M parameters), ``independent_members=false`` a product of experts.
+    Experiments: docs/experiments/names_bilstm.md.
     """
     require_positive(
         learning_rate=learning_rate, batch_size=batch_size, epochs=epochs, embed_dim=embed_dim,

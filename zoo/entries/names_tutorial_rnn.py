@@ -1,4 +1,4 @@
-"""The classic character-RNN tutorial: surname -> country with the reference RNN and plain SGD."""
+"""The classic character-RNN tutorial: surname -> country with its RNN and plain SGD."""
 
 import optax
 
@@ -20,18 +20,15 @@ def names_tutorial_rnn(
     hidden_size: int = 128,
     linear_hidden: bool = False,
 ) -> Experiment:
-    """TutorialRNN (the reference RNN, with tanh on the hidden state) on surnames; plain SGD.
+    """TutorialRNN (the classic character-RNN tutorial's network, tanh on the hidden state) on surnames; plain SGD.
 
     Command: ``zoo train names_tutorial_rnn``
-    Result: test accuracy 64.39%, macro-F1 0.625 (validation 62.86%), 84 s of training on 2 CPU
-    cores (``zoo/published/names_tutorial_rnn.json``); below the n-gram logistic regression
-    (78.89%) and ``names_bilstm``. Learning rate and epochs were chosen on the validation split
-    of names 1.0.0 (top 1,000 surnames): 0.1 for 30 epochs (64.62%) beat 0.3 (59.43%) and 60
-    epochs (62.60%); its test accuracy there was 62.30%.
+    Result: test accuracy 64.39%, macro-F1 0.625 (validation 62.86%), 84 s of training on the 2-core
+    CPU (``zoo/published/names_tutorial_rnn.json``); below the n-gram logistic regression (78.89%).
 
-    The tutorial feeds one name at a time with SGD at 0.005 on the summed NLL; here batches of
-    32 names average the loss, so the step is larger. ``--set linear_hidden=true`` gives the
-    reference's linear hidden update. Baseline: ``python -m zoo.baselines names``.
+    Batches of 32 names average the loss, where the tutorial feeds one name at a time.
+    ``--set linear_hidden=true`` gives the tutorial's linear hidden update.
+    Experiments: docs/experiments/names_tutorial_rnn.md.
     """
     require_positive(learning_rate=learning_rate, batch_size=batch_size, epochs=epochs, hidden_size=hidden_size)
     return Experiment(
