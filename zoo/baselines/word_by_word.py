@@ -29,7 +29,7 @@ def _ids(sentences: list[list[str]], reserve_null: bool) -> tuple[list[np.ndarra
     return ids, list(vocabulary)
 
 
-def ibm1_dictionary(sources: Sequence[str], targets: Sequence[str], iterations: int = 5) -> dict[str, str]:
+def ibm1_dictionary(sources: Sequence[str], targets: Sequence[str], iterations: int = 10) -> dict[str, str]:
     """Source word -> the target word most often aligned to it.
 
     IBM model 1 (translation probabilities ``t(target word | source word)``, the source with an

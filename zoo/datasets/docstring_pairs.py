@@ -39,7 +39,7 @@ def first_sentence(docstring: str) -> str:
 def _cut(lines: list[bytes], node: ast.expr, first_line: int) -> list[bytes]:
     """``lines`` (numbered from ``first_line``) without the span of ``node`` (byte columns)."""
     start, end = node.lineno - first_line, node.end_lineno - first_line
-    joined = lines[start][: node.col_offset] + lines[end][node.end_col_offset :]
+    joined = (lines[start][: node.col_offset] + lines[end][node.end_col_offset :]).rstrip()
     return lines[:start] + ([joined] if joined.strip() else []) + lines[end + 1 :]
 
 
