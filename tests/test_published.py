@@ -58,6 +58,17 @@ def published_baseline(dataset):
 
 
 def test_baselines_are_published_with_their_commands():
-    for dataset in ("names", "kjv"):
+    for dataset in ("names", "kjv", "bible_en_es", "docstring_summary"):
         baseline = published_baseline(dataset)
         assert baseline["dataset"] == dataset and baseline["command"] == f"python -m zoo.baselines {dataset}"
+
+
+def test_the_translation_baselines_are_scored_on_every_held_out_pair():
+    from zoo.datasets.bible_pairs import SPLIT_SIZES
+
+    baseline = published_baseline("bible_en_es")
+    for name in ("copy_source", "word_by_word"):
+        assert {split: baseline[name][split]["count"] for split in ("validation", "test")} == {
+            "validation": SPLIT_SIZES["validation"], "test": SPLIT_SIZES["test"],
+        }
+    assert baseline["word_by_word"]["test"]["bleu"] > baseline["copy_source"]["test"]["bleu"] + 10

@@ -1,16 +1,20 @@
-"""``python -m zoo.baselines names|kjv [--output FILE]``: fits a baseline and writes its results JSON.
+"""``python -m zoo.baselines DATASET [--output FILE]``: fits a baseline and writes its results JSON.
 
-    names  logistic regression on character 1-4-grams, C chosen on validation (seconds)
-    kjv    character 5-gram, interpolated Kneser-Ney, validation and test bits per character (~1 min)
+    names              logistic regression on character 1-4-grams, C chosen on validation (seconds)
+    kjv                character 5-gram, interpolated Kneser-Ney, validation and test bits per character (~1 min)
+    bible_en_es        copy the source; word by word with IBM model 1 alignments: BLEU and chrF (~2 min)
+    docstring_summary  the function's name as a sentence: BLEU, chrF and ROUGE-L (seconds)
 """
 
 import argparse
+import sys
 import time
 from datetime import datetime, timezone
 from pathlib import Path
 
 from train.records import environment, write_json_atomic
 from zoo.baselines import PUBLISHED
+from zoo.core.errors import ZooError
 from zoo.datasets import data_dir, dataset_info
 
 
@@ -43,21 +47,98 @@ def kjv_baseline(order: int = 5) -> dict:
     }
 
 
+def bible_en_es_baseline(iterations: int = 10) -> dict:
+    from zoo.baselines.word_by_word import ibm1_dictionary, translate_word_by_word
+    from zoo.datasets.bible_pairs import split_pairs
+    from zoo.jobs.text_metrics import text_scores
+
+    splits = {split: split_pairs(split, data_dir()) for split in ("train", "validation", "test")}
+    start = time.perf_counter()
+    dictionary = ibm1_dictionary(*splits["train"], iterations)
+    fit_seconds = round(time.perf_counter() - start, 3)
+    translations = {
+        split: [translate_word_by_word(verse, dictionary) for verse in splits[split][0]] for split in ("validation", "test")
+    }
+    return {
+        "dataset": "bible_en_es",
+        "copy_source": {
+            "model": "the English verse as its own translation",
+            **{split: text_scores(*splits[split]) for split in ("validation", "test")},
+        },
+        "word_by_word": {
+            "model": (
+                f"each English word replaced by the Spanish word most often aligned to it; alignments: IBM model 1, "
+                f"{iterations} EM iterations on the train split, in numpy (zoo/baselines/word_by_word.py); "
+                f"unknown words copied"
+            ),
+            "dictionary_size": len(dictionary),
+            "fit_seconds": fit_seconds,
+            **{split: text_scores(translations[split], splits[split][1]) for split in ("validation", "test")},
+            "test_samples": [
+                {"source": source, "reference": reference, "output": output}
+                for source, reference, output in list(zip(*splits["test"], translations["test"]))[:3]
+            ],
+        },
+    }
+
+
+def docstring_summary_baseline() -> dict:
+    from zoo.baselines.name_sentence import name_as_sentence
+    from zoo.datasets.docstring_pairs import python_version, split_functions
+    from zoo.jobs.text_metrics import text_scores
+
+    splits = {split: split_functions(split, data_dir()) for split in ("validation", "test")}
+    outputs = {split: [name_as_sentence(name) for name in splits[split]["name"]] for split in splits}
+    return {
+        "dataset": "docstring_summary",
+        "python_version": python_version(),
+        "function_name": {
+            "model": 'the function\'s name as a sentence ("get_value" -> "Get value.", zoo/baselines/name_sentence.py)',
+            **{split: text_scores(outputs[split], splits[split]["summary"], rouge=True) for split in splits},
+            "test_samples": [
+                {"name": name, "reference": reference, "output": output}
+                for name, reference, output in list(zip(splits["test"]["name"], splits["test"]["summary"], outputs["test"]))[:3]
+            ],
+        },
+    }
+
+
+BASELINES = {
+    "names": names_baseline,
+    "kjv": kjv_baseline,
+    "bible_en_es": bible_en_es_baseline,
+    "docstring_summary": docstring_summary_baseline,
+}
+_HEADLINE = ("accuracy", "macro_f1", "bits_per_character", "bleu", "chrf", "rouge_l")
+
+
+def _headline(results: dict) -> str:
+    """The test scores of each baseline in ``results`` (one, or several keyed by name)."""
+    parts = [(name, value["test"]) for name, value in results.items() if isinstance(value, dict) and "test" in value]
+    parts = [("test", results["test"])] if "test" in results else parts
+    return "; ".join(
+        f"{name} {({key: round(value, 4) for key, value in test.items() if key in _HEADLINE})}" for name, test in parts
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m zoo.baselines", description=__doc__.split("\n")[0])
-    parser.add_argument("dataset", choices=["names", "kjv"])
+    parser.add_argument("dataset", choices=list(BASELINES))
     parser.add_argument("--output", type=Path, help=f"results file (default {PUBLISHED}/DATASET.json)")
     args = parser.parse_args(argv)
     start = time.perf_counter()
-    results = {"names": names_baseline, "kjv": kjv_baseline}[args.dataset]()
+    try:
+        results = BASELINES[args.dataset]()
+    except ZooError as error:
+        print(f"error: {error}", file=sys.stderr)
+        sys.exit(2)
     results["wall_seconds"] = round(time.perf_counter() - start, 3)
     results["command"] = f"python -m zoo.baselines {args.dataset}"
     results["finished"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
     results |= environment()
     output = args.output or PUBLISHED / f"{args.dataset}.json"
     write_json_atomic(output, results)
-    headline = {key: value for key, value in results["test"].items() if key in ("accuracy", "macro_f1", "bits_per_character")}
-    print(f"{args.dataset} baseline: test {headline}, {results['wall_seconds']:.0f} s -> {output}")
+    print(f"{args.dataset} baseline: {_headline(results)}, {results['wall_seconds']:.0f} s -> {output}")
 
 
 if __name__ == "__main__":

@@ -3,7 +3,9 @@
 A zText module holds, per testament (``ot``, ``nt``), three files: ``.bzs`` (blocks:
 ``<III`` offset, compressed size, uncompressed size), ``.bzv`` (index entries: ``<IIH`` block,
 offset in the uncompressed block, size; size 0 is an empty slot) and ``.bzz`` (zlib blocks).
-Entries are OSIS markup; a book starts at the entry holding ``<div type="book" sID=...>``.
+Entries are OSIS markup; a book starts at the entry holding ``<div type="book" sID=...>``, a
+chapter at the entry holding ``<chapter sID=...>``; the entries after a chapter's are its verses,
+one slot each, so two modules of one versification pair slot by slot.
 """
 
 import html
@@ -18,6 +20,10 @@ _NOTE = re.compile(r"<note\b[^>]*>.*?</note>", re.S)
 _TAG = re.compile(r"<[^>]*>")
 _SPACES = re.compile(r"\s+")
 _BOOK_START = re.compile(r'<div\b(?=[^>]*\btype="book")(?=[^>]*\bsID=)[^>]*\bosisID="([^"]+)"')
+_CHAPTER_START = re.compile(r'<chapter\b(?=[^>]*\bsID=)[^>]*\bosisID="[^"]*?(\d+)"')
+
+VerseKey = tuple[str, int, int]
+"""``(osis book id, chapter, verse)``, e.g. ``("Gen", 1, 1)``."""
 
 
 class SwordModuleError(ValueError):
@@ -30,7 +36,8 @@ def plain_text(markup: str) -> str:
     return _SPACES.sub(" ", html.unescape(_TAG.sub("", _NOTE.sub("", markup)))).strip()
 
 
-def _entries(directory: Path, testament: str):
+def _slots(directory: Path, testament: str):
+    """Every index slot's markup in index order; an empty slot reads as ``""``."""
     try:
         blocks_raw = (directory / f"{testament}.bzs").read_bytes()
         index_raw = (directory / f"{testament}.bzv").read_bytes()
@@ -44,6 +51,7 @@ def _entries(directory: Path, testament: str):
     for at in range(0, len(index_raw), _ENTRY.size):
         block, offset, size = _ENTRY.unpack_from(index_raw, at)
         if size == 0:
+            yield ""
             continue
         if block not in cache:
             start, compressed, _ = blocks[block]
@@ -56,7 +64,7 @@ def read_books(directory: str | Path) -> list[tuple[str, str]]:
     title line, then its verses)."""
     books: list[tuple[str, list[str]]] = []
     for testament in ("ot", "nt"):
-        for markup in _entries(Path(directory), testament):
+        for markup in _slots(Path(directory), testament):
             start = _BOOK_START.search(markup)
             if start:
                 books.append((start.group(1), []))
@@ -66,3 +74,25 @@ def read_books(directory: str | Path) -> list[tuple[str, str]]:
     if not books:
         raise SwordModuleError(f"{directory}: no book found in the module")
     return [(name, "\n".join(lines)) for name, lines in books]
+
+
+def read_verses(directory: str | Path) -> list[tuple[VerseKey, str]]:
+    """``[((book, chapter, verse), markup)]`` for every verse slot of the module, empty ones
+    (markup ``""``) included, in index order: slot ``i`` of two modules of one versification
+    is the same verse. Book and chapter slots are not verses and are left out."""
+    verses: list[tuple[VerseKey, str]] = []
+    for testament in ("ot", "nt"):
+        book, chapter, verse = None, 0, 0
+        for markup in _slots(Path(directory), testament):
+            book_start, chapter_start = _BOOK_START.search(markup), _CHAPTER_START.search(markup)
+            if book_start:
+                book, chapter, verse = book_start.group(1), 0, 0
+            if chapter_start:
+                chapter, verse = int(chapter_start.group(1)), 0
+            if book_start or chapter_start or not chapter:
+                continue
+            verse += 1
+            verses.append(((book, chapter, verse), markup))
+    if not verses:
+        raise SwordModuleError(f"{directory}: no verse found in the module")
+    return verses
