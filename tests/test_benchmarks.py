@@ -48,3 +48,14 @@ def test_xla_option_values_are_typed():
     assert parse_xla_options(["--xla_a=true", "xla_b=4", "xla_c=0.5", "xla_d=dot,eltwise"]) == {
         "xla_a": True, "xla_b": 4, "xla_c": 0.5, "xla_d": "dot,eltwise",
     }
+
+
+def test_the_readme_snippet_benchmark_runs_the_readme_s_own_step(tmp_path):
+    pytest.importorskip("torch", reason="the optional torch extra is not installed")
+    from benchmarks.readme_snippet import main as snippet_main, readme_snippet
+
+    assert 'compiler_options="convolutions"' in readme_snippet()
+    snippet_main(["--steps", "1", "--repeats", "1", "--json", str(tmp_path / "snippet.json")])
+    report = json.loads((tmp_path / "snippet.json").read_text())
+    assert set(report["ratio_over_torch"]) == {"readme_snippet", "readme_snippet_without_preset", "entry"}
+    assert all(ratio > 0 for ratio in report["ratio_over_torch"].values())

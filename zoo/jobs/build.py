@@ -56,7 +56,7 @@ def build_from_config(entry: str, config: Mapping[str, Any]) -> Built:
             nan_policy=experiment.nan_policy, compiler_options=options,
         ),
         eval_step=make_eval_step(experiment.loss, experiment.metrics, example_spec=spec, compiler_options=options),
-        predict_step=make_predict_step(example_spec=spec, compiler_options=options),
+        predict_step=make_predict_step(example_spec={"inputs": spec["inputs"]}, compiler_options=options),
         xla_options=options,
     )
 
