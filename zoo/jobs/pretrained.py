@@ -1,0 +1,240 @@
+"""Shipped weights: the evaluation variables of our published runs, loaded with one call.
+
+``zoo/published/weights/<entry>.msgpack`` holds ``{"params", "batch_stats"?}`` as the published
+run evaluated them (its moving average when it kept one), written by ``flax.serialization``;
+``<entry>.weights.json`` beside it holds their sha256, the config they were trained with, the
+parameter count and the published results file (``zoo/published/<entry>.json``) they scored.
+
+    python -m zoo.jobs.pretrained export ENTRY WORKDIR [--publish]
+"""
+
+import argparse
+import dataclasses
+import hashlib
+import json
+import os
+import sys
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import flax.linen as nn
+import jax
+import numpy as np
+from flax import serialization, traverse_util
+
+from train.records import write_json_atomic
+from zoo.core import registry
+from zoo.core.config import resolve_config
+from zoo.core.errors import ConfigError, WorkdirError, ZooError
+from zoo.core.experiment import Experiment
+from zoo.jobs.build import build_from_config, init_variables, parameter_count
+from zoo.jobs.published import published_result
+from zoo.jobs.restore import evaluate_trained, restore
+
+SOURCE_WEIGHTS_DIRECTORY = Path(__file__).resolve().parents[1] / "published" / "weights"
+"""Where ``export`` writes by default: the package's own ``published/weights`` (in a checkout)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Pretrained:
+    """A trained entry ready for inference: ``model.apply(variables, inputs, train=False)``.
+
+    ``model`` is the one the published numbers were evaluated with (the entry's ``test_model``
+    when it has one, e.g. ten views); ``source`` says where the variables came from.
+    """
+
+    entry: str
+    model: nn.Module
+    variables: dict[str, Any]
+    config: dict[str, Any]
+    experiment: Experiment
+    source: str
+
+    def apply(self, inputs: jax.Array) -> jax.Array:
+        return self.model.apply(self.variables, inputs, train=False)
+
+
+def weights_files(entry: str, directory=None) -> tuple[Any, Any]:
+    """``(<entry>.msgpack, <entry>.weights.json)`` in ``directory`` (default: the package's)."""
+    directory = directory or resources.files("zoo") / "published" / "weights"
+    return directory / f"{entry}.msgpack", directory / f"{entry}.weights.json"
+
+
+def shipped_entries() -> list[str]:
+    """The entries whose weights ship with the package."""
+    directory = resources.files("zoo") / "published" / "weights"
+    suffix = ".weights.json"
+    if not directory.is_dir():
+        return []
+    return sorted(item.name[: -len(suffix)] for item in directory.iterdir() if item.name.endswith(suffix))
+
+
+def weights_record(entry: str) -> dict[str, Any]:
+    """``<entry>.weights.json``, or ``ZooError`` naming the entries that have shipped weights."""
+    registry.get(entry)
+    _, record_path = weights_files(entry)
+    if not record_path.is_file():
+        shipped = ", ".join(shipped_entries()) or "none"
+        raise ZooError(
+            f"entry {entry!r} has no shipped weights (entries with shipped weights: {shipped}); "
+            f"train it with `zoo train {entry}` and pass --workdir instead of --pretrained"
+        )
+    return json.loads(record_path.read_text())
+
+
+def pretrained(entry: str) -> Pretrained:
+    """The shipped weights of ``entry`` with its model, checked against their sha256 and against
+    the variables the entry's model has today (any missing, extra or reshaped one is an error)."""
+    record = weights_record(entry)
+    weights_path, _ = weights_files(entry)
+    data = weights_path.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != record["sha256"]:
+        raise ZooError(
+            f"shipped weights of {entry!r} are damaged: {weights_path} has sha256 {digest}, "
+            f"expected {record['sha256']} (reinstall the package)"
+        )
+    try:
+        config = resolve_config(entry, record["config"])
+    except ConfigError as error:
+        raise ZooError(f"shipped weights of {entry!r} were trained with a config the entry no longer takes: {error}") from None
+    experiment = registry.get(entry)(**config)
+    variables = serialization.msgpack_restore(data)
+    require_model_variables(entry, experiment, variables, what="shipped weights")
+    return Pretrained(
+        entry=entry,
+        model=experiment.test_model or experiment.model,
+        variables=jax.tree.map(jax.numpy.asarray, variables),
+        config=config,
+        experiment=experiment,
+        source=f"shipped weights {weights_path.name} (sha256 {digest[:12]})",
+    )
+
+
+def from_workdir(workdir: str | os.PathLike, entry: str | None = None) -> Pretrained:
+    """The run trained in ``workdir`` (``entry``'s, when given) as ``Pretrained``: its evaluation
+    variables (the moving average when the run kept one)."""
+    trained = restore(workdir, entry)
+    state = trained.state.for_evaluation()
+    variables = {"params": state.params}
+    if jax.tree.leaves(state.batch_stats):
+        variables["batch_stats"] = state.batch_stats
+    return Pretrained(
+        entry=trained.name,
+        model=trained.experiment.test_model or trained.experiment.model,
+        variables=variables,
+        config=trained.config,
+        experiment=trained.experiment,
+        source=f"workdir {workdir} (step {int(trained.state.step)})",
+    )
+
+
+def evaluate_pretrained(entry: str, split: str = "test") -> dict[str, float]:
+    """The shipped weights of ``entry`` evaluated on ``split`` as its published run was (its
+    eval step and test model): on ``test`` they reproduce the published metrics."""
+    loaded = pretrained(entry)
+    built = build_from_config(entry, loaded.config)
+    state = built.state.replace(
+        params=loaded.variables["params"], batch_stats=loaded.variables.get("batch_stats", {}), ema=None
+    )
+    return evaluate_trained(dataclasses.replace(built, state=state), split)
+
+
+def require_model_variables(entry: str, experiment: Experiment, variables: dict[str, Any], *, what: str) -> None:
+    """Raises ``ZooError`` naming the variables of ``variables`` that the entry's model lacks,
+    those it has that ``variables`` lacks, and those whose shape or dtype differ."""
+    expected = _leaf_specs(jax.eval_shape(lambda: init_variables(experiment)))
+    given = _leaf_specs(variables)
+    missing = sorted(set(expected) - set(given))
+    unexpected = sorted(set(given) - set(expected))
+    reshaped = sorted(
+        f"{key} {given[key]} (model: {expected[key]})" for key in set(given) & set(expected) if given[key] != expected[key]
+    )
+    problems = [
+        f"{label}: {', '.join(keys)}"
+        for label, keys in (("missing", missing), ("not in the model", unexpected), ("other shape", reshaped))
+        if keys
+    ]
+    if problems:
+        raise ZooError(f"{what} of {entry!r} do not fit the entry's model ({'; '.join(problems)})")
+
+
+def _leaf_specs(variables) -> dict[str, str]:
+    flat = traverse_util.flatten_dict(variables, sep="/")
+    return {key: f"{np.dtype(leaf.dtype).name}{list(leaf.shape)}" for key, leaf in flat.items()}
+
+
+def export(
+    entry: str, workdir: str | os.PathLike, directory: str | os.PathLike | None = None, *, publish: bool = False
+) -> Path:
+    """Writes ``<entry>.msgpack`` and ``<entry>.weights.json`` of the run in ``workdir`` to
+    ``directory`` (default: this checkout's ``zoo/published/weights``); returns the weights' path.
+
+    The run's ``results.json`` must equal the published one in config and test metrics, so the
+    weights are those that scored the published numbers; ``publish`` instead makes the run's
+    results the published ones (``zoo/published/<entry>.json``), e.g. for a re-trained entry.
+    """
+    workdir = Path(workdir)
+    results_path = workdir / "results.json"
+    if not results_path.is_file():
+        raise WorkdirError(f"{workdir} holds no finished run: expected {results_path}")
+    results = json.loads(results_path.read_text())
+    published = published_result(entry)
+    if not publish:
+        if published is None:
+            raise WorkdirError(f"{entry!r} has no published results to ship weights for; pass --publish to publish {results_path}")
+        differing = [key for key in ("config", "test") if results.get(key) != published.get(key)]
+        if differing:
+            raise WorkdirError(
+                f"{results_path} differs from the published {entry}.json in {' and '.join(differing)}: "
+                f"these are not the weights that scored the published numbers (pass --publish to publish this run)"
+            )
+    loaded = from_workdir(workdir, entry)
+    variables = jax.tree.map(np.asarray, jax.device_get(loaded.variables))
+    data = serialization.msgpack_serialize(variables)
+    directory = Path(directory or SOURCE_WEIGHTS_DIRECTORY)
+    directory.mkdir(parents=True, exist_ok=True)
+    weights_path, record_path = weights_files(entry, directory)
+    temporary = weights_path.with_suffix(".msgpack.tmp")
+    temporary.write_bytes(data)
+    os.replace(temporary, weights_path)
+    write_json_atomic(record_path, {
+        "entry": entry,
+        "config": loaded.config,
+        "weights": weights_path.name,
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "bytes": len(data),
+        "collections": sorted(variables),
+        "parameters": parameter_count(variables["params"]),
+        "results": f"{entry}.json",
+        "test": {key: value for key, value in results["test"].items() if isinstance(value, int | float)},
+        "command": results.get("command"),
+        "step": results.get("final_state_step"),
+    })
+    if publish:
+        write_json_atomic(directory.parent / f"{entry}.json", results)
+    return weights_path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m zoo.jobs.pretrained", description=__doc__.split("\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    exporting = commands.add_parser("export", help="write a finished run's evaluation variables as shipped weights")
+    exporting.add_argument("entry")
+    exporting.add_argument("workdir", type=Path)
+    exporting.add_argument("--to", type=Path, help="directory (default: zoo/published/weights of this checkout)")
+    exporting.add_argument("--publish", action="store_true",
+                           help="also make the run's results.json the published one (zoo/published/ENTRY.json)")
+    args = parser.parse_args(argv)
+    try:
+        path = export(args.entry, args.workdir, args.to, publish=args.publish)
+    except ZooError as error:
+        print(f"export: error: {error}", file=sys.stderr)
+        return 2
+    print(f"{args.entry}: {path} ({path.stat().st_size:,} bytes)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
