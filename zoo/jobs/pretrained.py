@@ -50,6 +50,8 @@ class Pretrained:
     config: dict[str, Any]
     experiment: Experiment
     source: str
+    step: int | None = None
+    """The train step the variables are from, when known."""
 
     def apply(self, inputs: jax.Array) -> jax.Array:
         return self.model.apply(self.variables, inputs, train=False)
@@ -109,6 +111,7 @@ def pretrained(entry: str) -> Pretrained:
         config=config,
         experiment=experiment,
         source=f"shipped weights {weights_path.name} (sha256 {digest[:12]})",
+        step=record.get("step"),
     )
 
 
@@ -127,6 +130,7 @@ def from_workdir(workdir: str | os.PathLike, entry: str | None = None) -> Pretra
         config=trained.config,
         experiment=trained.experiment,
         source=f"workdir {workdir} (step {int(trained.state.step)})",
+        step=int(trained.state.step),
     )
 
 
@@ -139,6 +143,20 @@ def evaluate_pretrained(entry: str, split: str = "test") -> dict[str, float]:
         params=loaded.variables["params"], batch_stats=loaded.variables.get("batch_stats", {}), ema=None
     )
     return evaluate_trained(dataclasses.replace(built, state=state), split)
+
+
+def starting_variables(entry: str, experiment: Experiment, init_from: str | os.PathLike) -> tuple[dict, dict]:
+    """``(variables, record)`` to fine-tune ``experiment`` from: the shipped weights of ``entry``
+    (``init_from="pretrained"``) or the evaluation variables of the run in workdir ``init_from``;
+    ``record`` says which, for the run's config and results. They must fit the experiment's model."""
+    if str(init_from) == "pretrained":
+        loaded = pretrained(entry)
+        record = {"source": "pretrained", "sha256": weights_record(entry)["sha256"]}
+    else:
+        loaded = from_workdir(init_from, entry)
+        record = {"source": "workdir", "workdir": str(init_from), "step": loaded.step}
+    require_model_variables(entry, experiment, loaded.variables, what=f"the variables of {loaded.source}")
+    return loaded.variables, record
 
 
 def require_model_variables(entry: str, experiment: Experiment, variables: dict[str, Any], *, what: str) -> None:
