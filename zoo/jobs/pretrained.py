@@ -5,15 +5,13 @@ run evaluated them (its moving average when it kept one), written by ``flax.seri
 ``<entry>.weights.json`` beside it holds their sha256, the config they were trained with, the
 parameter count and the published results file (``zoo/published/<entry>.json``) they scored.
 
-    python -m zoo.jobs.pretrained export ENTRY WORKDIR [--publish]
+``python -m zoo.jobs.export_weights ENTRY WORKDIR`` writes them from a finished run.
 """
 
-import argparse
 import dataclasses
 import hashlib
 import json
 import os
-import sys
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -23,18 +21,12 @@ import jax
 import numpy as np
 from flax import serialization, traverse_util
 
-from train.records import write_json_atomic
 from zoo.core import registry
 from zoo.core.config import resolve_config
-from zoo.core.errors import ConfigError, WorkdirError, ZooError
+from zoo.core.errors import ConfigError, ZooError
 from zoo.core.experiment import Experiment
-from zoo.jobs.build import build_from_config, init_variables, parameter_count
-from zoo.jobs.published import published_result
+from zoo.jobs.build import build_from_config, init_variables
 from zoo.jobs.restore import evaluate_trained, restore
-
-SOURCE_WEIGHTS_DIRECTORY = Path(__file__).resolve().parents[1] / "published" / "weights"
-"""Where ``export`` writes by default: the package's own ``published/weights`` (in a checkout)."""
-
 
 @dataclasses.dataclass(frozen=True)
 class Pretrained:
@@ -181,78 +173,3 @@ def require_model_variables(entry: str, experiment: Experiment, variables: dict[
 def _leaf_specs(variables) -> dict[str, str]:
     flat = traverse_util.flatten_dict(variables, sep="/")
     return {key: f"{np.dtype(leaf.dtype).name}{list(leaf.shape)}" for key, leaf in flat.items()}
-
-
-def export(
-    entry: str, workdir: str | os.PathLike, directory: str | os.PathLike | None = None, *, publish: bool = False
-) -> Path:
-    """Writes ``<entry>.msgpack`` and ``<entry>.weights.json`` of the run in ``workdir`` to
-    ``directory`` (default: this checkout's ``zoo/published/weights``); returns the weights' path.
-
-    The run's ``results.json`` must equal the published one in config and test metrics, so the
-    weights are those that scored the published numbers; ``publish`` instead makes the run's
-    results the published ones (``zoo/published/<entry>.json``), e.g. for a re-trained entry.
-    """
-    workdir = Path(workdir)
-    results_path = workdir / "results.json"
-    if not results_path.is_file():
-        raise WorkdirError(f"{workdir} holds no finished run: expected {results_path}")
-    results = json.loads(results_path.read_text())
-    published = published_result(entry)
-    if not publish:
-        if published is None:
-            raise WorkdirError(f"{entry!r} has no published results to ship weights for; pass --publish to publish {results_path}")
-        differing = [key for key in ("config", "test") if results.get(key) != published.get(key)]
-        if differing:
-            raise WorkdirError(
-                f"{results_path} differs from the published {entry}.json in {' and '.join(differing)}: "
-                f"these are not the weights that scored the published numbers (pass --publish to publish this run)"
-            )
-    loaded = from_workdir(workdir, entry)
-    variables = jax.tree.map(np.asarray, jax.device_get(loaded.variables))
-    data = serialization.msgpack_serialize(variables)
-    directory = Path(directory or SOURCE_WEIGHTS_DIRECTORY)
-    directory.mkdir(parents=True, exist_ok=True)
-    weights_path, record_path = weights_files(entry, directory)
-    temporary = weights_path.with_suffix(".msgpack.tmp")
-    temporary.write_bytes(data)
-    os.replace(temporary, weights_path)
-    write_json_atomic(record_path, {
-        "entry": entry,
-        "config": loaded.config,
-        "weights": weights_path.name,
-        "sha256": hashlib.sha256(data).hexdigest(),
-        "bytes": len(data),
-        "collections": sorted(variables),
-        "parameters": parameter_count(variables["params"]),
-        "results": f"{entry}.json",
-        "test": {key: value for key, value in results["test"].items() if isinstance(value, int | float)},
-        "command": results.get("command"),
-        "step": results.get("final_state_step"),
-    })
-    if publish:
-        write_json_atomic(directory.parent / f"{entry}.json", results)
-    return weights_path
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m zoo.jobs.pretrained", description=__doc__.split("\n")[0])
-    commands = parser.add_subparsers(dest="command", required=True)
-    exporting = commands.add_parser("export", help="write a finished run's evaluation variables as shipped weights")
-    exporting.add_argument("entry")
-    exporting.add_argument("workdir", type=Path)
-    exporting.add_argument("--to", type=Path, help="directory (default: zoo/published/weights of this checkout)")
-    exporting.add_argument("--publish", action="store_true",
-                           help="also make the run's results.json the published one (zoo/published/ENTRY.json)")
-    args = parser.parse_args(argv)
-    try:
-        path = export(args.entry, args.workdir, args.to, publish=args.publish)
-    except ZooError as error:
-        print(f"export: error: {error}", file=sys.stderr)
-        return 2
-    print(f"{args.entry}: {path} ({path.stat().st_size:,} bytes)")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
