@@ -113,6 +113,8 @@ def test_export_writes_what_pretrained_reads_and_refuses_a_run_that_is_not_the_p
     record = json.loads(path.with_name("names_tutorial_rnn.weights.json").read_text())
     assert record["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest() and record["parameters"] == 36210
     assert json.loads((tmp_path / "published" / "names_tutorial_rnn.json").read_text()) == results
+    written = [path, path.with_name("names_tutorial_rnn.weights.json"), tmp_path / "published" / "names_tutorial_rnn.json"]
+    assert [file.stat().st_mode & 0o777 for file in written] == [0o644] * 3, "package data every user can read"
     restored = serialization.msgpack_restore(path.read_bytes())
     expected = from_workdir(workdir).variables
     assert jax.tree.all(jax.tree.map(lambda a, b: np.array_equal(a, b), restored, jax.device_get(expected)))

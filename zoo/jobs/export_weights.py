@@ -26,6 +26,8 @@ from zoo.jobs.published import published_result
 
 SOURCE_WEIGHTS_DIRECTORY = Path(__file__).resolve().parents[1] / "published" / "weights"
 """Where ``export`` writes by default: the package's own ``published/weights`` (in a checkout)."""
+PACKAGE_FILE_MODE = 0o644
+"""Package data must be readable by every user (atomic writes create files only their owner reads)."""
 
 
 def export(
@@ -75,8 +77,12 @@ def export(
         "command": results.get("command"),
         "step": results.get("final_state_step"),
     })
+    written = [weights_path, record_path]
     if publish:
         write_json_atomic(directory.parent / f"{entry}.json", results)
+        written.append(directory.parent / f"{entry}.json")
+    for path in written:
+        path.chmod(PACKAGE_FILE_MODE)
     return weights_path
 
 
