@@ -37,7 +37,7 @@ def test_shipped_weights_belong_to_the_published_run(entry):
     assert record["entry"] == entry and record["results"] == f"{entry}.json"
     assert hashlib.sha256(data).hexdigest() == record["sha256"] and len(data) == record["bytes"] < 8_000_000
     assert record["config"] == published["config"] == zoo.default_config(entry)
-    assert record["parameters"] == published["parameters"]
+    assert record["parameters"] == published["parameters"] and record["dataset"] == published["dataset"]
     assert record["test"] == {k: v for k, v in published["test"].items() if isinstance(v, int | float)}
 
 
@@ -87,6 +87,13 @@ def test_weights_of_another_model_name_the_entry_and_the_differing_keys(weights_
     message = str(error.value)
     assert message.startswith("shipped weights of 'names_tutorial_rnn' do not fit the entry's model (other shape: ")
     assert "params/cell/i2h/kernel float32[254, 128] (model: float32[190, 64])" in message
+
+
+def test_weights_trained_on_other_data_than_the_entry_reads_here_are_refused(weights_copy):
+    record_path = weights_copy / "names_tutorial_rnn.weights.json"
+    record_path.write_text(json.dumps(json.loads(record_path.read_text()) | {"dataset": "kjv"}))
+    with pytest.raises(zoo.ZooError, match="trained on dataset 'kjv', but here the entry reads 'names'"):
+        zoo.pretrained("names_tutorial_rnn")
 
 
 def test_missing_and_extra_variables_are_named():

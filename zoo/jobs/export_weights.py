@@ -67,6 +67,7 @@ def export(
     write_json_atomic(record_path, {
         "entry": entry,
         "config": loaded.config,
+        "dataset": loaded.experiment.dataset,
         "weights": weights_path.name,
         "sha256": hashlib.sha256(data).hexdigest(),
         "bytes": len(data),

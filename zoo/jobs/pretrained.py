@@ -93,6 +93,11 @@ def pretrained(entry: str) -> Pretrained:
     except ConfigError as error:
         raise ZooError(f"shipped weights of {entry!r} were trained with a config the entry no longer takes: {error}") from None
     experiment = registry.get(entry)(**config)
+    if experiment.dataset != record["dataset"]:
+        raise ZooError(
+            f"shipped weights of {entry!r} were trained on dataset {record['dataset']!r}, but here the entry "
+            f"reads {experiment.dataset!r} (its data are missing on this machine: see `zoo show {entry}`)"
+        )
     variables = serialization.msgpack_restore(data)
     require_model_variables(entry, experiment, variables, what="shipped weights")
     return Pretrained(
