@@ -142,6 +142,7 @@ def test_the_denoiser_writes_the_cleaned_image_and_nothing_on_bad_input(shoe_pho
         assert np.asarray(cleaned)[0].mean() > 200
 
 
+@pytest.mark.slow
 def test_a_workdir_serves_as_well_as_shipped_weights(tmp_path, capsys):
     workdir = save_untrained_run(tmp_path / "run", "digits_cnn")
     Image.fromarray(np.eye(8, dtype=np.uint8) * 255).save(tmp_path / "stroke.png")
@@ -149,6 +150,7 @@ def test_a_workdir_serves_as_well_as_shipped_weights(tmp_path, capsys):
     assert code == 0 and out.startswith(f"{tmp_path / 'stroke.png'}: ") and out.count("%") == 10
 
 
+@pytest.mark.slow
 def test_a_language_model_continues_each_prompt_as_zoo_generate_does(tmp_path):
     workdir = save_untrained_run(tmp_path / "lm", "kjv_char_lstm", {"hidden_size": 8, "embed_dim": 4})
     predictions = predict(load("kjv_char_lstm", workdir), ["In the beginning", "And"], length=20, seed=3)

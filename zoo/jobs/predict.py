@@ -19,7 +19,7 @@ from zoo.core.errors import ConfigError, ZooError
 from zoo.datasets.char_vocabulary import padded_ids
 from zoo.datasets.fashion_mnist import CLASS_NAMES as FASHION_CLASS_NAMES
 from zoo.datasets.names import COUNTRIES, COUNTRY_NAMES, MAX_LENGTH, VOCABULARY as NAMES_VOCABULARY
-from zoo.jobs.generate import VOCABULARIES, continue_prompt
+from zoo.jobs.generate import VOCABULARIES, Generation, check_request, continue_prompt
 from zoo.jobs.images import PIXEL_LEVELS, image_example, write_image
 from zoo.jobs.pretrained import Pretrained, from_workdir, pretrained
 
@@ -71,33 +71,20 @@ def predict(
         raise ZooError(f"{trained.entry}: expected at least one input, got none")
     experiment = trained.experiment
     if experiment.task == "language_modeling" and experiment.dataset in VOCABULARIES:
-        return [
-            Prediction(input=prompt, text=generation.continuation, notes=_unknown_note(generation.unknown_characters))
+        for prompt in inputs:
+            check_request(prompt, length, temperature, top_k or 0)
+        generations = [
+            continue_prompt(trained, prompt, length=length, temperature=temperature, top_k=top_k or 0, seed=seed)
             for prompt in inputs
-            for generation in [continue_prompt(
-                trained, prompt, length=length, temperature=temperature, top_k=top_k or 0, seed=seed,
-            )]
+        ]
+        return [
+            Prediction(input=generation.prompt, text=generation.continuation, notes=_unknown_note(generation))
+            for generation in generations
         ]
     if experiment.task == "denoising" and experiment.dataset in PIXEL_LEVELS:
         return _denoise(trained, inputs, Path(output_dir))
     if experiment.task == "classification" and experiment.dataset in CLASS_NAMES:
-        names = CLASS_NAMES[experiment.dataset]
-        top_k = DEFAULT_TOP_K if top_k is None else top_k
-        if not 1 <= top_k <= len(names):
-            raise ConfigError(f"--top-k: expected a number of classes in [1, {len(names)}], got {top_k}")
-        if experiment.dataset == "names":
-            batch, notes = surname_ids(inputs), [()] * len(inputs)
-        else:
-            examples = [image_example(path, experiment.dataset) for path in inputs]
-            batch, notes = np.stack([example.pixels for example in examples]), [example.notes for example in examples]
-        probabilities = np.asarray(jax.nn.softmax(_apply(trained, batch), axis=-1))
-        return [
-            Prediction(
-                input=str(text), notes=note,
-                classes=[(names[index], float(row[index])) for index in np.argsort(-row, kind="stable")[:top_k]],
-            )
-            for text, note, row in zip(inputs, notes, probabilities)
-        ]
+        return _classify(trained, inputs, DEFAULT_TOP_K if top_k is None else top_k)
     raise ZooError(
         f"entry {trained.entry!r} ({experiment.task} on {experiment.dataset!r}) takes no inputs of one's own; "
         f"zoo predict knows image classifiers, surname classifiers, the denoiser and character language models"
@@ -121,6 +108,26 @@ def surname_ids(surnames: Sequence[str]) -> np.ndarray:
     return padded_ids(list(surnames), NAMES_VOCABULARY, MAX_LENGTH)
 
 
+def _classify(trained: Pretrained, inputs: Sequence[str], top_k: int) -> list[Prediction]:
+    dataset = trained.experiment.dataset
+    names = CLASS_NAMES[dataset]
+    if not 1 <= top_k <= len(names):
+        raise ConfigError(f"--top-k: expected a number of classes in [1, {len(names)}], got {top_k}")
+    if dataset == "names":
+        batch, notes = surname_ids(inputs), [()] * len(inputs)
+    else:
+        examples = [image_example(path, dataset) for path in inputs]
+        batch, notes = np.stack([example.pixels for example in examples]), [example.notes for example in examples]
+    probabilities = np.asarray(jax.nn.softmax(_apply(trained, batch), axis=-1))
+    return [
+        Prediction(
+            input=str(text), notes=note,
+            classes=[(names[index], float(row[index])) for index in np.argsort(-row, kind="stable")[:top_k]],
+        )
+        for text, note, row in zip(inputs, notes, probabilities)
+    ]
+
+
 def _denoise(trained: Pretrained, inputs: Sequence[str], output_dir: Path) -> list[Prediction]:
     examples = [image_example(path, trained.experiment.dataset) for path in inputs]
     targets = [output_dir / f"{Path(path).stem}.denoised.png" for path in inputs]
@@ -142,7 +149,8 @@ def _apply(trained: Pretrained, batch: np.ndarray) -> jax.Array:
     )
 
 
-def _unknown_note(characters: list[str]) -> tuple[str, ...]:
-    if not characters:
+def _unknown_note(generation: Generation) -> tuple[str, ...]:
+    if not generation.unknown_characters:
         return ()
-    return (f"{', '.join(map(repr, characters))} not in the vocabulary, read as the unknown symbol",)
+    listed = ", ".join(map(repr, generation.unknown_characters))
+    return (f"{listed} not in the vocabulary, read as the unknown symbol",)

@@ -17,6 +17,7 @@ from typing import Any
 
 import flax.linen as nn
 import jax
+import jax.numpy as jnp
 import numpy as np
 from flax import serialization, traverse_util
 
@@ -26,6 +27,7 @@ from zoo.core.errors import ConfigError, ZooError
 from zoo.core.experiment import Experiment
 from zoo.jobs.build import build_from_config, init_variables
 from zoo.jobs.restore import evaluate_trained, restore
+
 
 @dataclasses.dataclass(frozen=True)
 class Pretrained:
@@ -48,15 +50,20 @@ class Pretrained:
         return self.model.apply(self.variables, inputs, train=False)
 
 
+def package_weights_directory():
+    """``zoo/published/weights`` of the installed package (an importlib resource)."""
+    return resources.files("zoo") / "published" / "weights"
+
+
 def weights_files(entry: str, directory=None) -> tuple[Any, Any]:
     """``(<entry>.msgpack, <entry>.weights.json)`` in ``directory`` (default: the package's)."""
-    directory = directory or resources.files("zoo") / "published" / "weights"
+    directory = directory or package_weights_directory()
     return directory / f"{entry}.msgpack", directory / f"{entry}.weights.json"
 
 
 def shipped_entries() -> list[str]:
     """The entries whose weights ship with the package."""
-    directory = resources.files("zoo") / "published" / "weights"
+    directory = package_weights_directory()
     suffix = ".weights.json"
     if not directory.is_dir():
         return []
@@ -96,14 +103,14 @@ def pretrained(entry: str) -> Pretrained:
     if experiment.dataset != record["dataset"]:
         raise ZooError(
             f"shipped weights of {entry!r} were trained on dataset {record['dataset']!r}, but here the entry "
-            f"reads {experiment.dataset!r} (its data are missing on this machine: see `zoo show {entry}`)"
+            f"reads {experiment.dataset!r} (the entry picks its data by what this machine has; see `zoo show {entry}`)"
         )
     variables = serialization.msgpack_restore(data)
     require_model_variables(entry, experiment, variables, what="shipped weights")
     return Pretrained(
         entry=entry,
         model=experiment.test_model or experiment.model,
-        variables=jax.tree.map(jax.numpy.asarray, variables),
+        variables=jax.tree.map(jnp.asarray, variables),
         config=config,
         experiment=experiment,
         source=f"shipped weights {weights_path.name} (sha256 {digest[:12]})",
