@@ -52,6 +52,15 @@ def test_pretrained_is_ready_for_apply(entry):
     assert type(shipped.model) is type(experiment.test_model or experiment.model)
 
 
+def test_zoo_list_says_which_weights_ship(capsys):
+    assert main(["list", "fashion_*"]) == 0
+    rows = {line.split()[1]: line for line in capsys.readouterr().out.splitlines() if "fashion_" in line}
+    assert {entry for entry, row in rows.items() if row.rstrip(" │").endswith("shipped")} == {
+        entry for entry in SHIPPED if entry.startswith("fashion_")
+    }
+    assert "fashion_lenet" in rows and "fashion_resnet" in rows
+
+
 def test_an_entry_without_shipped_weights_names_those_with(capsys):
     with pytest.raises(zoo.ZooError, match=r"'names_bilstm' has no shipped weights \(entries with shipped weights: .*fashion_lenet"):
         zoo.pretrained("names_bilstm")
