@@ -45,3 +45,14 @@ def fashion_mnist_files():
         if os.environ.get("CI"):
             pytest.fail(f"CI must provide the Debian package dataset-fashion-mnist: {error}")
         pytest.skip(f"needs the Debian package dataset-fashion-mnist: {error}")
+
+
+@pytest.fixture(scope="session")
+def kjv_module():
+    """The KJV SWORD module from the Debian package: tests needing it fail under CI and are skipped elsewhere."""
+    from zoo.datasets.kjv import SWORD_MODULE, sword_module_installed
+
+    if not sword_module_installed():
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must provide the Debian package of the SWORD module {SWORD_MODULE}")
+        pytest.skip(f"needs the Debian package of the SWORD module {SWORD_MODULE}")

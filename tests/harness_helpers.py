@@ -1,4 +1,4 @@
-"""Small shared pieces for the harness tests: a digits subset and a fresh SimpleCNN state."""
+"""Small shared pieces for the tests: a digits subset, a fresh SimpleCNN state, a saved untrained run."""
 
 import jax
 import jax.numpy as jnp
@@ -42,3 +42,16 @@ def assert_trees_bitwise_equal(left, right) -> None:
 def metric_history(history) -> list[dict]:
     """Epoch records without their timings, which differ run to run."""
     return [{k: v for k, v in record.items() if k != "epoch_seconds"} for record in history]
+
+
+def save_untrained_run(workdir, entry, overrides=None):
+    """What ``zoo train`` leaves behind, without the training: config and a checkpoint."""
+    import zoo
+    from train import Checkpoints
+    from train.records import write_json_atomic
+
+    built = zoo.build(entry, overrides)
+    write_json_atomic(workdir / "config.json", {"entry": entry, "config": built.config})
+    with Checkpoints(workdir / "checkpoints") as checkpoints:
+        checkpoints.save(0, built.state, {"entry": entry, "config": built.config})
+    return workdir

@@ -3,19 +3,9 @@
 import pytest
 
 import zoo
-from train import Checkpoints
-from train.records import write_json_atomic
+from harness_helpers import save_untrained_run
 from zoo.cli import main
 from zoo.jobs.generate import MAX_PROMPT_CHARACTERS, generate, make_sampler
-
-
-def save_untrained_run(workdir, entry, overrides):
-    """What ``zoo train`` leaves behind, without the training: config and a checkpoint."""
-    built = zoo.build(entry, overrides)
-    write_json_atomic(workdir / "config.json", {"entry": entry, "config": built.config})
-    with Checkpoints(workdir / "checkpoints") as checkpoints:
-        checkpoints.save(0, built.state, {"entry": entry, "config": built.config})
-    return workdir
 
 
 @pytest.fixture(scope="module")

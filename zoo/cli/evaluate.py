@@ -1,4 +1,4 @@
-"""``zoo eval ENTRY --workdir DIR [--split SPLIT]``: evaluate a trained run."""
+"""``zoo eval ENTRY (--workdir DIR | --pretrained) [--split SPLIT]``: evaluate a trained run or the shipped weights."""
 
 from pathlib import Path
 
@@ -6,13 +6,22 @@ from zoo.cli.common import format_metrics
 
 
 def add_parser(commands) -> None:
-    evaluate = commands.add_parser("eval", help="evaluate a trained workdir")
+    evaluate = commands.add_parser("eval", help="evaluate a trained workdir or the shipped weights")
     evaluate.add_argument("entry")
-    evaluate.add_argument("--workdir", type=Path, required=True)
+    source = evaluate.add_mutually_exclusive_group(required=True)
+    source.add_argument("--workdir", type=Path)
+    source.add_argument("--pretrained", action="store_true",
+                        help="the weights shipped with the package (on test: the published metrics)")
     evaluate.add_argument("--split", default="test")
 
 
 def run(args) -> None:
+    if args.pretrained:
+        from zoo.jobs.pretrained import evaluate_pretrained
+
+        metrics = evaluate_pretrained(args.entry, args.split)
+        print(f"{args.entry} (shipped weights): {args.split} {format_metrics(metrics)}")
+        return
     from zoo.jobs.restore import evaluate_workdir
 
     metrics = evaluate_workdir(args.entry, args.workdir, args.split)

@@ -1,4 +1,4 @@
-"""``zoo list [PATTERN]``: the entries with their published results."""
+"""``zoo list [PATTERN]``: the entries with their published results and whether their weights ship."""
 
 
 def add_parser(commands) -> None:
@@ -12,10 +12,12 @@ def run(args) -> None:
 
     from zoo.core.registry import list_entries
     from zoo.jobs.describe import summary_row
+    from zoo.jobs.pretrained import shipped_entries
 
-    table = Table("entry", "task", "model", "dataset", "params", "published result")
+    shipped = set(shipped_entries())
+    table = Table("entry", "task", "model", "dataset", "params", "published result", "weights")
     for entry in list_entries(args.pattern):
-        table.add_row(*summary_row(entry))
+        table.add_row(*summary_row(entry), "shipped" if entry in shipped else "")
     console = Console()
     # Piped output gets a wide table rather than rich's 80-column default.
     (console if console.is_terminal else Console(width=200)).print(table)

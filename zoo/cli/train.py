@@ -15,6 +15,9 @@ def add_parser(commands) -> None:
     train.add_argument("--restart", action="store_true",
                        help="move an existing run in the workdir aside (kept, renamed) and start over; "
                             "without it a workdir with checkpoints is resumed")
+    train.add_argument("--init-from", metavar="pretrained|WORKDIR",
+                       help="fine-tune: start from the shipped weights (pretrained) or a finished run's workdir, "
+                            "with a fresh optimizer state")
     train.add_argument("--no-progress", action="store_true", help="no progress bar")
     group = train.add_argument_group("multi-process training (see docs/performance.md)")
     group.add_argument("--distributed", action="store_true",
@@ -37,7 +40,7 @@ def run(args) -> None:
         print(f"{workdir} already holds a finished run of {args.entry}; its results (use --restart to train again):")
     results = train_and_evaluate(
         args.entry, workdir, parse_assignments(args.overrides),
-        restart=args.restart, progress=not args.no_progress,
+        restart=args.restart, progress=not args.no_progress, init_from=args.init_from,
     )
     print(f"{args.entry}: test {format_metrics(results['test'])}")
     print(

@@ -19,6 +19,11 @@ from zoo.datasets.tfds_local import prepare, read_split
 COUNTRIES = ("CZ", "DE", "ES", "FI", "FR", "GB", "HU", "IE", "IT", "NL", "PL", "PT", "SE", "TR")
 """Fourteen countries whose surnames are written in Latin script, one per language (English: GB;
 Irish: IE), like the classic tutorial's languages minus the non-Latin scripts."""
+COUNTRY_NAMES = {
+    "CZ": "Czechia", "DE": "Germany", "ES": "Spain", "FI": "Finland", "FR": "France", "GB": "United Kingdom",
+    "HU": "Hungary", "IE": "Ireland", "IT": "Italy", "NL": "Netherlands", "PL": "Poland", "PT": "Portugal",
+    "SE": "Sweden", "TR": "Turkey",
+}
 TOP_N = 3000
 """Surnames per country: 3,000 make a test split of 3,325 names, where 1,000 (dataset 1.0.0) made
 one of 1,159, too few to tell two models 1-2 points apart."""

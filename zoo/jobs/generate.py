@@ -21,7 +21,7 @@ from zoo.datasets.char_vocabulary import PAD_ID, UNKNOWN_ID, CharVocabulary, pad
 from zoo.datasets.kjv import VOCABULARY as KJV_VOCABULARY
 from zoo.datasets.python_source import VOCABULARY as PYTHON_SOURCE_VOCABULARY
 from zoo.core.errors import ConfigError, WorkdirError
-from zoo.jobs.restore import restore
+from zoo.jobs.pretrained import Pretrained, from_workdir
 
 MAX_PROMPT_CHARACTERS = 256
 VOCABULARIES: dict[str, CharVocabulary] = {"kjv": KJV_VOCABULARY, "python_source": PYTHON_SOURCE_VOCABULARY}
@@ -89,20 +89,29 @@ def generate(
     """Continues ``prompt`` with ``length`` characters sampled from the model trained in ``workdir``
     (which must be ``entry``'s, when given). Same arguments, same text."""
     check_request(prompt, length, temperature, top_k)
-    trained = restore(workdir, entry)
+    return continue_prompt(
+        from_workdir(workdir, entry), prompt, length=length, temperature=temperature, top_k=top_k, seed=seed
+    )
+
+
+def continue_prompt(
+    trained: Pretrained, prompt: str, *, length: int, temperature: float = 1.0, top_k: int = 0, seed: int = 0
+) -> Generation:
+    """Continues ``prompt`` with ``length`` characters sampled from a trained character language
+    model (a workdir's or shipped weights). Same arguments, same text."""
+    check_request(prompt, length, temperature, top_k)
     experiment = trained.experiment
     vocabulary = VOCABULARIES.get(experiment.dataset)
     if experiment.task != "language_modeling" or vocabulary is None:
         raise WorkdirError(
-            f"{workdir} holds entry {trained.name!r} ({experiment.task} on {experiment.dataset!r}); "
+            f"{trained.source} holds entry {trained.entry!r} ({experiment.task} on {experiment.dataset!r}); "
             f"expected a character language model trained on one of {sorted(VOCABULARIES)}"
         )
     if top_k > vocabulary.size:
         raise ConfigError(f"--top-k: expected at most the vocabulary's {vocabulary.size} symbols, got {top_k}")
-    sampler = make_sampler(experiment.model, length=length, top_k=top_k)
+    sampler = make_sampler(trained.model, length=length, top_k=top_k)
     prompt_ids = padded_ids([prompt], vocabulary, MAX_PROMPT_CHARACTERS)
-    params = trained.state.for_evaluation().params
-    tokens = sampler(params, prompt_ids, jax.random.PRNGKey(seed), jnp.float32(temperature))
+    tokens = sampler(trained.variables["params"], prompt_ids, jax.random.PRNGKey(seed), jnp.float32(temperature))
     return Generation(
         prompt=prompt,
         continuation=vocabulary.decode(np.asarray(tokens[0])),

@@ -38,7 +38,12 @@ def restore(workdir: str | os.PathLike, entry: str | None = None) -> Built:
 
 def evaluate_workdir(entry: str, workdir: str | os.PathLike, split: str = "test") -> dict[str, float]:
     """Restores the state saved in ``workdir`` and evaluates it on ``split`` (warning when the run trained on it)."""
-    trained = restore(workdir, entry)
+    return evaluate_trained(restore(workdir, entry), split)
+
+
+def evaluate_trained(trained: Built, split: str = "test") -> dict[str, float]:
+    """The eval step's metrics of ``trained``'s state on ``split``, read by the entry's test
+    model (a warning when the run trained on ``split``)."""
     data = load_dataset(trained.experiment.dataset, split)
     train_split = trained.experiment.train_split
     if set(split.split("+")) & set(train_split.split("+")):

@@ -4,6 +4,7 @@ A workdir holds one run: ``config.json`` (entry and config), ``metrics.jsonl`` (
 epoch), ``checkpoints/`` (orbax) and, once training finished, ``results.json``.
 """
 
+import dataclasses
 import json
 import os
 import shlex
@@ -23,17 +24,22 @@ from train.records import environment, write_json_atomic
 from zoo.core import registry
 from zoo.core.config import resolve_config
 from zoo.core.errors import WorkdirError
-from zoo.datasets import dataset_info, load_dataset
-from zoo.jobs.build import Built, build_from_config, for_testing, parameter_count
+from zoo.datasets import dataset_info, load_dataset, split_size
+from zoo.jobs.build import Built, build_from_config, for_testing, initial_state, parameter_count
+from zoo.jobs.pretrained import starting_variables
 from zoo.jobs.restore import read_run_config
 from zoo.jobs.results import xla_flags_prefix
 
 
-def command_line(entry: str, overrides: Mapping[str, Any] | None, workdir: str | os.PathLike) -> str:
+def command_line(
+    entry: str, overrides: Mapping[str, Any] | None, workdir: str | os.PathLike, init_from: str | None = None
+) -> str:
     """The ``zoo train`` command that reproduces a run, with ``XLA_FLAGS`` in front when set."""
     words = ["zoo", "train", entry, "--workdir", str(workdir)]
     for name, value in (overrides or {}).items():
         words += ["--set", f"{name}={value}"]
+    if init_from is not None:
+        words += ["--init-from", str(init_from)]
     return xla_flags_prefix(xla_flags.user_flags()) + shlex.join(words)
 
 
@@ -84,12 +90,15 @@ def train_and_evaluate(
     restart: bool = False,
     progress: bool = True,
     stop_at_step: int | None = None,
+    init_from: str | os.PathLike | None = None,
 ) -> dict[str, Any]:
     """Trains ``entry`` in ``workdir`` and returns ``results.json``'s content.
 
     A workdir with checkpoints of the same entry and config is resumed from the latest one; a
     finished one just returns its results. ``stop_at_step`` saves and returns early (the result
-    then says ``"completed": False``), e.g. to train in chunks.
+    then says ``"completed": False``), e.g. to train in chunks. ``init_from`` fine-tunes: the
+    model starts from the shipped weights (``"pretrained"``) or a finished run's workdir, with
+    a fresh optimizer state; ``config.json`` and the results record it as ``init_from``.
     """
     start = time.perf_counter()
     workdir = Path(workdir)
@@ -99,6 +108,14 @@ def train_and_evaluate(
         return json.loads((workdir / "results.json").read_text())
     built = build_from_config(entry, config)
     experiment = built.experiment
+    init_record = None
+    init_from = _resolve_init_from(workdir, init_from)
+    if init_from is not None:
+        variables, init_record = starting_variables(entry, experiment, init_from)
+        _require_same_init(workdir, init_record)
+        train_examples = split_size(experiment.dataset, experiment.train_split)
+        built = dataclasses.replace(built, state=initial_state(experiment, train_examples, variables))
+    run_record = {"entry": entry, "config": built.config} | ({"init_from": init_record} if init_record else {})
     info = dataset_info(experiment.dataset)
     train_data = load_dataset(experiment.dataset, experiment.train_split)
     eval_data = load_dataset(experiment.dataset, experiment.eval_split) if experiment.eval_split else None
@@ -107,7 +124,7 @@ def train_and_evaluate(
     workdir.mkdir(parents=True, exist_ok=True)
     is_writer = jax.process_index() == 0  # with several processes, process 0 writes for all
     if is_writer:
-        write_json_atomic(workdir / "config.json", {"entry": entry, "config": built.config})
+        write_json_atomic(workdir / "config.json", run_record)
     result = fit(
         built.state,
         train_step=built.train_step,
@@ -122,7 +139,7 @@ def train_and_evaluate(
         progress=progress,
         checkpoint_policy=experiment.checkpoint_policy,
         early_stopping=experiment.early_stopping,
-        run_record={"entry": entry, "config": built.config},
+        run_record=run_record,
         num_classes=info.num_classes if experiment.task == "classification" else None,
         stop_at_step=stop_at_step,
         parallel=parallel,
@@ -132,6 +149,7 @@ def train_and_evaluate(
     results = {
         "entry": entry,
         "config": built.config,
+        **({"init_from": init_record} if init_record else {}),
         "dataset": experiment.dataset,
         "task": experiment.task,
         "model": type(experiment.model).__name__,
@@ -146,7 +164,7 @@ def train_and_evaluate(
         "fit_seconds": round(result.wall_seconds, 3),
         "compile_seconds": round(result.compile_seconds, 3),
         "wall_seconds": round(time.perf_counter() - start, 3),
-        "command": command_line(entry, overrides, workdir),
+        "command": command_line(entry, overrides, workdir, init_from),
         "xla_options": xla_flags.as_flags(built.xla_options),
         "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         **environment(),
@@ -154,6 +172,35 @@ def train_and_evaluate(
     if is_writer:
         write_json_atomic(workdir / "results.json", results)
     return results
+
+
+def _resolve_init_from(workdir: Path, init_from: str | os.PathLike | None) -> str | None:
+    """What the run starts from: ``init_from``, or when resuming without it, what the run started from."""
+    if init_from is not None or not (workdir / "config.json").is_file():
+        return None if init_from is None else str(init_from)
+    saved = read_run_config(workdir).get("init_from")
+    if saved is None:
+        return None
+    return "pretrained" if saved["source"] == "pretrained" else saved["workdir"]
+
+
+def _require_same_init(workdir: Path, init_record: dict[str, Any]) -> None:
+    if not (workdir / "config.json").is_file():
+        return
+    saved = read_run_config(workdir).get("init_from")
+    if saved != init_record:
+        raise WorkdirError(
+            f"workdir {workdir} holds a run that started from {_described(saved)}, not {_described(init_record)}; "
+            f"resume with the run's own --init-from, pass --restart to start over, or choose another --workdir"
+        )
+
+
+def _described(init_record: dict[str, Any] | None) -> str:
+    if init_record is None:
+        return "the entry's initialisation"
+    if init_record["source"] == "pretrained":
+        return f"the shipped weights (sha256 {init_record['sha256'][:12]})"
+    return f"workdir {init_record['workdir']} (step {init_record['step']})"
 
 
 def test_report(built: Built, state: TrainState, data: dict, parallel: DataParallel | None = None) -> dict[str, Any]:

@@ -1,0 +1,108 @@
+"""Writes a finished run's evaluation variables as the package's shipped weights.
+
+    python -m zoo.jobs.export_weights ENTRY WORKDIR [--publish] [--to DIR]
+
+writes ``zoo/published/weights/ENTRY.msgpack`` (``flax.serialization``) and
+``ENTRY.weights.json`` (sha256, config, parameter count, the published results file, the run's
+command), the files ``zoo.pretrained`` reads.
+"""
+
+import argparse
+import hashlib
+import json
+import os
+import sys
+from pathlib import Path
+
+import jax
+import numpy as np
+from flax import serialization
+
+from train.records import write_json_atomic
+from zoo.core.errors import WorkdirError, ZooError
+from zoo.jobs.build import parameter_count
+from zoo.jobs.pretrained import from_workdir, weights_files
+from zoo.jobs.published import published_result
+
+SOURCE_WEIGHTS_DIRECTORY = Path(__file__).resolve().parents[1] / "published" / "weights"
+"""Where ``export`` writes by default: the package's own ``published/weights`` (in a checkout)."""
+PACKAGE_FILE_MODE = 0o644
+"""Package data must be readable by every user (atomic writes create files only their owner reads)."""
+
+
+def export(
+    entry: str, workdir: str | os.PathLike, directory: str | os.PathLike | None = None, *, publish: bool = False
+) -> Path:
+    """Writes ``<entry>.msgpack`` and ``<entry>.weights.json`` of the run in ``workdir`` to
+    ``directory`` (default: this checkout's ``zoo/published/weights``); returns the weights' path.
+
+    The run's ``results.json`` must equal the published one in config and test metrics, so the
+    weights are those that scored the published numbers; ``publish`` instead makes the run's
+    results the published ones (``zoo/published/<entry>.json``), e.g. for a re-trained entry.
+    """
+    workdir = Path(workdir)
+    results_path = workdir / "results.json"
+    if not results_path.is_file():
+        raise WorkdirError(f"{workdir} holds no finished run: expected {results_path}")
+    results = json.loads(results_path.read_text())
+    published = published_result(entry)
+    if not publish:
+        if published is None:
+            raise WorkdirError(f"{entry!r} has no published results to ship weights for; pass --publish to publish {results_path}")
+        differing = [key for key in ("config", "test") if results.get(key) != published.get(key)]
+        if differing:
+            raise WorkdirError(
+                f"{results_path} differs from the published {entry}.json in {' and '.join(differing)}: "
+                f"these are not the weights that scored the published numbers (pass --publish to publish this run)"
+            )
+    loaded = from_workdir(workdir, entry)
+    variables = jax.tree.map(np.asarray, jax.device_get(loaded.variables))
+    data = serialization.msgpack_serialize(variables)
+    directory = Path(directory or SOURCE_WEIGHTS_DIRECTORY)
+    directory.mkdir(parents=True, exist_ok=True)
+    weights_path, record_path = weights_files(entry, directory)
+    temporary = weights_path.with_suffix(".msgpack.tmp")
+    temporary.write_bytes(data)
+    os.replace(temporary, weights_path)
+    write_json_atomic(record_path, {
+        "entry": entry,
+        "config": loaded.config,
+        "dataset": loaded.experiment.dataset,
+        "weights": weights_path.name,
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "bytes": len(data),
+        "collections": sorted(variables),
+        "parameters": parameter_count(variables["params"]),
+        "results": f"{entry}.json",
+        "test": {key: value for key, value in results["test"].items() if isinstance(value, int | float)},
+        "command": results.get("command"),
+        "step": results.get("final_state_step"),
+    })
+    written = [weights_path, record_path]
+    if publish:
+        write_json_atomic(directory.parent / f"{entry}.json", results)
+        written.append(directory.parent / f"{entry}.json")
+    for path in written:
+        path.chmod(PACKAGE_FILE_MODE)
+    return weights_path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m zoo.jobs.export_weights", description=__doc__.split("\n")[0])
+    parser.add_argument("entry")
+    parser.add_argument("workdir", type=Path)
+    parser.add_argument("--to", type=Path, help="directory (default: zoo/published/weights of this checkout)")
+    parser.add_argument("--publish", action="store_true",
+                        help="also make the run's results.json the published one (zoo/published/ENTRY.json)")
+    args = parser.parse_args(argv)
+    try:
+        path = export(args.entry, args.workdir, args.to, publish=args.publish)
+    except ZooError as error:
+        print(f"export: error: {error}", file=sys.stderr)
+        return 2
+    print(f"{args.entry}: {path} ({path.stat().st_size:,} bytes)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,156 @@
+"""``zoo predict``: a trained entry (shipped weights or a workdir) on inputs of one's own.
+
+What an input is depends on the entry: an image file for the image classifiers (the top-k
+classes) and the denoiser (the cleaned image, written as a PNG), a surname for the names
+classifiers (the top-k countries), a prompt for the character language models (its
+continuation, ``zoo.jobs.generate``). Every input is checked and converted before the model
+runs, so bad input writes nothing.
+"""
+
+import dataclasses
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import jax
+import numpy as np
+
+from zoo.core.errors import ConfigError, ZooError
+from zoo.datasets.char_vocabulary import padded_ids
+from zoo.datasets.fashion_mnist import CLASS_NAMES as FASHION_CLASS_NAMES
+from zoo.datasets.names import COUNTRIES, COUNTRY_NAMES, MAX_LENGTH, VOCABULARY as NAMES_VOCABULARY
+from zoo.jobs.generate import VOCABULARIES, Generation, check_request, continue_prompt
+from zoo.jobs.images import PIXEL_LEVELS, image_example, write_image
+from zoo.jobs.pretrained import Pretrained, from_workdir, pretrained
+
+DEFAULT_TOP_K = 3
+DEFAULT_LENGTH = 200
+CLASS_NAMES = {
+    "fashion_mnist_local": FASHION_CLASS_NAMES,
+    "fashion_mnist": FASHION_CLASS_NAMES,
+    "digits": tuple(str(digit) for digit in range(10)),
+    "mnist": tuple(str(digit) for digit in range(10)),
+    "names": tuple(f"{code} {COUNTRY_NAMES[code]}" for code in COUNTRIES),
+}
+"""What each class index means, per dataset."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Prediction:
+    """One input's answer: ``classes`` (top-k ``(name, probability)``), ``text`` (a prompt's
+    continuation) or ``written`` (the denoised image's path), with conversion ``notes``."""
+
+    input: str
+    classes: list[tuple[str, float]] | None = None
+    text: str | None = None
+    written: str | None = None
+    notes: tuple[str, ...] = ()
+
+
+def load(entry: str, workdir: str | os.PathLike | None = None) -> Pretrained:
+    """The shipped weights of ``entry``, or the run trained in ``workdir`` when given."""
+    return from_workdir(workdir, entry) if workdir is not None else pretrained(entry)
+
+
+def predict(
+    trained: Pretrained,
+    inputs: Sequence[str],
+    *,
+    top_k: int | None = None,
+    output_dir: str | os.PathLike = ".",
+    length: int = DEFAULT_LENGTH,
+    temperature: float = 1.0,
+    seed: int = 0,
+) -> list[Prediction]:
+    """``trained`` on each of ``inputs`` (image paths, surnames or prompts, by its entry).
+
+    ``top_k``: classes reported (default 3), or for a language model the characters it samples
+    among (default: all). The denoiser writes ``<input stem>.denoised.png`` in ``output_dir``.
+    """
+    if not inputs:
+        raise ZooError(f"{trained.entry}: expected at least one input, got none")
+    experiment = trained.experiment
+    if experiment.task == "language_modeling" and experiment.dataset in VOCABULARIES:
+        for prompt in inputs:
+            check_request(prompt, length, temperature, top_k or 0)
+        generations = [
+            continue_prompt(trained, prompt, length=length, temperature=temperature, top_k=top_k or 0, seed=seed)
+            for prompt in inputs
+        ]
+        return [
+            Prediction(input=generation.prompt, text=generation.continuation, notes=_unknown_note(generation))
+            for generation in generations
+        ]
+    if experiment.task == "denoising" and experiment.dataset in PIXEL_LEVELS:
+        return _denoise(trained, inputs, Path(output_dir))
+    if experiment.task == "classification" and experiment.dataset in CLASS_NAMES:
+        return _classify(trained, inputs, DEFAULT_TOP_K if top_k is None else top_k)
+    raise ZooError(
+        f"entry {trained.entry!r} ({experiment.task} on {experiment.dataset!r}) takes no inputs of one's own; "
+        f"zoo predict knows image classifiers, surname classifiers, the denoiser and character language models"
+    )
+
+
+def surname_ids(surnames: Sequence[str]) -> np.ndarray:
+    """``<int32>[len(surnames), MAX_LENGTH]`` character ids, or ``ZooError`` for an empty surname,
+    a long one or characters outside the names vocabulary (named)."""
+    for surname in surnames:
+        if not surname.strip():
+            raise ZooError(f"surname {surname!r}: expected at least one letter, got an empty surname")
+        if len(surname) > MAX_LENGTH:
+            raise ZooError(f"surname {surname!r}: expected at most {MAX_LENGTH} characters, got {len(surname)}")
+        unknown = NAMES_VOCABULARY.unknown_characters(surname)
+        if unknown:
+            raise ZooError(
+                f"surname {surname!r}: {', '.join(map(repr, unknown))} not in the names vocabulary "
+                f"(Latin letters, space and hyphen, as in the training surnames)"
+            )
+    return padded_ids(list(surnames), NAMES_VOCABULARY, MAX_LENGTH)
+
+
+def _classify(trained: Pretrained, inputs: Sequence[str], top_k: int) -> list[Prediction]:
+    dataset = trained.experiment.dataset
+    names = CLASS_NAMES[dataset]
+    if not 1 <= top_k <= len(names):
+        raise ConfigError(f"--top-k: expected a number of classes in [1, {len(names)}], got {top_k}")
+    if dataset == "names":
+        batch, notes = surname_ids(inputs), [()] * len(inputs)
+    else:
+        examples = [image_example(path, dataset) for path in inputs]
+        batch, notes = np.stack([example.pixels for example in examples]), [example.notes for example in examples]
+    probabilities = np.asarray(jax.nn.softmax(_apply(trained, batch), axis=-1))
+    return [
+        Prediction(
+            input=str(text), notes=note,
+            classes=[(names[index], float(row[index])) for index in np.argsort(-row, kind="stable")[:top_k]],
+        )
+        for text, note, row in zip(inputs, notes, probabilities)
+    ]
+
+
+def _denoise(trained: Pretrained, inputs: Sequence[str], output_dir: Path) -> list[Prediction]:
+    examples = [image_example(path, trained.experiment.dataset) for path in inputs]
+    targets = [output_dir / f"{Path(path).stem}.denoised.png" for path in inputs]
+    if len(set(targets)) != len(targets):
+        raise ZooError(f"inputs {', '.join(inputs)}: expected distinct file names, two would write the same output")
+    if not output_dir.is_dir():
+        raise ZooError(f"--output-dir {output_dir}: expected an existing directory")
+    cleaned = np.asarray(_apply(trained, np.stack([example.pixels for example in examples])))
+    predictions = []
+    for path, example, image, target in zip(inputs, examples, cleaned, targets):
+        write_image(target, image, inverted=example.inverted)
+        predictions.append(Prediction(input=str(path), written=str(target), notes=example.notes))
+    return predictions
+
+
+def _apply(trained: Pretrained, batch: np.ndarray) -> jax.Array:
+    return jax.jit(lambda variables, inputs: trained.model.apply(variables, inputs, train=False))(
+        trained.variables, batch
+    )
+
+
+def _unknown_note(generation: Generation) -> tuple[str, ...]:
+    if not generation.unknown_characters:
+        return ()
+    listed = ", ".join(map(repr, generation.unknown_characters))
+    return (f"{listed} not in the vocabulary, read as the unknown symbol",)

@@ -1,0 +1,186 @@
+"""Shipped weights: the evaluation variables of our published runs, loaded with one call.
+
+``zoo/published/weights/<entry>.msgpack`` holds ``{"params", "batch_stats"?}`` as the published
+run evaluated them (its moving average when it kept one), written by ``flax.serialization``;
+``<entry>.weights.json`` beside it holds their sha256, the config they were trained with, the
+parameter count and the published results file (``zoo/published/<entry>.json``) they scored.
+
+``python -m zoo.jobs.export_weights ENTRY WORKDIR`` writes them from a finished run.
+"""
+
+import dataclasses
+import hashlib
+import json
+import os
+from importlib import resources
+from typing import Any
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+import numpy as np
+from flax import serialization, traverse_util
+
+from zoo.core import registry
+from zoo.core.config import resolve_config
+from zoo.core.errors import ConfigError, ZooError
+from zoo.core.experiment import Experiment
+from zoo.jobs.build import build_from_config, init_variables
+from zoo.jobs.restore import evaluate_trained, restore
+
+
+@dataclasses.dataclass(frozen=True)
+class Pretrained:
+    """A trained entry ready for inference: ``model.apply(variables, inputs, train=False)``.
+
+    ``model`` is the one the published numbers were evaluated with (the entry's ``test_model``
+    when it has one, e.g. ten views); ``source`` says where the variables came from.
+    """
+
+    entry: str
+    model: nn.Module
+    variables: dict[str, Any]
+    config: dict[str, Any]
+    experiment: Experiment
+    source: str
+    step: int | None = None
+    """The train step the variables are from, when known."""
+
+    def apply(self, inputs: jax.Array) -> jax.Array:
+        return self.model.apply(self.variables, inputs, train=False)
+
+
+def package_weights_directory():
+    """``zoo/published/weights`` of the installed package (an importlib resource)."""
+    return resources.files("zoo") / "published" / "weights"
+
+
+def weights_files(entry: str, directory=None) -> tuple[Any, Any]:
+    """``(<entry>.msgpack, <entry>.weights.json)`` in ``directory`` (default: the package's)."""
+    directory = directory or package_weights_directory()
+    return directory / f"{entry}.msgpack", directory / f"{entry}.weights.json"
+
+
+def shipped_entries() -> list[str]:
+    """The entries whose weights ship with the package."""
+    directory = package_weights_directory()
+    suffix = ".weights.json"
+    if not directory.is_dir():
+        return []
+    return sorted(item.name[: -len(suffix)] for item in directory.iterdir() if item.name.endswith(suffix))
+
+
+def weights_record(entry: str) -> dict[str, Any]:
+    """``<entry>.weights.json``, or ``ZooError`` naming the entries that have shipped weights."""
+    registry.get(entry)
+    _, record_path = weights_files(entry)
+    if not record_path.is_file():
+        shipped = ", ".join(shipped_entries()) or "none"
+        raise ZooError(
+            f"entry {entry!r} has no shipped weights (entries with shipped weights: {shipped}); "
+            f"train it with `zoo train {entry}` and pass --workdir instead of --pretrained"
+        )
+    return json.loads(record_path.read_text())
+
+
+def pretrained(entry: str) -> Pretrained:
+    """The shipped weights of ``entry`` with its model, checked against their sha256 and against
+    the variables the entry's model has today (any missing, extra or reshaped one is an error)."""
+    record = weights_record(entry)
+    weights_path, _ = weights_files(entry)
+    data = weights_path.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != record["sha256"]:
+        raise ZooError(
+            f"shipped weights of {entry!r} are damaged: {weights_path} has sha256 {digest}, "
+            f"expected {record['sha256']} (reinstall the package)"
+        )
+    try:
+        config = resolve_config(entry, record["config"])
+    except ConfigError as error:
+        raise ZooError(f"shipped weights of {entry!r} were trained with a config the entry no longer takes: {error}") from None
+    experiment = registry.get(entry)(**config)
+    if experiment.dataset != record["dataset"]:
+        raise ZooError(
+            f"shipped weights of {entry!r} were trained on dataset {record['dataset']!r}, but here the entry "
+            f"reads {experiment.dataset!r} (the entry picks its data by what this machine has; see `zoo show {entry}`)"
+        )
+    variables = serialization.msgpack_restore(data)
+    require_model_variables(entry, experiment, variables, what="shipped weights")
+    return Pretrained(
+        entry=entry,
+        model=experiment.test_model or experiment.model,
+        variables=jax.tree.map(jnp.asarray, variables),
+        config=config,
+        experiment=experiment,
+        source=f"shipped weights {weights_path.name} (sha256 {digest[:12]})",
+        step=record.get("step"),
+    )
+
+
+def from_workdir(workdir: str | os.PathLike, entry: str | None = None) -> Pretrained:
+    """The run trained in ``workdir`` (``entry``'s, when given) as ``Pretrained``: its evaluation
+    variables (the moving average when the run kept one)."""
+    trained = restore(workdir, entry)
+    state = trained.state.for_evaluation()
+    variables = {"params": state.params}
+    if jax.tree.leaves(state.batch_stats):
+        variables["batch_stats"] = state.batch_stats
+    return Pretrained(
+        entry=trained.name,
+        model=trained.experiment.test_model or trained.experiment.model,
+        variables=variables,
+        config=trained.config,
+        experiment=trained.experiment,
+        source=f"workdir {workdir} (step {int(trained.state.step)})",
+        step=int(trained.state.step),
+    )
+
+
+def evaluate_pretrained(entry: str, split: str = "test") -> dict[str, float]:
+    """The shipped weights of ``entry`` evaluated on ``split`` as its published run was (its
+    eval step and test model): on ``test`` they reproduce the published metrics."""
+    loaded = pretrained(entry)
+    built = build_from_config(entry, loaded.config)
+    state = built.state.replace(
+        params=loaded.variables["params"], batch_stats=loaded.variables.get("batch_stats", {}), ema=None
+    )
+    return evaluate_trained(dataclasses.replace(built, state=state), split)
+
+
+def starting_variables(entry: str, experiment: Experiment, init_from: str | os.PathLike) -> tuple[dict, dict]:
+    """``(variables, record)`` to fine-tune ``experiment`` from: the shipped weights of ``entry``
+    (``init_from="pretrained"``) or the evaluation variables of the run in workdir ``init_from``;
+    ``record`` says which, for the run's config and results. They must fit the experiment's model."""
+    if str(init_from) == "pretrained":
+        loaded = pretrained(entry)
+        record = {"source": "pretrained", "sha256": weights_record(entry)["sha256"]}
+    else:
+        loaded = from_workdir(init_from, entry)
+        record = {"source": "workdir", "workdir": str(init_from), "step": loaded.step}
+    require_model_variables(entry, experiment, loaded.variables, what=f"the variables of {loaded.source}")
+    return loaded.variables, record
+
+
+def require_model_variables(entry: str, experiment: Experiment, variables: dict[str, Any], *, what: str) -> None:
+    """Raises ``ZooError`` naming the variables of ``variables`` that the entry's model lacks,
+    those it has that ``variables`` lacks, and those whose shape or dtype differ."""
+    expected = _leaf_specs(jax.eval_shape(lambda: init_variables(experiment)))
+    given = _leaf_specs(variables)
+    missing = sorted(set(expected) - set(given))
+    unexpected = sorted(set(given) - set(expected))
+    reshaped = sorted(
+        f"{key} {given[key]} (model: {expected[key]})" for key in set(given) & set(expected) if given[key] != expected[key]
+    )
+    problems = [
+        f"{label}: {', '.join(keys)}"
+        for label, keys in (("missing", missing), ("not in the model", unexpected), ("other shape", reshaped))
+        if keys
+    ]
+    if problems:
+        raise ZooError(f"{what} of {entry!r} do not fit the entry's model ({'; '.join(problems)})")
+
+
+def _leaf_specs(variables) -> dict[str, str]:
+    flat = traverse_util.flatten_dict(variables, sep="/")
+    return {key: f"{np.dtype(leaf.dtype).name}{list(leaf.shape)}" for key, leaf in flat.items()}
