@@ -24,7 +24,7 @@ def fashion_denoise_ae(
     """ConvAutoencoder denoising Fashion-MNIST (noise sigma 0.3 on [0, 1] pixels); Adam, MSE.
 
     Command: ``zoo train fashion_denoise_ae``
-    Result: test MSE 0.0105 (the noisy input's: 0.0900), 88% lower; 81 s of training on 2 CPU
+    Result: test MSE 0.0105 (the noisy input's: 0.0900), 88% lower; 73 s of training on 2 CPU
     cores (``zoo/published/fashion_denoise_ae.json``).
 
     Training inputs are the clean images plus fresh noise drawn in every step (``augment``);
