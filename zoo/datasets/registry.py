@@ -42,10 +42,11 @@ def register_dataset(
     example_spec: Mapping[str, jax.ShapeDtypeStruct],
     split_sizes: Mapping[str, int],
     num_classes: int | None = None,
+    description: str | None = None,
 ):
     """Registers ``load(split, data_dir) -> {"inputs": ..., "targets": ...}`` under ``name``.
 
-    The loader's docstring becomes the dataset's description.
+    ``description`` defaults to the first line of the loader's docstring.
     """
 
     def decorate(load: Loader) -> Loader:
@@ -54,7 +55,7 @@ def register_dataset(
             example_spec=dict(example_spec),
             split_sizes=dict(split_sizes),
             num_classes=num_classes,
-            description=(load.__doc__ or "").strip().split("\n")[0],
+            description=description or (load.__doc__ or "").strip().split("\n")[0],
             load=load,
         )
         _load_checked.cache_clear()

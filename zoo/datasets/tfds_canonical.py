@@ -98,12 +98,11 @@ def _register_classification(name: str, dataset: Canonical) -> None:
         },
         split_sizes=_split_sizes(dataset),
         num_classes=10,
+        description=f"TFDS {name} (online), {'x'.join(map(str, dataset.image_shape))} in [0, 1]; seeded validation slice.",
     )
     def load(split: str, directory: Path) -> Arrays:
         images, labels = clean_split(name, split, directory)
         return {"inputs": images, "targets": labels}
-
-    load.__doc__ = f"TFDS {name} (online), {'x'.join(map(str, dataset.image_shape))} in [0, 1]; seeded validation slice."
 
 
 for _name, _dataset in CANONICAL.items():
