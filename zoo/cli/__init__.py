@@ -8,6 +8,8 @@
     zoo bench ENTRY [--batch-size B] [--steps N] [--repeats R] [--json FILE] [--no-torch]
     zoo results [RESULTS ...] [--update README.md]
     zoo generate ENTRY --workdir DIR --prompt TEXT [--length N] [--temperature T] [--top-k K] [--seed S]
+    zoo port ENTRY MODEL.pt --workdir DIR [--set name=value ...]
+    zoo export ENTRY --workdir DIR MODEL.pt
 
 Exit status: 0 done, 1 training failed (non-finite values), 2 bad input, 75 stopped by
 SIGTERM/SIGINT after saving a checkpoint (run the same command again to resume).
@@ -21,7 +23,7 @@ import sys
 
 COMMANDS = {
     "list": "listing", "train": "train", "eval": "evaluate", "show": "show", "cv": "cv", "bench": "bench",
-    "results": "results", "generate": "generate",
+    "results": "results", "generate": "generate", "port": "port", "export": "export",
 }
 
 
