@@ -10,7 +10,7 @@ names where the model names its layers (``conv1``, ``fc1``, ``norm1_1``, ``embed
 from collections.abc import Callable
 
 from models import (
-    VGG, CharLanguageModel, FlipAveraged, LeNet5, RecurrentStack, ResNet, SequenceClassifier, SimpleCNN, TutorialRNN,
+    VGG, CharLanguageModel, Ensemble, FlipAveraged, LeNet5, RecurrentStack, ResNet, SequenceClassifier, SimpleCNN, TutorialRNN,
 )
 from zoo.core.errors import StateDictError
 from zoo.port import rules
@@ -29,6 +29,11 @@ def layout(model, shapes: Shapes, feature_map: FeatureMap, at: FlaxPath = ()) ->
     """The rules of every layer of ``model``, whose variables have ``shapes``, rooted at ``at``."""
     if isinstance(model, FlipAveraged):  # the averaging has no weights: the PyTorch network is its member
         return layout(model.member, shapes, feature_map, (*at, "member"))
+    if isinstance(model, Ensemble):
+        raise StateDictError(
+            "no PyTorch layout for Ensemble: an ensemble is several networks; port a single one "
+            "(names_bilstm: --set ensemble_size=1)"
+        )
     for model_type, rules_of in _LAYOUTS.items():
         if isinstance(model, model_type):
             return rules_of(model, shapes, feature_map, at)

@@ -45,10 +45,10 @@ def port_to_workdir(
     workdir, torch_file = Path(workdir), Path(torch_file)
     if workdir.exists() and (not workdir.is_dir() or any(workdir.iterdir())):
         raise WorkdirError(f"workdir {workdir} is not empty: `zoo port` writes a new run; choose an empty or new --workdir")
-    config = resolve_config(entry, overrides)
-    built = build_from_config(entry, config)
+    state_dict = load_state_dict(torch_file)  # first: an untrusted file is refused before anything else
+    built = build_from_config(entry, resolve_config(entry, overrides))
     experiment = built.experiment
-    variables = from_torch(load_state_dict(torch_file), experiment.model, example_input(experiment.dataset))
+    variables = from_torch(state_dict, experiment.model, example_input(experiment.dataset))
     state = initial_state(experiment, split_size(experiment.dataset, experiment.train_split), variables)
     run = {"entry": entry, "config": built.config}
     # The record train.fit saves at a step (see fit's save()): zoo train resumes from it at step 0.
