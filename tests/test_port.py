@@ -202,6 +202,24 @@ def test_another_architecture_is_refused_key_by_key():
         from_torch(lenet, ResNet20(), IMAGES)
 
 
+def test_variables_of_another_model_are_refused_on_export():
+    lenet = from_torch(twins.randomize(twins.LeNet5(LeNet5())).state_dict(), LeNet5(), IMAGES)
+    with pytest.raises(StateDictError, match="the variables are not SimpleCNN's"):
+        to_torch(lenet, SimpleCNN(), IMAGES)
+    with pytest.raises(StateDictError, match="the variables do not fit SimpleCNN"):
+        to_torch(lenet, SimpleCNN())
+
+
+def test_a_non_square_feature_map_needs_the_example_input():
+    wide = rng.uniform(size=(2, 12, 20, 1)).astype(np.float32)
+    network = twins.randomize(simple_cnn_twin(SimpleCNN(), (12, 20, 1)).network)
+    variables = from_torch(network.state_dict(), SimpleCNN(), wide)
+    np.testing.assert_allclose(SimpleCNN().apply(variables, wide), torch_outputs(network, wide), rtol=0, atol=TOLERANCE)
+    with pytest.raises(StateDictError, match="not a square map: pass the example input"):
+        to_torch(variables, SimpleCNN())
+    assert torch.equal(to_torch(variables, SimpleCNN(), wide)["fc1.weight"], network.state_dict()["fc1.weight"])
+
+
 def test_models_without_a_pytorch_layout_are_refused():
     with pytest.raises(StateDictError, match="no PyTorch layout for ConvAutoencoder: supported models are SimpleCNN"):
         from_torch({}, ConvAutoencoder(), IMAGES)

@@ -57,13 +57,13 @@ def _rules(model, variables, feature_map) -> list[Rule]:
         found = layout(model, shapes, feature_map)
     except KeyError as error:
         raise StateDictError(f"the variables do not fit {type(model).__name__}: they have no {error.args[0]}") from None
-    # Every variable converted exactly once: a layout left behind by a change of the model fails here.
-    produced = [path for rule in found for path in rule.to_flax(_stand_ins(rule))]
-    if sorted(produced) != sorted(shapes):
-        raise RuntimeError(
-            f"the PyTorch layout of {type(model).__name__} does not cover its variables exactly: "
-            f"missing {sorted(set(shapes) - set(produced))}, extra or repeated "
-            f"{sorted(path for path in produced if path not in shapes or produced.count(path) > 1)}"
+    # Every variable made exactly once, in its shape: other variables, or a layout left behind by
+    # a change of the model, fail here.
+    produced = [(path, leaf.shape) for rule in found for path, leaf in rule.to_flax(_stand_ins(rule)).items()]
+    if sorted(produced) != sorted(shapes.items()):
+        raise StateDictError(
+            f"the variables do not fit {type(model).__name__}'s PyTorch layout, which makes "
+            f"{sorted(set(produced) - set(shapes.items()))} instead of {sorted(set(shapes.items()) - set(produced))}"
         )
     return found
 
@@ -129,18 +129,27 @@ def to_torch(variables: Mapping[str, Any], model, example=None) -> "OrderedDict[
     """
     import torch
 
+    variables = {name: variables[name] for name in ("params", "batch_stats") if name in variables}
     if example is None:
-        feature_map = lambda path, poolings: None  # noqa: E731  (square maps are inferred)
-        plain = {name: variables[name] for name in ("params", "batch_stats") if name in variables}
-        found = _rules(model, plain, feature_map)
+        feature_map = _square_maps_inferred
     else:
-        found = _rules(model, *_shapes_and_feature_maps(model, example))
-    leaves = {path: np.asarray(leaf) for path, leaf in traverse_util.flatten_dict(dict(variables)).items()}
+        expected, feature_map = _shapes_and_feature_maps(model, example)
+        given, wanted = _flat_shapes(variables), _flat_shapes(expected)
+        if given != wanted:
+            differences = sorted(set(given.items()) ^ set(wanted.items()))
+            raise StateDictError(f"the variables are not {type(model).__name__}'s: they differ in {differences}")
+    found = _rules(model, variables, feature_map)
+    leaves = {path: np.asarray(leaf) for path, leaf in traverse_util.flatten_dict(variables).items()}
     state_dict = OrderedDict()
     for rule in found:
         for key, array in rule.to_torch(leaves).items():
             state_dict[key] = torch.from_numpy(np.array(array, copy=True, order="C"))
     return state_dict
+
+
+def _square_maps_inferred(path, poolings) -> None:
+    """A ``FeatureMap`` without an example input: every flattened map is taken to be square."""
+    return None
 
 
 def load_state_dict(path: str | os.PathLike) -> dict[str, Any]:
