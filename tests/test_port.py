@@ -121,13 +121,14 @@ def canonical(state_dict, model) -> dict:
 def test_the_round_trip_reproduces_the_state_dict_exactly(name):
     model, inputs, twin = CASES[name]
     state_dict = twins.randomize(twin(model)).state_dict()
-    back = to_torch(from_torch(state_dict, model, inputs), model, inputs)
+    variables = from_torch(state_dict, model, inputs)
+    back = to_torch(variables, model, inputs)
     expected = canonical(state_dict, model)
     assert list(back) == list(expected)
     for key, tensor in expected.items():
         assert back[key].dtype == tensor.dtype and torch.equal(back[key], tensor), key
-    # Without the example, square feature maps are inferred.
-    assert all(torch.equal(tensor, back[key]) for key, tensor in to_torch(from_torch(state_dict, model, inputs), model).items())
+    without_example = to_torch(variables, model)  # square feature maps inferred
+    assert all(torch.equal(tensor, back[key]) for key, tensor in without_example.items())
 
 
 def test_the_recurrent_biases_come_back_as_their_sums():
@@ -142,7 +143,8 @@ def test_the_recurrent_biases_come_back_as_their_sums():
 
 def test_the_reference_cnn_of_the_design_document():
     network = twins.randomize(reference_module().CNN())
-    np.testing.assert_allclose(ported_outputs(network.state_dict(), SimpleCNN(), IMAGES), torch_outputs(network, IMAGES), rtol=0, atol=TOLERANCE)
+    expected = torch_outputs(network, IMAGES)
+    np.testing.assert_allclose(ported_outputs(network.state_dict(), SimpleCNN(), IMAGES), expected, rtol=0, atol=TOLERANCE)
 
 
 def test_the_reference_rnn_of_the_design_document_step_by_step():
@@ -157,7 +159,8 @@ def test_the_reference_rnn_of_the_design_document_step_by_step():
             for token in tokens[tokens != 0]:
                 output, hidden = network(torch.nn.functional.one_hot(torch.tensor([int(token)]), VOCAB).float(), hidden)
             expected.append(output[0].numpy())
-    np.testing.assert_allclose(ported_outputs(network.state_dict(), model, TOKENS), np.stack(expected), rtol=0, atol=TOLERANCE)
+    ported = ported_outputs(network.state_dict(), model, TOKENS)
+    np.testing.assert_allclose(ported, np.stack(expected), rtol=0, atol=TOLERANCE)
 
 
 def test_flip_averaging_ports_its_member():
@@ -196,7 +199,8 @@ def test_a_state_dict_that_does_not_fit_names_every_key():
 
 def test_another_architecture_is_refused_key_by_key():
     lenet = twins.randomize(twins.LeNet5(LeNet5())).state_dict()
-    with pytest.raises(StateDictError, match=r"(?s)does not fit SimpleCNN.*fc1.weight: expected float\[128, 9216\].*unexpected fc3.weight"):
+    expected = r"(?s)does not fit SimpleCNN.*fc1.weight: expected float\[128, 9216\].*unexpected fc3.weight"
+    with pytest.raises(StateDictError, match=expected):
         from_torch(lenet, SimpleCNN(), IMAGES)
     with pytest.raises(StateDictError, match="missing bn1.weight"):
         from_torch(lenet, ResNet20(), IMAGES)

@@ -77,7 +77,8 @@ class BasicBlock(nn.Module):
         self.conv2, self.bn2 = SameConv2d(filters, filters, 3, 1, bias=False), nn.BatchNorm2d(filters)
         self.downsample = None
         if stride != 1 or in_channels != filters:
-            self.downsample = nn.Sequential(SameConv2d(in_channels, filters, 1, stride, bias=False), nn.BatchNorm2d(filters))
+            projection = SameConv2d(in_channels, filters, 1, stride, bias=False)
+            self.downsample = nn.Sequential(projection, nn.BatchNorm2d(filters))
 
     def forward(self, x):
         y = self.bn2(self.conv2(F.relu(self.bn1(self.conv1(x)))))

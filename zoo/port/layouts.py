@@ -10,7 +10,8 @@ names where the model names its layers (``conv1``, ``fc1``, ``norm1_1``, ``embed
 from collections.abc import Callable
 
 from models import (
-    VGG, CharLanguageModel, Ensemble, FlipAveraged, LeNet5, RecurrentStack, ResNet, SequenceClassifier, SimpleCNN, TutorialRNN,
+    VGG, CharLanguageModel, Ensemble, FlipAveraged, LeNet5, RecurrentStack, ResNet, SequenceClassifier, SimpleCNN,
+    TutorialRNN,
 )
 from zoo.core.errors import StateDictError
 from zoo.port import rules
@@ -95,7 +96,9 @@ def _resnet(model, shapes, feature_map, at):
             block_index += 1
             for index in range(2):
                 layers.append(rules.conv(shapes, (*flax_block, f"Conv_{index}"), f"{torch_block}.conv{index + 1}"))
-                layers.append(rules.batch_norm(shapes, (*flax_block, f"BatchNorm_{index}"), f"{torch_block}.bn{index + 1}"))
+                layers.append(
+                    rules.batch_norm(shapes, (*flax_block, f"BatchNorm_{index}"), f"{torch_block}.bn{index + 1}")
+                )
             if ("params", *flax_block, "projection", "kernel") in shapes:
                 layers.append(rules.conv(shapes, (*flax_block, "projection"), f"{torch_block}.downsample.0"))
                 layers.append(rules.batch_norm(shapes, (*flax_block, "projection_norm"), f"{torch_block}.downsample.1"))
