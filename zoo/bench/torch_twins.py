@@ -14,7 +14,8 @@ def simple_cnn_twin(
     model, input_shape: tuple[int, ...], learning_rate: float = 1e-3, device: str = "cpu"
 ) -> Callable[[np.ndarray, np.ndarray], Callable[[], None]]:
     """The reference CNN (conv-relu-conv-maxpool-dense-relu-dense, no ReLU after conv2) with Adam,
-    and the Flax model's dropout rates (``F.dropout`` is a no-op at rate 0)."""
+    and the Flax model's dropout rates (in training mode; ``F.dropout`` is a no-op at rate 0).
+    Its ``state_dict`` is the one ``zoo.port`` reads for ``SimpleCNN``."""
     import torch
     import torch.nn.functional as F
     from torch import nn
@@ -35,8 +36,8 @@ def simple_cnn_twin(
             x = self.conv2(F.relu(self.conv1(x)))
             if model.relu_after_conv2:
                 x = F.relu(x)
-            x = torch.flatten(F.dropout(F.max_pool2d(x, 2), conv_dropout), 1)
-            return self.fc2(F.dropout(F.relu(self.fc1(x)), dense_dropout))
+            x = torch.flatten(F.dropout(F.max_pool2d(x, 2), conv_dropout, self.training), 1)
+            return self.fc2(F.dropout(F.relu(self.fc1(x)), dense_dropout, self.training))
 
     network = SimpleCNN().to(device)
     optimizer = torch.optim.Adam(network.parameters(), lr=learning_rate)
@@ -60,7 +61,8 @@ def simple_cnn_twin(
 
 def char_lm_twin(model, input_shape: tuple[int, ...], learning_rate: float = 2e-3, device: str = "cpu"):
     """Embedding -> LSTM stack -> linear readout over the vocabulary, cross-entropy on every
-    position, Adam: ``models.CharLanguageModel``'s computation with ``torch.nn.LSTM``."""
+    position, Adam: ``models.CharLanguageModel``'s computation with ``torch.nn.LSTM``, named as
+    ``zoo.port`` names it."""
     import torch
     import torch.nn.functional as F
     from torch import nn
@@ -69,11 +71,11 @@ def char_lm_twin(model, input_shape: tuple[int, ...], learning_rate: float = 2e-
         def __init__(self):
             super().__init__()
             self.embed = nn.Embedding(model.vocab_size, model.embed_dim)
-            self.lstm = nn.LSTM(model.embed_dim, model.hidden_size, num_layers=model.num_layers, batch_first=True)
+            self.rnn = nn.LSTM(model.embed_dim, model.hidden_size, num_layers=model.num_layers, batch_first=True)
             self.readout = nn.Linear(model.hidden_size, model.vocab_size)
 
         def forward(self, tokens):
-            outputs, _ = self.lstm(self.embed(tokens))
+            outputs, _ = self.rnn(self.embed(tokens))
             return self.readout(outputs)
 
     network = CharLanguageModel().to(device)

@@ -9,6 +9,8 @@
     zoo results [RESULTS ...] [--update README.md]
     zoo generate ENTRY --workdir DIR --prompt TEXT [--length N] [--temperature T] [--top-k K] [--seed S]
     zoo predict ENTRY (--pretrained | --workdir DIR) INPUT... [--top-k K] [--json] [--output-dir DIR]
+    zoo port ENTRY MODEL.pt --workdir DIR [--set name=value ...]
+    zoo export ENTRY --workdir DIR MODEL.pt
 
 Exit status: 0 done, 1 training failed (non-finite values), 2 bad input, 75 stopped by
 SIGTERM/SIGINT after saving a checkpoint (run the same command again to resume).
@@ -21,8 +23,17 @@ import importlib
 import sys
 
 COMMANDS = {
-    "list": "listing", "train": "train", "eval": "evaluate", "show": "show", "cv": "cv", "bench": "bench",
-    "results": "results", "generate": "generate", "predict": "predict",
+    "list": "listing",
+    "train": "train",
+    "eval": "evaluate",
+    "show": "show",
+    "cv": "cv",
+    "bench": "bench",
+    "results": "results",
+    "generate": "generate",
+    "predict": "predict",
+    "port": "port",
+    "export": "export",
 }
 
 

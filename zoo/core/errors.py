@@ -26,3 +26,8 @@ class ConfigError(ZooError, ValueError):
 
 class WorkdirError(ZooError):
     """A workdir that does not hold what the command needs."""
+
+
+class StateDictError(ZooError):
+    """PyTorch weights that do not fit a zoo model: missing, unexpected or misshapen tensors, a
+    file that is not a plain ``state_dict``, or a model with no PyTorch counterpart."""

@@ -1,0 +1,26 @@
+"""``zoo port ENTRY MODEL.pt --workdir DIR [--set name=value ...]``: PyTorch weights into a new workdir."""
+
+from pathlib import Path
+
+from zoo.cli.common import add_overrides
+
+
+def add_parser(commands) -> None:
+    port = commands.add_parser(
+        "port", help="load a PyTorch state_dict into an entry's model: a workdir for eval, predict and train"
+    )
+    port.add_argument("entry")
+    port.add_argument("torch_file", type=Path, metavar="MODEL.pt", help="a state_dict saved with torch.save")
+    port.add_argument("--workdir", type=Path, required=True, help="a new or empty directory")
+    add_overrides(port)
+
+
+def run(args) -> None:
+    from zoo.core.config import parse_assignments
+    from zoo.port.workdir import port_to_workdir
+
+    port_to_workdir(args.entry, args.torch_file, args.workdir, parse_assignments(args.overrides))
+    print(
+        f"{args.entry}: ported {args.torch_file} into {args.workdir}; evaluate it with "
+        f"`zoo eval {args.entry} --workdir {args.workdir}`, fine-tune it with `zoo train {args.entry} --workdir {args.workdir}`"
+    )

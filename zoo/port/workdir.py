@@ -1,0 +1,87 @@
+"""``zoo port`` and ``zoo export``: a PyTorch ``state_dict`` file to a zoo workdir and back.
+
+A ported workdir is a run at step 0: ``config.json`` and one checkpoint whose state holds the
+PyTorch weights and a fresh optimizer, with the record ``train.fit`` writes. So ``zoo eval`` and
+``zoo predict`` read it as a trained run, and ``zoo train`` resumes it: fine-tuning for the
+config's ``epochs`` (choose them, and the learning rate, with ``--set`` when porting).
+"""
+
+import hashlib
+import os
+import shutil
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import jax
+
+from train import Checkpoints
+from train.fit import CHECKPOINTS
+from train.records import write_json_atomic
+from zoo.core.config import resolve_config
+from zoo.core.errors import WorkdirError
+from zoo.datasets import split_size
+from zoo.jobs.build import build_from_config, example_input, initial_state
+from zoo.jobs.restore import restore
+from zoo.port import from_torch, load_state_dict, save_state_dict, to_torch
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def port_to_workdir(
+    entry: str, torch_file: str | os.PathLike, workdir: str | os.PathLike, overrides: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """Writes ``workdir`` (new or empty) holding ``entry``'s model with the weights of ``torch_file``.
+
+    Everything is checked before anything is written, and the workdir appears complete or not
+    at all. Returns the checkpoint's record.
+    """
+    workdir, torch_file = Path(workdir), Path(torch_file)
+    if workdir.exists() and (not workdir.is_dir() or any(workdir.iterdir())):
+        raise WorkdirError(f"workdir {workdir} is not empty: `zoo port` writes a new run; choose an empty or new --workdir")
+    state_dict = load_state_dict(torch_file)  # first: an untrusted file is refused before anything else
+    built = build_from_config(entry, resolve_config(entry, overrides))
+    experiment = built.experiment
+    variables = from_torch(state_dict, experiment.model, example_input(experiment.dataset))
+    state = initial_state(experiment, split_size(experiment.dataset, experiment.train_split), variables)
+    run = {"entry": entry, "config": built.config}
+    # The record train.fit saves at a step (see fit's save()): zoo train resumes from it at step 0.
+    record = {
+        "run": run, "step": 0, "epoch": 0, "position": 0, "seed": experiment.seed, "history": [],
+        "epoch_sums": {}, "early_stopping": None, "nonfinite_steps": [], "finished": False,
+        "final_state_step": None, "ported_from": {"file": str(torch_file.absolute()), "sha256": _sha256(torch_file)},
+    }
+    workdir.parent.mkdir(parents=True, exist_ok=True)
+    staging = workdir.parent / f".{workdir.name}.port-{os.getpid()}"
+    staging.mkdir()
+    try:
+        write_json_atomic(staging / "config.json", run)
+        with Checkpoints(staging / CHECKPOINTS, keep=None) as checkpoints:
+            checkpoints.save(0, state, record)
+        if workdir.exists():
+            workdir.rmdir()  # empty, checked above
+        staging.rename(workdir)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging)
+    return record
+
+
+def export_workdir(entry: str, workdir: str | os.PathLike, torch_file: str | os.PathLike) -> dict[str, Any]:
+    """Writes the variables ``zoo eval`` reads from ``workdir`` (the moving average when the run
+    keeps one) to ``torch_file`` as a PyTorch ``state_dict``, and returns it."""
+    trained = restore(workdir, entry)
+    state = trained.state.for_evaluation()
+    variables = {"params": state.params}
+    if state.batch_stats:
+        variables["batch_stats"] = state.batch_stats
+    variables = jax.device_get(variables)
+    state_dict = to_torch(variables, trained.experiment.model, example_input(trained.experiment.dataset))
+    save_state_dict(state_dict, torch_file)
+    return state_dict
