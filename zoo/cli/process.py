@@ -3,14 +3,16 @@
 - XLA's default flags (``train.xla_flags.apply_defaults``) and, with ``ZOO_REUSE_HOST_MEMORY=1``,
   glibc's malloc settings (``train.host_memory``).
 - JAX's persistent compilation cache in ``$XDG_CACHE_HOME/jax-zoo/xla`` (``~/.cache/...``), so a
-  second run of an entry loads its compiled steps from disk. ``ZOO_COMPILATION_CACHE=DIR`` puts
-  it elsewhere, ``ZOO_COMPILATION_CACHE=0`` turns it off.
+  second run of an entry loads its compiled steps from disk (except steps compiled with the
+  small-heap option, which XLA cannot serialize). ``ZOO_COMPILATION_CACHE=DIR`` puts it
+  elsewhere, ``ZOO_COMPILATION_CACHE=0`` turns it off.
 - XLA's C++ warnings off (``TF_CPP_MIN_LOG_LEVEL=2`` unless you set it): the per-heap "Alloc
   buffer size" notes of the small-heap preset, for example. The zoo's own progress and results
   are what the terminal shows (TFDS's lines are hidden where a dataset is prepared).
 """
 
 import os
+import warnings
 from pathlib import Path
 
 CACHE_VARIABLE = "ZOO_COMPILATION_CACHE"
@@ -40,3 +42,6 @@ def prepare_process() -> None:
         jax.config.update("jax_compilation_cache_dir", str(cache))
         # Every step, however quick to compile: a train step takes about a second here.
         jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+        # XLA cannot serialize a step compiled with the small-heap option ("Multiple temp buffer
+        # allocations"): such steps are compiled afresh each run, which is not worth a warning.
+        warnings.filterwarnings("ignore", message="Error writing persistent compilation cache entry")
