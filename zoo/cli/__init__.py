@@ -1,10 +1,11 @@
 """The ``zoo`` command: a thin shell over ``zoo.jobs``, one module per command.
 
     zoo list [PATTERN]
-    zoo train [ENTRY] [--workdir DIR] [--set name=value ...] [--restart]
+    zoo train [ENTRY] [--workdir DIR] [--set name=value ...] [--restart] [--seeds N]
     zoo eval ENTRY --workdir DIR [--split SPLIT]
     zoo show ENTRY [--set name=value ...]
-    zoo cv ENTRY --folds K [--workdir DIR] [--set name=value ...]
+    zoo cv ENTRY --folds K [--parallel] [--workdir DIR] [--set name=value ...]
+    zoo sweep ENTRY --set name=v1,v2,... [--set ...] [--workdir DIR]
     zoo bench ENTRY [--batch-size B] [--steps N] [--repeats R] [--json FILE] [--no-torch]
     zoo results [RESULTS ...] [--update README.md]
     zoo generate ENTRY --workdir DIR --prompt TEXT [--length N] [--temperature T] [--top-k K] [--seed S]
@@ -22,6 +23,7 @@ import sys
 COMMANDS = {
     "list": "listing", "train": "train", "eval": "evaluate", "show": "show", "cv": "cv", "bench": "bench",
     "results": "results", "generate": "generate",
+    "sweep": "sweep",
 }
 
 
