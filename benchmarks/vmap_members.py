@@ -39,9 +39,11 @@ def time_sequential(built, train, validation, epochs):
     start, compile_seconds, accuracies = time.perf_counter(), 0.0, []
     for member in built:
         experiment = member.experiment
-        # The runs differ in the seed only: one optimizer object keeps the compiled step shared.
+        # The runs differ in the seed only: one model and optimizer object keep the compiled
+        # step shared, as the persistent compilation cache would across ``zoo train`` processes.
+        state = member.state.replace(apply_fn=built[0].state.apply_fn, tx=built[0].state.tx)
         result = fit(
-            member.state.replace(tx=built[0].state.tx), train_step=built[0].train_step, eval_step=built[0].eval_step, train_data=train,
+            state, train_step=built[0].train_step, eval_step=built[0].eval_step, train_data=train,
             eval_data=validation, batch_size=experiment.batch_size, eval_batch_size=experiment.eval_batch_size,
             epochs=epochs, seed=experiment.seed, progress=False,
         )

@@ -8,9 +8,9 @@ import numpy as np
 from train.batching import Arrays
 from train.compilation import CompilationLog
 from train.fit import fit
+from train.input_checks import InputError
 from train.member_fit import fit_members
 from train.members import stack_members
-from train.input_checks import InputError
 from train.state import TrainState
 from train.steps import Step
 

@@ -12,6 +12,7 @@ Workdir: ``metrics.jsonl`` (one line per member and epoch, with ``member``) and
 """
 
 import dataclasses
+import functools
 import os
 import time
 from collections.abc import Sequence
@@ -91,6 +92,19 @@ def evaluate_members(
 @jax.jit
 def _add(total, sums):
     return sums if total is None else jax.tree.map(jnp.add, total, sums)
+
+
+@functools.partial(jax.jit, static_argnames="nan_policy")
+def _account(sums, skipped, offender, metrics, before, after, *, nan_policy):
+    """One step's bookkeeping on the device: metric sums, skipped steps under ``"skip"`` and,
+    under ``"fail"``, what went non-finite for a member that just turned inactive."""
+    step_sums = member_sums(metrics)
+    sums = step_sums if sums is None else jax.tree.map(jnp.add, sums, step_sums)
+    if nan_policy == "skip":
+        skipped = skipped + metrics["nonfinite"].astype(jnp.int32) * before
+    elif nan_policy == "fail":
+        offender = jnp.where(before & ~after, metrics["nonfinite_source"], offender)
+    return sums, skipped, offender
 
 
 _select_jit = jax.jit(_select)
@@ -198,18 +212,15 @@ def fit_members(
                 epoch_start = time.perf_counter()
                 was_active = np.asarray(jax.device_get(active))
                 orders = [rows[epoch_permutation(len(rows), seed, epoch)] for rows, seed in zip(train_rows, seeds)]
-                sums = offender = None
+                sums, offender = None, jnp.full(members, -1, jnp.int32)
                 for j in range(steps_per_epoch):
                     window = slice(j * batch_size, (j + 1) * batch_size)
                     picked = orders[0][window] if shared else np.stack([order[window] for order in orders])
                     before = active
                     states, active, metrics = member_step(states, {k: v[picked] for k, v in train_data.items()}, active)
-                    sums = _add(sums, member_sums(metrics))
-                    if train_step.nan_policy == "skip":
-                        skipped = skipped + metrics["nonfinite"].astype(jnp.int32) * before
-                    elif train_step.nan_policy == "fail":
-                        found = jnp.where(before & ~active, metrics["nonfinite_source"], -1)
-                        offender = found if offender is None else jnp.maximum(offender, found)
+                    sums, skipped, offender = _account(
+                        sums, skipped, offender, metrics, before, active, nan_policy=train_step.nan_policy
+                    )
                     bar.update()
                 epoch += 1
                 train_means = member_means(sums)

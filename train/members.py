@@ -59,9 +59,7 @@ def switch_optimizers(optimizers: Sequence[optax.GradientTransformation]) -> opt
         return MemberOptState(jnp.zeros((), jnp.int32), optimizers[0].init(params))
 
     def update(updates, state, params=None):
-        branches = [
-            lambda u, s, p, tx=tx: tx.update(u, s, p) for tx in optimizers
-        ]
+        branches = [tx.update for tx in optimizers]
         new_updates, inner = jax.lax.switch(state.index, branches, updates, state.inner, params)
         return new_updates, MemberOptState(state.index, inner)
 
@@ -160,7 +158,8 @@ def make_member_step(train_step: Step, *, shared_batch: bool) -> MemberStep:
         if fail:
             active = active & (metrics["nonfinite"] == 0)
         new_states = _select(active, new_states, states)
-        metrics = {name: jnp.where(active, value, jnp.zeros_like(value)) if name != "nonfinite" else value
+        # An inactive member's metrics are zeros with count 0: they do not enter the epoch's means.
+        metrics = {name: value if name == "nonfinite" else jnp.where(active, value, jnp.zeros_like(value))
                    for name, value in metrics.items()}
         return new_states, active, metrics
 
