@@ -6,7 +6,7 @@ import optax
 import pytest
 from harness_helpers import SPEC, assert_trees_bitwise_equal, digits, fresh_state
 
-from train import accuracy, epoch_permutation, fit, make_eval_step, make_train_step, softmax_cross_entropy
+from train import EarlyStoppingPolicy, accuracy, epoch_permutation, fit, make_eval_step, make_train_step, softmax_cross_entropy
 from train.member_fit import fit_members
 from train.members import MemberOptState, stack_members, unstack_member
 
@@ -119,3 +119,19 @@ def test_an_interrupted_run_resumes_to_the_same_members(tmp_path):
     assert strip == [[{k: v for k, v in r.items() if k != "epoch_seconds"} for r in h] for h in whole.histories]
     lines = (tmp_path / "split" / "metrics.jsonl").read_text().splitlines()
     assert len(lines) == 4
+
+
+@pytest.mark.slow
+def test_early_stopping_freezes_a_member_at_its_best_while_the_others_train():
+    frozen = fresh_state(0, learning_rate=0.0)  # its validation loss never improves after the first epoch
+    train_step, eval_step = steps()
+    result = fit_members(
+        stack_members([fresh_state(0), frozen]), train_step=train_step, eval_step=eval_step, train_data=CLEAN,
+        eval_data=EVAL, batch_size=BATCH, epochs=3, seeds=[0, 0], progress=False,
+        early_stopping=EarlyStoppingPolicy(metric="eval_loss", patience=0),
+    )
+    assert result.stopped_early == [False, True]
+    assert [len(history) for history in result.histories] == [3, 2]
+    # Each member ends at its best evaluation (restore_best): the frozen one at its first epoch.
+    assert result.best_steps[1] == 200 // BATCH
+    assert [int(step) for step in result.states.step] == result.best_steps

@@ -89,3 +89,9 @@ def test_train_seeds_reports_every_member_and_their_averaged_prediction(tmp_path
     assert main(["train", "digits_cnn", "--seeds", "2", "--set", "epochs=1", "--workdir", str(tmp_path),
                  "--no-progress"]) == 0
     assert json.loads((tmp_path / "results.json").read_text()) == results
+
+
+def test_seeds_refuse_restart_without_training(tmp_path, capsys):
+    code = main(["train", "digits_cnn", "--seeds", "2", "--restart", "--workdir", str(tmp_path / "run")])
+    assert code == 2 and "--seeds trains its members in one process" in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()

@@ -173,7 +173,8 @@ def fit_members(
         "stopped": [False] * members, "diverged": [None] * members, "skipped": [0] * members,
     }
     active = jnp.ones(members, bool)
-    best = states if policy is not None else None
+    # A copy: the member step donates (frees) the arrays of the states it is given.
+    best = jax.tree.map(jnp.copy, states) if policy is not None else None
     resumed_from = None
     try:
         if checkpoints is not None and checkpoints.latest_step() is not None:

@@ -54,8 +54,14 @@ def run(args) -> None:
 
 def _run_seeds(args) -> None:
     from zoo.core.config import parse_assignments
+    from zoo.core.errors import ConfigError
     from zoo.jobs.members import train_seeds
 
+    if args.restart or args.distributed:
+        raise ConfigError(
+            f"--seeds trains its members in one process and resumes its workdir; got it with "
+            f"{'--restart' if args.restart else '--distributed'}: choose a new --workdir instead"
+        )
     workdir = args.workdir or Path("runs") / f"{args.entry}-seeds{args.seeds}"
     results = train_seeds(args.entry, args.seeds, workdir, parse_assignments(args.overrides),
                           progress=not args.no_progress)
