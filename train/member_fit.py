@@ -30,7 +30,7 @@ from train.compilation import CompilationLog
 from train.early_stopping import EarlyStoppingPolicy, MetricWatch
 from train.input_checks import InputError, check_fit_inputs
 from train.members import (
-    _select, make_member_eval_step, make_member_step, member_count, member_means, member_sums, unstack_member,
+    make_member_eval_step, make_member_step, member_count, member_means, member_sums, unstack_member, where_active,
 )
 from train.nonfinite import describe_offender
 from train.preemption import Preempted, stop_on_signals
@@ -107,7 +107,7 @@ def _account(sums, skipped, offender, metrics, before, after, *, nan_policy):
     return sums, skipped, offender
 
 
-_select_jit = jax.jit(_select)
+_where_active_jit = jax.jit(where_active)
 
 
 def _checkpoint_tree(states, active, best) -> dict[str, Any]:
@@ -253,7 +253,7 @@ def fit_members(
                         if watches[m].should_stop:
                             stopped[m] = True
                 if policy is not None:
-                    best = _select_jit(jnp.asarray(improved), states, best)
+                    best = _where_active_jit(jnp.asarray(improved), states, best)
                 active = active & jnp.asarray([not s for s in stopped])
                 finished = epoch == epochs or not bool(jnp.any(active))
                 if finished or epoch % checkpoint_every_epochs == 0 or stop_request or epoch == stop_at_epoch:
@@ -279,7 +279,7 @@ def _result(states, best, policy, histories, diverged, skipped, stopped, watches
             resumed_from) -> MemberFitResult:
     if policy is not None and policy.restore_best:
         has_best = jnp.asarray([watch.best_step is not None for watch in watches])
-        states = _select_jit(has_best, best, states)
+        states = _where_active_jit(has_best, best, states)
     return MemberFitResult(
         states=states, histories=histories, diverged=list(diverged),
         skipped_steps=[int(s) for s in jax.device_get(skipped)], stopped_early=list(stopped),

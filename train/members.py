@@ -115,7 +115,8 @@ def unstack_member(states: TrainState, index: int) -> TrainState:
     return state
 
 
-def _select(active: jax.Array, new: Any, old: Any) -> Any:
+def where_active(active: jax.Array, new: Any, old: Any) -> Any:
+    """``new`` for the members where ``active`` (``<bool>[members]``) holds, ``old`` elsewhere."""
     def pick(new_leaf, old_leaf):
         return jnp.where(active.reshape(active.shape + (1,) * (new_leaf.ndim - 1)), new_leaf, old_leaf)
 
@@ -157,7 +158,7 @@ def make_member_step(train_step: Step, *, shared_batch: bool) -> MemberStep:
         new_states, metrics = jax.vmap(step_fn, in_axes=(0, batch_axis))(states, batch)
         if fail:
             active = active & (metrics["nonfinite"] == 0)
-        new_states = _select(active, new_states, states)
+        new_states = where_active(active, new_states, states)
         # An inactive member's metrics are zeros with count 0: they do not enter the epoch's means.
         metrics = {name: value if name == "nonfinite" else jnp.where(active, value, jnp.zeros_like(value))
                    for name, value in metrics.items()}
