@@ -15,6 +15,8 @@ from train.cross_validation import cross_validate, stratified_folds
 from train.early_stopping import EarlyStoppingPolicy
 from train.ensembles import member_mean
 from train.fit import CheckpointPolicy, FitResult, fit, load_final_state
+from train.member_fit import MemberFitResult, fit_members
+from train.members import make_member_step, stack_members, unstack_member
 from train.nonfinite import NonFiniteError
 from train.parallel import DataParallel
 from train.preemption import PREEMPTED_EXIT_STATUS, Preempted
@@ -29,10 +31,10 @@ from train.steps import Augment, Step, make_eval_step, make_predict_step, make_t
 __all__ = [
     "PREEMPTED_EXIT_STATUS", "host_memory", "xla_flags", "Augment", "BatchSpecError", "CheckpointError", "CheckpointPolicy", "Checkpoints",
     "CompilationLog", "DataParallel", "EarlyStoppingPolicy", "ExampleSpec", "FitResult", "InputError",
-    "MetricAccumulator", "NonFiniteError", "Preempted", "Step", "TrainState", "accuracy", "bits_per_character",
+    "MemberFitResult", "MetricAccumulator", "NonFiniteError", "Preempted", "Step", "TrainState", "accuracy", "bits_per_character",
     "check_batch", "classification_report", "confusion_matrix", "create_train_state", "cross_validate",
-    "epoch_permutation", "eval_batches", "evaluate", "fit", "load_final_state",
-    "make_eval_step", "make_predict_step", "make_train_step", "masked_mean", "mean_squared_error",
+    "epoch_permutation", "eval_batches", "evaluate", "fit", "fit_members", "load_final_state",
+    "make_eval_step", "make_member_step", "make_predict_step", "make_train_step", "masked_mean", "mean_squared_error",
     "mean_token_nll", "member_mean", "perplexity", "predict", "sequence_cross_entropy", "softmax_cross_entropy",
-    "squared_error", "stratified_folds", "token_accuracy", "top_k_accuracy", "train_batches",
+    "squared_error", "stack_members", "stratified_folds", "token_accuracy", "top_k_accuracy", "train_batches", "unstack_member",
 ]

@@ -9,6 +9,8 @@ from train.batching import Arrays
 from train.compilation import CompilationLog
 from train.fit import fit
 from train.input_checks import InputError
+from train.member_fit import fit_members
+from train.members import stack_members
 from train.state import TrainState
 from train.steps import Step
 
@@ -47,6 +49,7 @@ def cross_validate(
     eval_batch_size: int | None = None,
     num_classes: int | None = None,
     progress: bool = False,
+    parallel: bool = False,
 ) -> dict[str, Any]:
     """Trains on ``folds - 1`` folds and evaluates on the held-out one, for every fold.
 
@@ -55,22 +58,39 @@ def cross_validate(
     The same ``train_step`` and ``eval_step`` serve every fold: batches have one shape, so
     each is compiled once (``compiles`` in the result counts XLA compilations by step).
     Returns per-fold final metrics and their mean and (population) standard deviation.
+
+    ``parallel`` trains the folds as members of one program (``train.member_fit``): each member
+    reads its own fold's batches, in the order the sequential run gives them, so the numbers are
+    the sequential ones to within float rounding.
     """
     held_out = stratified_folds(data["targets"], folds, seed)
-    per_fold = []
+    trainings = [np.setdiff1d(np.arange(len(data["targets"])), validation) for validation in held_out]
     with CompilationLog() as compilation:
-        for fold, validation in enumerate(held_out):
-            training = np.setdiff1d(np.arange(len(data["targets"])), validation)
-            result = fit(
-                initial_state(len(training)),
-                train_step=train_step, eval_step=eval_step,
-                train_data={key: value[training] for key, value in data.items()},
-                eval_data={key: value[validation] for key, value in data.items()},
-                batch_size=batch_size, eval_batch_size=eval_batch_size, epochs=epochs, seed=seed,
-                num_classes=num_classes, progress=progress,
+        if parallel:
+            result = fit_members(
+                stack_members([initial_state(len(training)) for training in trainings]),
+                train_step=train_step, eval_step=eval_step, train_data=data, train_indices=trainings,
+                eval_data=data, eval_indices=held_out, batch_size=batch_size, eval_batch_size=eval_batch_size,
+                epochs=epochs, seeds=[seed] * folds, num_classes=num_classes, progress=progress,
             )
-            final = {k.removeprefix("eval_"): v for k, v in result.history[-1].items() if k.startswith("eval_")}
-            per_fold.append({"fold": fold, "train_examples": len(training), "validation_examples": len(validation), **final})
+            finals = [history[-1] for history in result.histories]
+        else:
+            finals = [
+                fit(
+                    initial_state(len(training)),
+                    train_step=train_step, eval_step=eval_step,
+                    train_data={key: value[training] for key, value in data.items()},
+                    eval_data={key: value[validation] for key, value in data.items()},
+                    batch_size=batch_size, eval_batch_size=eval_batch_size, epochs=epochs, seed=seed,
+                    num_classes=num_classes, progress=progress,
+                ).history[-1]
+                for training, validation in zip(trainings, held_out)
+            ]
+    per_fold = [
+        {"fold": fold, "train_examples": len(training), "validation_examples": len(validation),
+         **{k.removeprefix("eval_"): v for k, v in final.items() if k.startswith("eval_")}}
+        for fold, (training, validation, final) in enumerate(zip(trainings, held_out, finals))
+    ]
     names = [name for name in per_fold[0] if name not in ("fold", "train_examples", "validation_examples")]
     return {
         "folds": per_fold,
@@ -80,4 +100,5 @@ def cross_validate(
             "train_step": compilation.compiles(train_step.name),
             "eval_step": compilation.compiles(eval_step.name),
         },
+        "parallel": parallel,
     }

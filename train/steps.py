@@ -42,6 +42,8 @@ class Step:
         nan_policy: str = "off", metric_names: tuple[str, ...] = (), compiler_options: CompilerOptions | None = None,
     ):
         fn.__name__ = name
+        self.fn = fn
+        """The step's pure function, unjitted: what ``train.members`` vmaps."""
         self.name = name
         self.example_spec = example_spec
         self.nan_policy = nan_policy

@@ -1,10 +1,11 @@
 """The ``zoo`` command: a thin shell over ``zoo.jobs``, one module per command.
 
     zoo list [PATTERN]
-    zoo train [ENTRY] [--workdir DIR] [--set name=value ...] [--restart] [--init-from pretrained|WORKDIR]
+    zoo train [ENTRY] [--workdir DIR] [--set name=value ...] [--restart] [--init-from pretrained|WORKDIR] [--seeds N]
     zoo eval ENTRY (--workdir DIR | --pretrained) [--split SPLIT]
     zoo show ENTRY [--set name=value ...]
-    zoo cv ENTRY --folds K [--workdir DIR] [--set name=value ...]
+    zoo cv ENTRY --folds K [--parallel] [--workdir DIR] [--set name=value ...]
+    zoo sweep ENTRY --set name=v1,v2,... [--set ...] [--workdir DIR]
     zoo bench ENTRY [--batch-size B] [--steps N] [--repeats R] [--json FILE] [--no-torch]
     zoo results [RESULTS ...] [--update README.md]
     zoo generate ENTRY --workdir DIR --prompt TEXT [--length N] [--temperature T] [--top-k K] [--seed S]
@@ -34,6 +35,7 @@ COMMANDS = {
     "predict": "predict",
     "port": "port",
     "export": "export",
+    "sweep": "sweep",
 }
 
 

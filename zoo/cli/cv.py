@@ -9,6 +9,8 @@ def add_parser(commands) -> None:
     cv = commands.add_parser("cv", help="stratified K-fold cross-validation on the training split")
     cv.add_argument("entry")
     cv.add_argument("--folds", type=int, default=5)
+    cv.add_argument("--parallel", action="store_true",
+                    help="train the folds at once, as members of one compiled program (same numbers)")
     cv.add_argument("--workdir", type=Path, help="where cv.json goes (default runs/ENTRY-cv)")
     add_overrides(cv)
     cv.add_argument("--no-progress", action="store_true")
@@ -20,7 +22,8 @@ def run(args) -> None:
 
     workdir = args.workdir or Path("runs") / f"{args.entry}-cv"
     summary = cross_validate_entry(
-        args.entry, args.folds, workdir, parse_assignments(args.overrides), progress=not args.no_progress
+        args.entry, args.folds, workdir, parse_assignments(args.overrides), progress=not args.no_progress,
+        parallel=args.parallel,
     )
     for fold in summary["folds"]:
         print(f"fold {fold['fold']}: " + ", ".join(f"{k} {v:.4g}" for k, v in fold.items() if isinstance(v, float)))

@@ -6,8 +6,9 @@
   second run of an entry loads its compiled steps from disk (except steps compiled with the
   small-heap option, which XLA cannot serialize). ``ZOO_COMPILATION_CACHE=DIR`` puts it
   elsewhere, ``ZOO_COMPILATION_CACHE=0`` turns it off.
-- XLA's C++ warnings off (``TF_CPP_MIN_LOG_LEVEL=2`` unless you set it): the per-heap "Alloc
-  buffer size" notes of the small-heap preset, for example. The zoo's own progress and results
+- XLA's warnings off (JAX's ``jax_logging_level`` at ERROR, unless you set
+  ``TF_CPP_MIN_LOG_LEVEL``): the per-heap "Alloc buffer size" notes of the small-heap preset, for
+  example. The zoo's own progress and results
   are what the terminal shows (TFDS's lines are hidden where a dataset is prepared).
 """
 
@@ -30,12 +31,15 @@ def compilation_cache_dir() -> Path | None:
 
 def prepare_process() -> None:
     """The settings above, for this process; call before anything starts JAX."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     from train import host_memory, xla_flags
 
     xla_flags.apply_defaults()
     host_memory.apply_if_requested()
     import jax
+
+    if "TF_CPP_MIN_LOG_LEVEL" not in os.environ:
+        # JAX's own switch for XLA's C++ log level (the variable is read once, at import).
+        jax.config.update("jax_logging_level", "ERROR")
 
     cache = compilation_cache_dir()
     if cache is not None:

@@ -19,6 +19,9 @@ def add_parser(commands) -> None:
                        help="fine-tune: start from the shipped weights (pretrained) or a finished run's workdir, "
                             "with a fresh optimizer state")
     train.add_argument("--no-progress", action="store_true", help="no progress bar")
+    train.add_argument("--seeds", type=int, metavar="N",
+                       help="train N seeds (seed, seed+1, ...) at once, as members of one compiled program; "
+                            "reports each member and their averaged prediction (default workdir runs/ENTRY-seedsN)")
     group = train.add_argument_group("multi-process training (see docs/performance.md)")
     group.add_argument("--distributed", action="store_true",
                        help="join a multi-process run (jax.distributed; SLURM, Open MPI, Kubernetes detected)")
@@ -31,6 +34,8 @@ def run(args) -> None:
     from zoo.core.config import parse_assignments
     from zoo.jobs.train import train_and_evaluate
 
+    if args.seeds is not None:
+        return _run_seeds(args)
     if args.distributed:
         from zoo.jobs.distributed import initialize
 
@@ -48,3 +53,27 @@ def run(args) -> None:
         f"(compile {results['compile_seconds']:.1f} s), wall {results['wall_seconds']:.1f} s; "
         f"results in {workdir / 'results.json'}"
     )
+
+
+def _run_seeds(args) -> None:
+    from zoo.core.config import parse_assignments
+    from zoo.core.errors import ConfigError
+    from zoo.jobs.members import train_seeds
+
+    if args.restart or args.distributed:
+        raise ConfigError(
+            f"--seeds trains its members in one process and resumes its workdir; got it with "
+            f"{'--restart' if args.restart else '--distributed'}: choose a new --workdir instead"
+        )
+    workdir = args.workdir or Path("runs") / f"{args.entry}-seeds{args.seeds}"
+    results = train_seeds(args.entry, args.seeds, workdir, parse_assignments(args.overrides),
+                          progress=not args.no_progress)
+    for member, test in zip(results["members"], results["test"]["members"]):
+        note = f" (diverged at step {member['diverged']['step']})" if member["diverged"] else ""
+        print(f"{args.entry} seed {member['config']['seed']}: test {format_metrics(test)}{note}")
+    if "ensemble" in results["test"]:
+        ensemble = results["test"]["ensemble"]
+        print(f"averaged prediction of {ensemble['members']} members: test accuracy {ensemble['accuracy']:.2%}, "
+              f"loss {ensemble['loss']:.4g}")
+    print(f"{len(results['members'])} members in {results['fit_seconds']:.1f} s "
+          f"(compile {results['compile_seconds']:.1f} s); results in {workdir / 'results.json'}")

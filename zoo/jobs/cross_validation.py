@@ -19,10 +19,12 @@ def cross_validate_entry(
     overrides: Mapping[str, Any] | None = None,
     *,
     progress: bool = False,
+    parallel: bool = False,
 ) -> dict[str, Any]:
     """Runs ``folds``-fold CV on the training split (the test split is never read) and writes
     ``workdir/cv.json``. Every fold starts from the entry's seeded initialisation, with its
-    optimizer's schedule sized by the fold's own training examples."""
+    optimizer's schedule sized by the fold's own training examples. ``parallel``: the folds
+    are members of one compiled program (``train.member_fit``), with the same numbers."""
     start = time.perf_counter()
     built = build(entry, overrides)
     experiment = built.experiment
@@ -39,6 +41,7 @@ def cross_validate_entry(
         seed=experiment.seed,
         num_classes=info.num_classes if experiment.task == "classification" else None,
         progress=progress,
+        parallel=parallel,
     )
     summary = {"entry": entry, "config": built.config, "k": folds, **summary}
     summary["wall_seconds"] = round(time.perf_counter() - start, 3)

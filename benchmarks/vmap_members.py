@@ -1,0 +1,112 @@
+"""Wall time of K seeds of an entry trained as members of one program against K runs in sequence.
+
+    PYTHONPATH=. python benchmarks/vmap_members.py digits_cnn --members 8 --epochs 3 --repeats 3 \
+        --json zoo/published/bench/vmap_digits_cnn_cpu.json
+
+Both sides train the same K configs (seeds 0..K-1, each its own data order), evaluate on the
+validation split after every epoch and write nothing. The sequential side reuses one compiled
+train step for all K runs (its best case: separate ``zoo train`` processes would compile K
+times). The two are timed alternately, ``--repeats`` times each, and the medians reported with
+the load average seen around each timing, since the machine may be shared.
+"""
+
+import argparse
+import os
+import statistics
+import time
+
+from train import fit
+from train.member_fit import fit_members
+from train.records import environment, write_json_atomic
+from zoo.datasets import load_dataset
+from zoo.jobs.build import build
+from zoo.jobs.members import member_states
+
+
+def time_members(built, train, validation, epochs):
+    experiment = built[0].experiment
+    start = time.perf_counter()
+    result = fit_members(
+        member_states(built, len(train["targets"])), train_step=built[0].train_step, eval_step=built[0].eval_step,
+        train_data=train, eval_data=validation, batch_size=experiment.batch_size,
+        eval_batch_size=experiment.eval_batch_size, epochs=epochs,
+        seeds=[member.experiment.seed for member in built], progress=False,
+    )
+    return time.perf_counter() - start, result.compile_seconds, [h[-1]["eval_accuracy"] for h in result.histories]
+
+
+def time_sequential(built, train, validation, epochs):
+    start, compile_seconds, accuracies = time.perf_counter(), 0.0, []
+    for member in built:
+        experiment = member.experiment
+        # The runs differ in the seed only: one model and optimizer object keep the compiled
+        # step shared, as the persistent compilation cache would across ``zoo train`` processes.
+        state = member.state.replace(apply_fn=built[0].state.apply_fn, tx=built[0].state.tx)
+        result = fit(
+            state, train_step=built[0].train_step, eval_step=built[0].eval_step, train_data=train,
+            eval_data=validation, batch_size=experiment.batch_size, eval_batch_size=experiment.eval_batch_size,
+            epochs=epochs, seed=experiment.seed, progress=False,
+        )
+        compile_seconds += result.compile_seconds
+        accuracies.append(result.history[-1]["eval_accuracy"])
+    return time.perf_counter() - start, compile_seconds, accuracies
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("entry")
+    parser.add_argument("--members", type=int, default=8)
+    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--json")
+    args = parser.parse_args()
+    from zoo.cli.process import prepare_process
+
+    os.environ.setdefault("ZOO_COMPILATION_CACHE", "0")  # every timing includes its real compilation
+    prepare_process()
+
+    def fresh():
+        return [build(args.entry, {"seed": seed, "epochs": args.epochs}) for seed in range(args.members)]
+
+    experiment = fresh()[0].experiment
+    train = load_dataset(experiment.dataset, experiment.train_split)
+    validation = load_dataset(experiment.dataset, experiment.eval_split)
+    timings = {"members": [], "sequential": []}
+    for repeat in range(args.repeats):
+        for name, timer in (("members", time_members), ("sequential", time_sequential)):
+            load_before = os.getloadavg()[0]
+            wall, compile_seconds, accuracies = timer(fresh(), train, validation, args.epochs)
+            timings[name].append({
+                "wall_seconds": round(wall, 3), "compile_seconds": round(compile_seconds, 3),
+                "load_average_before": load_before, "load_average_after": os.getloadavg()[0],
+                "validation_accuracy": [round(a, 4) for a in accuracies],
+            })
+            print(f"{name} repeat {repeat}: {wall:.1f} s (compile {compile_seconds:.1f} s), "
+                  f"load {load_before:.1f} -> {os.getloadavg()[0]:.1f}", flush=True)
+
+    def median(name, key):
+        return statistics.median(timing[key] for timing in timings[name])
+
+    def steady(name):
+        return statistics.median(t["wall_seconds"] - t["compile_seconds"] for t in timings[name])
+
+    report = {
+        "entry": args.entry, "members": args.members, "epochs": args.epochs, "repeats": args.repeats,
+        "median_wall_seconds": {name: median(name, "wall_seconds") for name in timings},
+        "median_wall_seconds_without_compile": {name: steady(name) for name in timings},
+        "speedup_wall": round(median("sequential", "wall_seconds") / median("members", "wall_seconds"), 2),
+        "speedup_without_compile": round(steady("sequential") / steady("members"), 2),
+        "timings": timings,
+        "command": f"PYTHONPATH=. python benchmarks/vmap_members.py {args.entry} --members {args.members} "
+                   f"--epochs {args.epochs} --repeats {args.repeats}" + (f" --json {args.json}" if args.json else ""),
+        **environment(),
+    }
+    print(f"{args.entry}: {args.members} members in one program {report['median_wall_seconds']['members']:.1f} s, "
+          f"{args.members} runs in sequence {report['median_wall_seconds']['sequential']:.1f} s: "
+          f"{report['speedup_wall']}x ({report['speedup_without_compile']}x without compilation)")
+    if args.json:
+        write_json_atomic(args.json, report)
+
+
+if __name__ == "__main__":
+    main()

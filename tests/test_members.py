@@ -1,0 +1,137 @@
+"""Members: K runs in one compiled program give each run's own numbers, and stop on their own."""
+
+import jax
+import numpy as np
+import optax
+import pytest
+from harness_helpers import SPEC, assert_trees_bitwise_equal, digits, fresh_state
+
+from train import EarlyStoppingPolicy, accuracy, epoch_permutation, fit, make_eval_step, make_train_step, softmax_cross_entropy
+from train.member_fit import fit_members
+from train.members import MemberOptState, stack_members, unstack_member
+
+BATCH = 32
+CLEAN, EVAL = digits(200), digits(64, offset=200)
+
+
+def steps(nan_policy="fail"):
+    train_step = make_train_step(softmax_cross_entropy, {"accuracy": accuracy}, example_spec=SPEC, nan_policy=nan_policy)
+    return train_step, make_eval_step(softmax_cross_entropy, {"accuracy": accuracy}, example_spec=SPEC)
+
+
+def assert_close(left, right):
+    for a, b in zip(jax.tree.leaves(left), jax.tree.leaves(right), strict=True):
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-5, atol=1e-6)
+
+
+def alone(seed, learning_rate, data=CLEAN, epochs=1):
+    train_step, eval_step = steps()
+    return fit(fresh_state(seed, learning_rate), train_step=train_step, eval_step=eval_step, train_data=data,
+               eval_data=EVAL, batch_size=BATCH, epochs=epochs, seed=seed, progress=False)
+
+
+@pytest.mark.slow
+def test_each_member_equals_its_run_alone_seeds_and_learning_rates_differing():
+    members = [(0, 3e-3), (1, 3e-3), (1, 1e-2)]
+    train_step, eval_step = steps()
+    result = fit_members(
+        stack_members([fresh_state(seed, rate) for seed, rate in members]), train_step=train_step,
+        eval_step=eval_step, train_data=CLEAN, eval_data=EVAL, batch_size=BATCH, epochs=1,
+        seeds=[seed for seed, _ in members], progress=False,
+    )
+    for index, (seed, rate) in enumerate(members):
+        single = alone(seed, rate)
+        assert_close(unstack_member(result.states, index).params, single.state.params)
+        assert_close(unstack_member(result.states, index).opt_state, single.state.opt_state)
+        assert result.histories[index][0]["eval_accuracy"] == pytest.approx(single.history[0]["eval_accuracy"])
+        assert result.histories[index][0]["train_loss"] == pytest.approx(single.history[0]["train_loss"], rel=1e-5)
+
+
+@pytest.mark.slow
+def test_hyperparameters_in_the_optimizer_state_need_one_optimizer():
+    tx = optax.inject_hyperparams(optax.sgd)(learning_rate=0.1)
+    states = []
+    for rate in (0.1, 0.3):
+        state = fresh_state(0)
+        opt_state = tx.init(state.params)
+        opt_state.hyperparams["learning_rate"] = np.float32(rate)
+        states.append(state.replace(tx=tx, opt_state=opt_state))
+    stacked = stack_members(states)
+    assert not isinstance(stacked.opt_state, MemberOptState)
+    train_step, eval_step = steps()
+    result = fit_members(stacked, train_step=train_step, eval_step=eval_step, train_data=CLEAN, eval_data=None,
+                         batch_size=BATCH, epochs=1, seeds=[0, 0], progress=False)
+    state = fresh_state(0).replace(tx=optax.sgd(0.3), opt_state=optax.sgd(0.3).init(fresh_state(0).params))
+    train_step, eval_step = steps()
+    single = fit(state, train_step=train_step, eval_step=eval_step, train_data=CLEAN, eval_data=None,
+                 batch_size=BATCH, epochs=1, seed=0, progress=False)
+    assert_close(unstack_member(result.states, 1).params, single.state.params)
+
+
+def test_members_with_optimizer_states_of_different_structure_are_refused():
+    with pytest.raises(ValueError, match="optimizer states differ in structure"):
+        stack_members([fresh_state(0), fresh_state(0).replace(tx=optax.sgd(0.1), opt_state=optax.sgd(0.1).init({}))])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("nan_policy", ["fail", "skip"])
+def test_a_diverging_member_is_reported_and_masked_while_the_others_go_on(nan_policy):
+    data = {key: value.copy() for key, value in CLEAN.items()}
+    data["inputs"][199] = np.nan
+    rows = [np.arange(0, 160), np.arange(40, 200)]  # only member 1 reads the poisoned example
+    train_step, eval_step = steps(nan_policy)
+    result = fit_members(
+        stack_members([fresh_state(0), fresh_state(0)]), train_step=train_step, eval_step=eval_step,
+        train_data=data, train_indices=rows, eval_data=EVAL, batch_size=BATCH, epochs=2, seeds=[0, 0], progress=False,
+    )
+    order = epoch_permutation(160, 0, 0)
+    bad_step = int(np.flatnonzero(order == 159)[0]) // BATCH
+    healthy = alone(0, 3e-3, {key: value[rows[0]] for key, value in CLEAN.items()}, epochs=2)
+    assert_close(unstack_member(result.states, 0).params, healthy.state.params)
+    assert result.diverged[0] is None and result.skipped_steps[0] == 0
+    assert all(np.isfinite(leaf).all() for leaf in jax.tree.leaves(unstack_member(result.states, 1).params))
+    if nan_policy == "fail":
+        assert result.diverged[1] == {"step": bad_step, "quantity": "the batch's inputs"}
+        assert int(unstack_member(result.states, 1).step) == bad_step
+        assert len(result.histories[1]) == 1 and len(result.histories[0]) == 2
+    else:
+        assert result.diverged[1] is None and result.skipped_steps[1] >= 1
+        assert len(result.histories[1]) == 2
+
+
+@pytest.mark.slow
+def test_an_interrupted_run_resumes_to_the_same_members(tmp_path):
+    def run(workdir, stop_at_epoch=None):
+        train_step, eval_step = steps()
+        return fit_members(
+            stack_members([fresh_state(0, 3e-3), fresh_state(1, 1e-2)]), train_step=train_step,
+            eval_step=eval_step, train_data=CLEAN, eval_data=EVAL, batch_size=BATCH, epochs=2, seeds=[0, 1],
+            workdir=workdir, progress=False, stop_at_epoch=stop_at_epoch, run_record={"test": "resume"},
+        )
+
+    whole = run(tmp_path / "whole")
+    first = run(tmp_path / "split", stop_at_epoch=1)
+    assert not first.completed and len(first.histories[0]) == 1
+    second = run(tmp_path / "split")
+    assert second.completed and second.resumed_from_epoch == 1
+    assert_trees_bitwise_equal(second.states.params, whole.states.params)
+    strip = [[{k: v for k, v in r.items() if k != "epoch_seconds"} for r in h] for h in (second.histories)]
+    assert strip == [[{k: v for k, v in r.items() if k != "epoch_seconds"} for r in h] for h in whole.histories]
+    lines = (tmp_path / "split" / "metrics.jsonl").read_text().splitlines()
+    assert len(lines) == 4
+
+
+@pytest.mark.slow
+def test_early_stopping_freezes_a_member_at_its_best_while_the_others_train():
+    frozen = fresh_state(0, learning_rate=0.0)  # its validation loss never improves after the first epoch
+    train_step, eval_step = steps()
+    result = fit_members(
+        stack_members([fresh_state(0), frozen]), train_step=train_step, eval_step=eval_step, train_data=CLEAN,
+        eval_data=EVAL, batch_size=BATCH, epochs=3, seeds=[0, 0], progress=False,
+        early_stopping=EarlyStoppingPolicy(metric="eval_loss", patience=0),
+    )
+    assert result.stopped_early == [False, True]
+    assert [len(history) for history in result.histories] == [3, 2]
+    # Each member ends at its best evaluation (restore_best): the frozen one at its first epoch.
+    assert result.best_steps[1] == 200 // BATCH
+    assert [int(step) for step in result.states.step] == result.best_steps

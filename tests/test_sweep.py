@@ -1,0 +1,97 @@
+"""``zoo sweep``, ``zoo cv --parallel`` and ``zoo train --seeds``: configs as members of one program."""
+
+import json
+
+import pytest
+
+from zoo.cli import main
+from zoo.core.errors import ConfigError
+from zoo.jobs.build import build
+from zoo.jobs.members import program_difference
+from zoo.jobs.sweep import parse_grid, summarize
+
+
+def test_the_grid_is_parsed_and_malformed_settings_are_refused():
+    assert parse_grid(["learning_rate=1e-3, 3e-3", "seed=0"]) == {"learning_rate": ["1e-3", "3e-3"], "seed": ["0"]}
+    with pytest.raises(ConfigError, match="name=value"):
+        parse_grid(["learning_rate"])
+    with pytest.raises(ConfigError, match="given twice"):
+        parse_grid(["seed=0", "seed=1"])
+
+
+def test_seeds_and_learning_rates_share_a_program_widths_and_smoothing_do_not():
+    base = build("digits_cnn").experiment
+    assert program_difference(base, build("digits_cnn", {"seed": 3, "learning_rate": 0.01}).experiment) == []
+    assert program_difference(base, build("digits_cnn", {"label_smoothing": 0.0}).experiment) == ["loss"]
+    assert program_difference(base, build("digits_cnn", {"batch_size": 16}).experiment) == ["batch_size"]
+
+
+def test_the_summary_averages_over_seeds_and_names_the_best_member():
+    members = [
+        {"values": {"learning_rate": lr, "seed": seed}, "diverged": None, "validation": {"accuracy": acc, "loss": 1.0}}
+        for lr, seed, acc in ((0.1, 0, 0.5), (0.1, 1, 0.7), (0.2, 0, 0.9), (0.2, 1, 0.8))
+    ]
+    members.append({"values": {"learning_rate": 0.3, "seed": 0}, "diverged": {"step": 3}, "validation": {}})
+    summary = summarize(members, {"learning_rate": [], "seed": []})
+    assert summary["best"]["values"] == {"learning_rate": 0.2, "seed": 0}
+    first = summary["settings"][0]
+    assert first["values"] == {"learning_rate": 0.1} and first["seeds"] == 2
+    assert first["accuracy"]["mean"] == pytest.approx(0.6) and first["accuracy"]["std"] == pytest.approx(0.1)
+    assert len(summary["settings"]) == 2
+
+
+@pytest.mark.slow
+def test_parallel_cv_gives_the_sequential_numbers(tmp_path, capsys):
+    args = ["cv", "digits_cnn", "--folds", "3", "--set", "epochs=1", "--no-progress"]
+    assert main([*args, "--workdir", str(tmp_path / "sequential")]) == 0
+    assert main([*args, "--parallel", "--workdir", str(tmp_path / "parallel")]) == 0
+    sequential = json.loads((tmp_path / "sequential" / "cv.json").read_text())
+    parallel = json.loads((tmp_path / "parallel" / "cv.json").read_text())
+    assert parallel["parallel"] and not sequential["parallel"]
+    for one, other in zip(sequential["folds"], parallel["folds"], strict=True):
+        assert one["validation_examples"] == other["validation_examples"]
+        assert other["accuracy"] == pytest.approx(one["accuracy"], abs=1 / 419 + 1e-9)
+        assert other["loss"] == pytest.approx(one["loss"], rel=1e-4)
+
+
+@pytest.mark.slow
+def test_a_sweep_trains_seeds_and_learning_rates_in_one_program(tmp_path, capsys):
+    code = main(["sweep", "digits_cnn", "--set", "learning_rate=1e-3,3e-3", "--set", "seed=0,1",
+                 "--set", "epochs=1", "--workdir", str(tmp_path), "--no-progress"])
+    out = capsys.readouterr().out
+    assert code == 0 and "4 configs in one program" in out and "over 2 seed(s)" in out
+    summary = json.loads((tmp_path / "sweep.json").read_text())
+    assert summary["programs"] == 1 and len(summary["members"]) == 4
+    assert [member["values"]["learning_rate"] for member in summary["members"]] == [1e-3, 1e-3, 3e-3, 3e-3]
+    assert summary["best"]["validation"]["accuracy"] == max(m["validation"]["accuracy"] for m in summary["members"])
+    lines = (tmp_path / "program-0" / "metrics.jsonl").read_text().splitlines()
+    assert sorted(json.loads(line)["member"] for line in lines) == [0, 1, 2, 3]
+
+
+@pytest.mark.slow
+def test_a_value_that_changes_the_program_runs_one_program_after_another(tmp_path, capsys):
+    code = main(["sweep", "digits_cnn", "--set", "batch_size=32,64", "--set", "epochs=1",
+                 "--workdir", str(tmp_path), "--no-progress"])
+    out = capsys.readouterr().out
+    assert code == 0 and "2 configs in 2 programs, run one after another: the values of batch_size" in out
+    assert (tmp_path / "program-1" / "results.json").is_file()
+
+
+@pytest.mark.slow
+def test_train_seeds_reports_every_member_and_their_averaged_prediction(tmp_path, capsys):
+    code = main(["train", "digits_cnn", "--seeds", "2", "--set", "epochs=1", "--workdir", str(tmp_path),
+                 "--no-progress"])
+    out = capsys.readouterr().out
+    assert code == 0 and "digits_cnn seed 0: test" in out and "averaged prediction of 2 members" in out
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert [member["config"]["seed"] for member in results["members"]] == [0, 1]
+    assert len(results["test"]["members"]) == 2 and results["test"]["ensemble"]["count"] == 360
+    assert main(["train", "digits_cnn", "--seeds", "2", "--set", "epochs=1", "--workdir", str(tmp_path),
+                 "--no-progress"]) == 0
+    assert json.loads((tmp_path / "results.json").read_text()) == results
+
+
+def test_seeds_refuse_restart_without_training(tmp_path, capsys):
+    code = main(["train", "digits_cnn", "--seeds", "2", "--restart", "--workdir", str(tmp_path / "run")])
+    assert code == 2 and "--seeds trains its members in one process" in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()
