@@ -6,10 +6,10 @@
   second run of an entry loads its compiled steps from disk (except steps compiled with the
   small-heap option, which XLA cannot serialize). ``ZOO_COMPILATION_CACHE=DIR`` puts it
   elsewhere, ``ZOO_COMPILATION_CACHE=0`` turns it off.
-- XLA's warnings off (JAX's ``jax_logging_level`` at ERROR, unless you set
-  ``TF_CPP_MIN_LOG_LEVEL``): the per-heap "Alloc buffer size" notes of the small-heap preset, for
-  example. The zoo's own progress and results
-  are what the terminal shows (TFDS's lines are hidden where a dataset is prepared).
+- TFDS's own lines are hidden where a dataset is prepared. XLA's C++ notes (the small-heap
+  preset's "Alloc buffer size ... larger than the per-heap size limit", a few lines per compile)
+  are read from ``TF_CPP_MIN_LOG_LEVEL`` when jaxlib loads, before this runs: set
+  ``TF_CPP_MIN_LOG_LEVEL=2`` in the shell to hide them.
 """
 
 import os
@@ -36,10 +36,6 @@ def prepare_process() -> None:
     xla_flags.apply_defaults()
     host_memory.apply_if_requested()
     import jax
-
-    if "TF_CPP_MIN_LOG_LEVEL" not in os.environ:
-        # JAX's own switch for XLA's C++ log level (the variable is read once, at import).
-        jax.config.update("jax_logging_level", "ERROR")
 
     cache = compilation_cache_dir()
     if cache is not None:
