@@ -13,6 +13,7 @@ record holds the epoch's running metric sums, the history and the early-stopping
 import dataclasses
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -142,6 +143,7 @@ def fit(
     num_classes: int | None = None,
     stop_at_step: int | None = None,
     parallel: DataParallel | None = None,
+    on_epoch_end: Callable[[dict[str, Any]], None] | None = None,
 ) -> FitResult:
     """Trains for ``epochs`` epochs, evaluating on ``eval_data`` after each (none when it is None).
 
@@ -154,6 +156,9 @@ def fit(
     Training is data-parallel over ``parallel`` (default: every device of every process; see
     ``train.parallel``): batches are sharded, the state replicated, and only process 0 writes
     ``metrics.jsonl`` (orbax coordinates the checkpoint writes of all processes).
+
+    ``on_epoch_end(record)``, when given, is called with each epoch's record once it is logged
+    (e.g. to write TensorBoard events beside ``metrics.jsonl``).
     """
     parallel = parallel or DataParallel()
     check_fit_inputs(
@@ -262,6 +267,8 @@ def fit(
                 bar.set_postfix({k: f"{v:.4g}" for k, v in record.items() if k.startswith("eval_")})
                 if metrics_path is not None:
                     append_jsonl(metrics_path, record)
+                if on_epoch_end is not None:
+                    on_epoch_end(record)
                 if watch and watch.update(record):
                     if best_checkpoints is not None:
                         best_checkpoints.save(step, state, {"run": run_record, "step": step, "record": record})

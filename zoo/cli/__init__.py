@@ -1,13 +1,14 @@
 """The ``zoo`` command: a thin shell over ``zoo.jobs``, one module per command.
 
     zoo list [PATTERN]
-    zoo train [ENTRY] [--workdir DIR] [--set name=value ...] [--restart]
+    zoo train [ENTRY] [--workdir DIR] [--set name=value ...] [--restart] [--tensorboard]
     zoo eval ENTRY --workdir DIR [--split SPLIT]
     zoo show ENTRY [--set name=value ...]
     zoo cv ENTRY --folds K [--workdir DIR] [--set name=value ...]
     zoo bench ENTRY [--batch-size B] [--steps N] [--repeats R] [--json FILE] [--no-torch]
     zoo results [RESULTS ...] [--update README.md]
     zoo generate ENTRY --workdir DIR --prompt TEXT [--length N] [--temperature T] [--top-k K] [--seed S]
+    zoo plot WORKDIR [--no-samples]
 
 Exit status: 0 done, 1 training failed (non-finite values), 2 bad input, 75 stopped by
 SIGTERM/SIGINT after saving a checkpoint (run the same command again to resume).
@@ -21,7 +22,7 @@ import sys
 
 COMMANDS = {
     "list": "listing", "train": "train", "eval": "evaluate", "show": "show", "cv": "cv", "bench": "bench",
-    "results": "results", "generate": "generate",
+    "results": "results", "generate": "generate", "plot": "plot",
 }
 
 

@@ -16,6 +16,9 @@ def add_parser(commands) -> None:
                        help="move an existing run in the workdir aside (kept, renamed) and start over; "
                             "without it a workdir with checkpoints is resumed")
     train.add_argument("--no-progress", action="store_true", help="no progress bar")
+    train.add_argument("--tensorboard", action="store_true",
+                       help="also write each epoch's metrics as TensorBoard events into the workdir "
+                            "(needs tensorboardX; view with `tensorboard --logdir runs`)")
     group = train.add_argument_group("multi-process training (see docs/performance.md)")
     group.add_argument("--distributed", action="store_true",
                        help="join a multi-process run (jax.distributed; SLURM, Open MPI, Kubernetes detected)")
@@ -37,7 +40,7 @@ def run(args) -> None:
         print(f"{workdir} already holds a finished run of {args.entry}; its results (use --restart to train again):")
     results = train_and_evaluate(
         args.entry, workdir, parse_assignments(args.overrides),
-        restart=args.restart, progress=not args.no_progress,
+        restart=args.restart, progress=not args.no_progress, tensorboard=args.tensorboard,
     )
     print(f"{args.entry}: test {format_metrics(results['test'])}")
     print(

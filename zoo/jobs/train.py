@@ -27,6 +27,7 @@ from zoo.datasets import dataset_info, load_dataset
 from zoo.jobs.build import Built, build_from_config, for_testing, parameter_count
 from zoo.jobs.restore import read_run_config
 from zoo.jobs.results import xla_flags_prefix
+from zoo.jobs.tensorboard import EpochEvents
 
 
 def command_line(entry: str, overrides: Mapping[str, Any] | None, workdir: str | os.PathLike) -> str:
@@ -84,12 +85,14 @@ def train_and_evaluate(
     restart: bool = False,
     progress: bool = True,
     stop_at_step: int | None = None,
+    tensorboard: bool = False,
 ) -> dict[str, Any]:
     """Trains ``entry`` in ``workdir`` and returns ``results.json``'s content.
 
     A workdir with checkpoints of the same entry and config is resumed from the latest one; a
     finished one just returns its results. ``stop_at_step`` saves and returns early (the result
-    then says ``"completed": False``), e.g. to train in chunks.
+    then says ``"completed": False``), e.g. to train in chunks. ``tensorboard`` also writes each
+    epoch's metrics as TensorBoard events into the workdir (``zoo.jobs.tensorboard``).
     """
     start = time.perf_counter()
     workdir = Path(workdir)
@@ -108,25 +111,31 @@ def train_and_evaluate(
     is_writer = jax.process_index() == 0  # with several processes, process 0 writes for all
     if is_writer:
         write_json_atomic(workdir / "config.json", {"entry": entry, "config": built.config})
-    result = fit(
-        built.state,
-        train_step=built.train_step,
-        eval_step=built.eval_step,
-        train_data=train_data,
-        eval_data=eval_data,
-        batch_size=experiment.batch_size,
-        eval_batch_size=experiment.eval_batch_size,
-        epochs=experiment.epochs,
-        seed=experiment.seed,
-        workdir=workdir,
-        progress=progress,
-        checkpoint_policy=experiment.checkpoint_policy,
-        early_stopping=experiment.early_stopping,
-        run_record={"entry": entry, "config": built.config},
-        num_classes=info.num_classes if experiment.task == "classification" else None,
-        stop_at_step=stop_at_step,
-        parallel=parallel,
-    )
+    events = EpochEvents(workdir) if tensorboard and is_writer else None
+    try:
+        result = fit(
+            built.state,
+            train_step=built.train_step,
+            eval_step=built.eval_step,
+            train_data=train_data,
+            eval_data=eval_data,
+            batch_size=experiment.batch_size,
+            eval_batch_size=experiment.eval_batch_size,
+            epochs=experiment.epochs,
+            seed=experiment.seed,
+            workdir=workdir,
+            progress=progress,
+            checkpoint_policy=experiment.checkpoint_policy,
+            early_stopping=experiment.early_stopping,
+            run_record={"entry": entry, "config": built.config},
+            num_classes=info.num_classes if experiment.task == "classification" else None,
+            stop_at_step=stop_at_step,
+            parallel=parallel,
+            on_epoch_end=events,
+        )
+    finally:
+        if events is not None:
+            events.close()
     if not result.completed:
         return {"entry": entry, "completed": False, "step": int(result.state.step)}
     results = {
