@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from zoo.core.errors import WorkdirError
+from zoo.core.errors import WorkdirError, ZooError
 from zoo.datasets import dataset_info, load_dataset
 
 DPI = 100
@@ -33,7 +33,10 @@ NOT_CURVES = ("epoch", "step", "epoch_seconds", "skipped_steps")
 
 
 def _figure(width: float, height: float):
-    from matplotlib.figure import Figure
+    try:
+        from matplotlib.figure import Figure
+    except ImportError:
+        raise ZooError("plots: expected matplotlib, which is not installed (pip install 'jax-zoo[plot]')") from None
 
     return Figure(figsize=(width, height), dpi=DPI)
 
