@@ -18,8 +18,9 @@
 # the batches and the initial weights held fixed; how to read the curves; and why a gap of a
 # fraction of a point needs several seeds before it means anything.
 #
-# **Time:** about 3 minutes at full size (6 optimizers x 3 seeds x 20 epochs of the 8x8 digits
-# on 2 CPU cores); `ZOO_NOTEBOOK_BUDGET=small` (the tests) runs 3 epochs and 2 seeds.
+# **Time:** about 1.5 minutes at full size (6 optimizers x 3 seeds x 20 epochs of the 8x8
+# digits; 69 s of CPU time on our 2-core machine); `ZOO_NOTEBOOK_BUDGET=small` (the tests)
+# runs 3 epochs and 2 seeds.
 
 # %%
 import functools
@@ -105,7 +106,6 @@ for name, runs in histories.items():
         (line,) = axis.plot(epochs, values.mean(axis=0), label=name)
         axis.fill_between(epochs, values.min(axis=0), values.max(axis=0), color=line.get_color(), alpha=0.2)
         axis.set(xlabel="epoch", title=title)
-axes[0].set_yscale("log")
 axes[2].set_ylim(0.8, 1.0)
 axes[2].legend(fontsize=8)
 figure.tight_layout()
@@ -125,15 +125,22 @@ for name, runs in histories.items():
     print(f"{name:26s} {accuracy.mean():10.2%} ± {accuracy.std():.2%} (n={len(runs)}) {loss_values.mean():12.4f}")
 
 # %% [markdown]
-# What to look for:
-# - **SGD** without momentum moves slowest per step; momentum and Nesterov accumulate a
-#   velocity and reach a low loss in far fewer epochs at a fifth of the learning rate.
-# - **Adam** starts fastest: each parameter's step is scaled by its own gradient history, so
-#   the first epochs make progress without a tuned learning rate.
-# - **Weight decay** barely shows on a run this short; it matters when the network has time to
-#   overfit (see the `overfitting` notebook).
-# - **The schedule** starts slower (the warm-up) and ends with the smallest steps, which lets
-#   the last epochs settle into a lower loss: the recipe the zoo's entries use.
+# What to look for (our full-size run, 3 seeds, 20 epochs: the numbers above):
+# - **SGD** without momentum is the slowest and ends lowest (97.4% against 97.8-98.5% for the
+#   others). Momentum and Nesterov run at a fifth of its learning rate, yet move faster: the
+#   velocity they accumulate takes larger steps along directions the gradients agree on, and
+#   Nesterov leads everything after the first epoch.
+# - **Adam** needs no tuning to get there: each parameter's step is scaled by its own gradient
+#   history. On a problem this small it ends level with Nesterov (98.15% both).
+# - **Weight decay** makes no difference on a run this short (AdamW 98.15% like Adam); it
+#   matters when the network has time to overfit (see the `overfitting` notebook).
+# - **The schedule** starts slowest (the warm-up) and ends with the smallest steps, which
+#   settles the last epochs into the lowest loss (98.5%): the recipe the zoo's entries use.
+# - The training loss cannot go below 0.50: with label smoothing 0.1 that is the entropy of
+#   the smoothed target itself.
+#
+# Every gap here is one or two validation digits, the size of the spread between seeds:
+# "the schedule is best" would need more seeds (or a harder dataset) to be more than a hint.
 
 # %%
 final = {name: np.mean([history[-1]["eval_accuracy"] for history in runs]) for name, runs in histories.items()}

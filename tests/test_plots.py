@@ -83,6 +83,22 @@ def test_zoo_plot_writes_the_curves_and_confusion_matrix_of_a_run(tmp_path, caps
     assert len(json.loads((workdir / "results.json").read_text())["test"]["confusion_matrix"]) == 10
 
 
+def test_a_generator_gets_the_samples_of_its_task(tmp_path, monkeypatch):
+    (tmp_path / "metrics.jsonl").write_text("\n".join(json.dumps(record) for record in HISTORY))
+    results = {"entry": "lm", "dataset": "kjv", "task": "language_modeling", "test": {"loss": 1.0}}
+    (tmp_path / "results.json").write_text(json.dumps(results))
+    asked = []
+
+    def fake_samples(workdir, given):
+        asked.append((workdir, given))
+        return plots.text_samples_figure({"temperature 1.0": "And God said"})
+
+    monkeypatch.setitem(plots.SAMPLE_PLOTS, "language_modeling", fake_samples)
+    assert [path.name for path in plots.plot_workdir(tmp_path)] == ["learning_curves.png", "samples.png"]
+    assert asked == [(tmp_path, results)] and drawn(read_png(tmp_path / "samples.png"))
+    assert [path.name for path in plots.plot_workdir(tmp_path, samples=False)] == ["learning_curves.png"]
+
+
 def test_zoo_plot_refuses_a_directory_without_a_run(tmp_path, capsys):
     assert main(["plot", str(tmp_path)]) == 2
     assert "holds no training log" in capsys.readouterr().err

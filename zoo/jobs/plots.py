@@ -29,7 +29,6 @@ PROMPTS = {"kjv": "And God said", "python_source": "def "}
 """The prompt a language model's samples continue, by dataset (default: a newline)."""
 SAMPLE_LENGTH = 200
 SAMPLE_IMAGES = 8
-NOT_CURVES = ("epoch", "step", "epoch_seconds", "skipped_steps")
 
 
 def _figure(width: float, height: float):
@@ -55,7 +54,7 @@ def curve_names(history: Sequence[Mapping[str, Any]]) -> list[str]:
     for record in history:
         for key in record:
             prefix, _, name = key.partition("_")
-            if prefix in ("train", "eval") and key not in NOT_CURVES:
+            if prefix in ("train", "eval"):
                 names.setdefault(name)
     return list(names)
 
