@@ -70,6 +70,7 @@ def test_text_and_image_samples(tmp_path):
     assert pixels.shape == (280, 580, 3) and drawn(pixels)
 
 
+@pytest.mark.slow
 def test_zoo_plot_writes_the_curves_and_confusion_matrix_of_a_run(tmp_path, capsys):
     workdir = tmp_path / "digits"
     assert main(["train", "--workdir", str(workdir), "--set", "epochs=2", "--no-progress"]) == 0

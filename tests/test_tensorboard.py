@@ -43,6 +43,7 @@ def test_zoo_train_tensorboard_writes_each_epoch_beside_the_metrics(tmp_path, ca
     assert {step for _, step in values} == {39, 78}  # 1,257 digits in batches of 32
 
 
+@pytest.mark.slow
 def test_without_the_option_no_events_are_written(tmp_path, capsys):
     workdir = tmp_path / "digits"
     assert main(["train", "--workdir", str(workdir), "--set", "epochs=1", "--no-progress"]) == 0

@@ -18,7 +18,8 @@ def add_parser(commands) -> None:
     train.add_argument("--no-progress", action="store_true", help="no progress bar")
     train.add_argument("--tensorboard", action="store_true",
                        help="also write each epoch's metrics as TensorBoard events into the workdir "
-                            "(needs tensorboardX; view with `tensorboard --logdir runs`)")
+                            "(needs tensorboardX; view with `tensorboard --logdir runs`). Off by default: "
+                            "tensorboardX imports PyTorch when it is installed, about 5 s per run")
     group = train.add_argument_group("multi-process training (see docs/performance.md)")
     group.add_argument("--distributed", action="store_true",
                        help="join a multi-process run (jax.distributed; SLURM, Open MPI, Kubernetes detected)")

@@ -4,6 +4,9 @@ Written with tensorboardX, which needs neither TensorFlow nor TensorBoard; view 
 ``tensorboard --logdir runs/`` (each workdir is one run). Each metric is a section holding its
 train and validation curves by step (``loss/train``, ``loss/validation``), plus
 ``time/epoch_seconds``.
+
+Asked for (``zoo train --tensorboard``), not on whenever tensorboardX is installed: tensorboardX
+imports PyTorch when that is installed too, about 5 s of start-up, as long as a digits run.
 """
 
 import os
