@@ -19,8 +19,8 @@
 # weight decay, dropout, label smoothing, early stopping. Then k-fold cross-validation (`zoo
 # cv`) to see how much of a difference is noise.
 #
-# **Time:** about 2 minutes at full size (200 training digits, 60 epochs per run, 5 folds, on
-# 2 CPU cores); `ZOO_NOTEBOOK_BUDGET=small` (the tests) runs 8 epochs and 2 folds.
+# **Time:** about 1.5 minutes at full size (200 training digits, 60 epochs per run, 5 folds;
+# 90 s of CPU time on our 2-core machine); `ZOO_NOTEBOOK_BUDGET=small` (the tests) runs 8 epochs and 2 folds.
 
 # %%
 import functools
@@ -160,10 +160,26 @@ for name, result in runs.items():
     )
 
 # %% [markdown]
+# What our full-size run showed (60 epochs, 5 folds of 40 images):
+# - **The baseline** memorizes: 100% training accuracy and a training loss falling to 0.002,
+#   while the validation loss stops falling after about 10 epochs (0.38; 89.4% accuracy).
+# - **Augmentation** is the remedy that closes the gap: the two curves stay together, the
+#   validation loss halves (0.18) and accuracy reaches 93.3% (5-fold 93.0% ± 2.5).
+# - **Label smoothing** reaches 93.9% on validation, though its loss is higher by
+#   construction (the smoothed target has an entropy of its own).
+# - **Weight decay** (AdamW, 1.0) and **dropout** leave the validation accuracy near the
+#   baseline's (90.0% each); dropout's noisy training curve is the dropout itself.
+# - **Early stopping** ends at epoch 30, keeping the weights of the best validation loss: the
+#   same accuracy as the baseline (88.9%) in half the epochs. It saves time, not accuracy, here.
+# - **The spread:** the folds disagree by 2.5 to 6 points (one image of 40 is 2.5). Apart from
+#   augmentation, the recipes' differences are within it.
+
+# %% [markdown]
 # ## `zoo cv` on an entry
 # The same function runs from the command line for any entry, on the entry's whole training
 # split (the test split is never read): `zoo cv digits_cnn --folds 5` writes `cv.json` with
-# every fold's metrics, their mean and standard deviation.
+# every fold's metrics, their mean and standard deviation. Trained on all 1,257 digits instead
+# of 200, `digits_cnn` reached 99.05% ± 0.41 in our full-size run: more data beats every remedy.
 
 # %%
 overrides = {"epochs": 1} if SMALL else {}

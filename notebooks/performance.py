@@ -124,9 +124,10 @@ print(f"the state is {state_bytes / 2**20:.1f} MiB: one copy instead of two on e
 
 # %% [markdown]
 # ## A profiler trace of one step
-# `jax.profiler.trace` records what the host and XLA's runtime did into a directory:
-# open it with TensorBoard's profile plugin (`tensorboard --logdir DIR`, with
-# `tensorboard-plugin-profile`) or, the `.trace.json.gz`, in Perfetto (ui.perfetto.dev).
+# `jax.profiler.trace` records what the host and XLA's runtime did into a directory: open it
+# with TensorBoard's profile plugin (`tensorboard --logdir DIR`, with
+# `tensorboard-plugin-profile` installed), or load its `perfetto_trace.json.gz` into Perfetto
+# (ui.perfetto.dev).
 # Trace a step that is already compiled, or the trace is mostly the compiler.
 
 # %%
