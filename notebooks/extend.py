@@ -19,8 +19,9 @@
 # everything the zoo's entries get: `train_and_evaluate` with checkpoints and `results.json`,
 # plots, and k-fold cross-validation.
 #
-# **Time:** about 1 minute at full size (two small tabular datasets, 100 epochs each, 5 folds,
-# on 2 CPU cores); `ZOO_NOTEBOOK_BUDGET=small` (the tests) runs 20 epochs and 2 folds.
+# **Time:** about 40 s at full size (two small tabular datasets, 100 epochs each, 5 folds
+# three times; 38 s of CPU time on our 2-core machine); `ZOO_NOTEBOOK_BUDGET=small` (the tests)
+# runs 20 epochs and 2 folds.
 
 # %%
 import os
