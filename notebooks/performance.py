@@ -19,8 +19,9 @@
 # profiler trace of one step; which XLA options make this CPU fast for which network; and how
 # `zoo bench` times a train step.
 #
-# **Time:** about 1 minute at full size on 2 CPU cores; `ZOO_NOTEBOOK_BUDGET=small` (the
-# tests) times fewer steps.
+# **Time:** about 1.5 minutes at full size (five compilations of a 28x28 CNN step, 30 timed
+# steps with each XLA preset, a short `zoo bench`; 76 s of CPU time on our 2-core machine);
+# `ZOO_NOTEBOOK_BUDGET=small` (the tests) times 3 steps of each.
 
 # %%
 import functools
@@ -183,7 +184,9 @@ figure.savefig(workdir / "presets.png")
 # dispatches asynchronously: without it a timer measures only the dispatch). It reports the
 # median round's steps per second with the slowest and fastest, the FLOPs per step from XLA's
 # cost analysis, the fraction of a measured matmul peak, and, where the model has a PyTorch
-# twin, the same step in PyTorch in a separate process.
+# twin, the same step in PyTorch in a separate process. Timings, and the peak they are
+# compared with, mean something on an idle machine only: on a busy one the rounds spread
+# (compare the slowest and fastest) and the fraction of the peak can exceed 100%.
 
 # %%
 report = bench_entry("digits_cnn", steps=5 if SMALL else 50, repeats=3 if SMALL else 7, warmup=2, with_torch=False)
