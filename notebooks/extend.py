@@ -19,9 +19,9 @@
 # everything the zoo's entries get: `train_and_evaluate` with checkpoints and `results.json`,
 # plots, and k-fold cross-validation.
 #
-# **Time:** about 40 s at full size (two small tabular datasets, 100 epochs each, 5 folds
-# three times; 38 s of CPU time on our 2-core machine); `ZOO_NOTEBOOK_BUDGET=small` (the tests)
-# runs 20 epochs and 2 folds.
+# **Time:** about 30 s at full size (two small tabular datasets, 30 epochs each, 5 folds three
+# times; 27 s of CPU time on our 2-core machine); `ZOO_NOTEBOOK_BUDGET=small` (the tests) runs
+# 10 epochs and 2 folds.
 
 # %%
 import os
@@ -41,7 +41,7 @@ from zoo.datasets.tfds_local import prepare, read_split
 from zoo.jobs.cross_validation import cross_validate_entry
 
 SMALL = os.environ.get("ZOO_NOTEBOOK_BUDGET") == "small"
-EPOCHS, FOLDS = (20, 2) if SMALL else (100, 5)
+EPOCHS, FOLDS = (10, 2) if SMALL else (30, 5)
 workdir = Path("runs/notebooks/extend")
 
 # %% [markdown]
