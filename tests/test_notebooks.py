@@ -7,6 +7,7 @@ IPython kernel, which the test environment does not install, and would only add 
 """
 
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -32,9 +33,11 @@ FIGURES = {
 def test_notebook_runs_top_to_bottom(notebook, tmp_path):
     assert notebook.stem in FIGURES, f"list the figures {notebook.name} writes in FIGURES"
     env = {**os.environ, "MPLBACKEND": "Agg", "ZOO_NOTEBOOK_BUDGET": "small", "PYTHONWARNINGS": "ignore::UserWarning"}
-    start = time.perf_counter()
+    start, cpu_before = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
     done = subprocess.run([sys.executable, str(notebook)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=1200)
-    print(f"{notebook.stem}: {time.perf_counter() - start:.1f} s")
+    cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = cpu_after.ru_utime + cpu_after.ru_stime - cpu_before.ru_utime - cpu_before.ru_stime
+    print(f"{notebook.stem}: {time.perf_counter() - start:.1f} s, {cpu:.1f} s of CPU time")
     assert done.returncode == 0, done.stderr[-3000:]
     for figure in FIGURES[notebook.stem]:
         path = tmp_path / "runs" / "notebooks" / figure
