@@ -24,7 +24,6 @@
 # `ZOO_NOTEBOOK_BUDGET=small` (the tests) times 3 steps of each.
 
 # %%
-import functools
 import os
 import time
 from pathlib import Path
@@ -45,7 +44,7 @@ workdir = Path("runs/notebooks/performance")
 workdir.mkdir(parents=True, exist_ok=True)
 
 model = models.SimpleCNN(num_classes=10)
-loss = functools.partial(train.softmax_cross_entropy)
+loss = train.softmax_cross_entropy
 rng = np.random.default_rng(0)
 
 

@@ -25,12 +25,12 @@
 # `ZOO_NOTEBOOK_BUDGET=small` (the tests) trains 3 epochs and times 2 steps.
 
 # %%
+import functools
 import os
 import time
 from pathlib import Path
 
 import jax
-import jax.numpy as jnp
 import matplotlib.pyplot as plt
 import numpy as np
 import optax
@@ -135,8 +135,6 @@ print(f"by hand: training loss {hand_losses[-1]:.4f}, validation accuracy {hand_
 # suits their network (`Experiment.xla_flags`).
 
 # %%
-import functools
-
 smoothed = functools.partial(train.softmax_cross_entropy, label_smoothing=0.1)
 state = train.create_train_state(
     model.apply, model.init(jax.random.PRNGKey(0), train_data["inputs"][:1]), optimizer, jax.random.PRNGKey(1)
