@@ -13,6 +13,7 @@ record holds the epoch's running metric sums, the history and the early-stopping
 import dataclasses
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -193,6 +194,7 @@ def fit(
     num_classes: int | None = None,
     stop_at_step: int | None = None,
     parallel: DataParallel | None = None,
+    on_epoch_end: Callable[[dict[str, Any]], None] | None = None,
 ) -> FitResult:
     """Trains for ``epochs`` epochs, evaluating on ``eval_data`` after each (none when it is None).
 
@@ -205,6 +207,9 @@ def fit(
     Training is data-parallel over ``parallel`` (default: every device of every process; see
     ``train.parallel``): batches are sharded, the state replicated, and only process 0 writes
     ``metrics.jsonl`` (orbax coordinates the checkpoint writes of all processes).
+
+    ``on_epoch_end(record)``, when given, is called with each epoch's record once it is logged
+    (e.g. to write TensorBoard events beside ``metrics.jsonl``).
     """
     parallel = parallel or DataParallel()
     check_fit_inputs(
@@ -224,7 +229,7 @@ def fit(
             state, files=files, train_step=train_step, eval_step=eval_step, train_data=train_data,
             eval_data=eval_data, batch_size=batch_size, eval_batch_size=eval_batch_size or batch_size,
             epochs=epochs, seed=seed, checkpoint_policy=checkpoint_policy, watch_policy=watch_policy,
-            stop_at_step=stop_at_step, parallel=parallel,
+            stop_at_step=stop_at_step, parallel=parallel, on_epoch_end=on_epoch_end,
         )
         return loop.run(progress)
     finally:
@@ -238,13 +243,14 @@ class _Loop:
         self, state, *, files: _RunFiles, train_step: Step, eval_step: Step, train_data: Arrays,
         eval_data: Arrays | None, batch_size: int, eval_batch_size: int, epochs: int, seed: int,
         checkpoint_policy: CheckpointPolicy, watch_policy: EarlyStoppingPolicy | None,
-        stop_at_step: int | None, parallel: DataParallel,
+        stop_at_step: int | None, parallel: DataParallel, on_epoch_end: Callable[[dict[str, Any]], None] | None,
     ):
         self.start = time.perf_counter()
         self.files, self.train_step, self.eval_step = files, train_step, eval_step
         self.train_data, self.eval_data = train_data, eval_data
         self.batch_size, self.eval_batch_size, self.epochs, self.seed = batch_size, eval_batch_size, epochs, seed
         self.checkpoint_policy, self.stop_at_step, self.parallel = checkpoint_policy, stop_at_step, parallel
+        self.on_epoch_end = on_epoch_end
         self.steps_per_epoch = num_examples(train_data) // batch_size
         self.total_steps = epochs * self.steps_per_epoch
         state, record, self.resumed_from = files.resume(state)
@@ -313,6 +319,8 @@ class _Loop:
         self.accumulator = MetricAccumulator()
         self.bar.set_postfix({k: f"{v:.4g}" for k, v in record.items() if k.startswith("eval_")})
         self.files.append_metrics(record)
+        if self.on_epoch_end is not None:
+            self.on_epoch_end(record)
         if self.watch and self.watch.update(record):
             if self.files.best is not None:
                 self.files.save_best(self.step, self.state, record)

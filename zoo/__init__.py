@@ -13,6 +13,7 @@ from zoo.core.errors import ConfigError, UnknownNameError, WorkdirError, ZooErro
 from zoo.core.experiment import Experiment
 from zoo.core.registry import default_config, get, list_entries, register
 from zoo.jobs.build import Built, build
+from zoo.jobs.plots import plot_workdir
 from zoo.jobs.pretrained import Pretrained, pretrained
 from zoo.jobs.restore import evaluate_workdir, restore
 from zoo.jobs.train import train_and_evaluate
@@ -21,5 +22,6 @@ from zoo import entries  # noqa: F401  (registers the zoo's entries)
 __all__ = [
     "Built", "ConfigError", "DatasetInfo", "Experiment", "UnknownNameError", "WorkdirError", "ZooError", "build",
     "dataset_info", "default_config", "evaluate_workdir", "get", "list_datasets", "list_entries",
-    "load_dataset", "Pretrained", "pretrained", "register", "register_dataset", "resolve_config", "restore", "split_size", "train_and_evaluate",
+    "load_dataset", "plot_workdir", "Pretrained", "pretrained", "register", "register_dataset", "resolve_config",
+    "restore", "split_size", "train_and_evaluate",
 ]

@@ -1,7 +1,8 @@
 """The ``zoo`` command: a thin shell over ``zoo.jobs``, one module per command.
 
     zoo list [PATTERN]
-    zoo train [ENTRY] [--workdir DIR] [--set name=value ...] [--restart] [--init-from pretrained|WORKDIR] [--seeds N]
+    zoo train [ENTRY] [--workdir DIR] [--set name=value ...] [--restart] [--init-from pretrained|WORKDIR]
+              [--seeds N] [--tensorboard]
     zoo eval ENTRY (--workdir DIR | --pretrained) [--split SPLIT]
     zoo show ENTRY [--set name=value ...]
     zoo cv ENTRY --folds K [--parallel] [--workdir DIR] [--set name=value ...]
@@ -12,6 +13,7 @@
     zoo predict ENTRY (--pretrained | --workdir DIR) INPUT... [--top-k K] [--json] [--output-dir DIR]
     zoo port ENTRY MODEL.pt --workdir DIR [--set name=value ...]
     zoo export ENTRY --workdir DIR MODEL.pt
+    zoo plot WORKDIR [--no-samples]
 
 Exit status: 0 done, 1 training failed (non-finite values), 2 bad input, 75 stopped by
 SIGTERM/SIGINT after saving a checkpoint (run the same command again to resume).
@@ -36,6 +38,7 @@ COMMANDS = {
     "port": "port",
     "export": "export",
     "sweep": "sweep",
+    "plot": "plot",
 }
 
 

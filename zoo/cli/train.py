@@ -22,6 +22,10 @@ def add_parser(commands) -> None:
     train.add_argument("--seeds", type=int, metavar="N",
                        help="train N seeds (seed, seed+1, ...) at once, as members of one compiled program; "
                             "reports each member and their averaged prediction (default workdir runs/ENTRY-seedsN)")
+    train.add_argument("--tensorboard", action="store_true",
+                       help="also write each epoch's metrics as TensorBoard events into the workdir "
+                            "(needs tensorboardX; view with `tensorboard --logdir runs`). Off by default: "
+                            "tensorboardX imports PyTorch when it is installed, about 5 s per run")
     group = train.add_argument_group("multi-process training (see docs/performance.md)")
     group.add_argument("--distributed", action="store_true",
                        help="join a multi-process run (jax.distributed; SLURM, Open MPI, Kubernetes detected)")
@@ -46,6 +50,7 @@ def run(args) -> None:
     results = train_and_evaluate(
         args.entry, workdir, parse_assignments(args.overrides),
         restart=args.restart, progress=not args.no_progress, init_from=args.init_from,
+        tensorboard=args.tensorboard,
     )
     print(f"{args.entry}: test {format_metrics(results['test'])}")
     print(

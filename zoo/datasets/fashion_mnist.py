@@ -130,6 +130,7 @@ def noisy_inputs(images: np.ndarray, split: str) -> np.ndarray:
     },
     split_sizes=SPLIT_SIZES,
     num_classes=10,
+    class_names=CLASS_NAMES,
 )
 def load_fashion_mnist(split: str, directory: Path) -> Arrays:
     """Fashion-MNIST, 28x28x1 in [0, 1]; 55,000 train / 5,000 validation (seeded) / 10,000 test."""

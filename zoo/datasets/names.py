@@ -133,6 +133,7 @@ def split_names(split: str, directory: Path) -> tuple[list[str], np.ndarray]:
     },
     split_sizes={"train": 26598, "validation": 3325, "test": 3325},
     num_classes=len(COUNTRIES),
+    class_names=COUNTRIES,
 )
 def load_names_split(split: str, directory: Path) -> Arrays:
     """Surname -> one of 14 countries (33,248 surnames, 80/10/10); character ids right-padded to 20 with 0."""

@@ -26,6 +26,8 @@ class DatasetInfo:
     num_classes: int | None
     description: str
     load: Loader
+    class_names: tuple[str, ...] | None = None
+    """What each class index stands for, when the classes have names (plots, reports)."""
 
 
 _DATASETS: dict[str, DatasetInfo] = {}
@@ -43,6 +45,7 @@ def register_dataset(
     split_sizes: Mapping[str, int],
     num_classes: int | None = None,
     description: str | None = None,
+    class_names: tuple[str, ...] | None = None,
 ):
     """Registers ``load(split, data_dir) -> {"inputs": ..., "targets": ...}`` under ``name``.
 
@@ -57,6 +60,7 @@ def register_dataset(
             num_classes=num_classes,
             description=description or (load.__doc__ or "").strip().split("\n")[0],
             load=load,
+            class_names=tuple(class_names) if class_names is not None else None,
         )
         _load_checked.cache_clear()
         _load_joined.cache_clear()

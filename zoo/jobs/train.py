@@ -29,6 +29,7 @@ from zoo.jobs.build import Built, build_from_config, for_testing, initial_state,
 from zoo.jobs.pretrained import starting_variables
 from zoo.jobs.restore import read_run_config
 from zoo.jobs.results import xla_flags_prefix
+from zoo.jobs.tensorboard import EpochEvents
 
 
 def command_line(
@@ -91,6 +92,7 @@ def train_and_evaluate(
     progress: bool = True,
     stop_at_step: int | None = None,
     init_from: str | os.PathLike | None = None,
+    tensorboard: bool = False,
 ) -> dict[str, Any]:
     """Trains ``entry`` in ``workdir`` and returns ``results.json``'s content.
 
@@ -99,6 +101,8 @@ def train_and_evaluate(
     then says ``"completed": False``), e.g. to train in chunks. ``init_from`` fine-tunes: the
     model starts from the shipped weights (``"pretrained"``) or a finished run's workdir, with
     a fresh optimizer state; ``config.json`` and the results record it as ``init_from``.
+    ``tensorboard`` also writes each epoch's metrics as TensorBoard events into the workdir
+    (``zoo.jobs.tensorboard``).
     """
     start = time.perf_counter()
     workdir = Path(workdir)
@@ -125,25 +129,19 @@ def train_and_evaluate(
     is_writer = jax.process_index() == 0  # with several processes, process 0 writes for all
     if is_writer:
         write_json_atomic(workdir / "config.json", run_record)
-    result = fit(
-        built.state,
-        train_step=built.train_step,
-        eval_step=built.eval_step,
-        train_data=train_data,
-        eval_data=eval_data,
-        batch_size=experiment.batch_size,
-        eval_batch_size=experiment.eval_batch_size,
-        epochs=experiment.epochs,
-        seed=experiment.seed,
-        workdir=workdir,
-        progress=progress,
-        checkpoint_policy=experiment.checkpoint_policy,
-        early_stopping=experiment.early_stopping,
-        run_record=run_record,
-        num_classes=info.num_classes if experiment.task == "classification" else None,
-        stop_at_step=stop_at_step,
-        parallel=parallel,
-    )
+    events = EpochEvents(workdir) if tensorboard and is_writer else None
+    try:
+        result = fit(
+            built.state, train_step=built.train_step, eval_step=built.eval_step, train_data=train_data,
+            eval_data=eval_data, batch_size=experiment.batch_size, eval_batch_size=experiment.eval_batch_size,
+            epochs=experiment.epochs, seed=experiment.seed, workdir=workdir, progress=progress,
+            checkpoint_policy=experiment.checkpoint_policy, early_stopping=experiment.early_stopping,
+            run_record=run_record, num_classes=info.num_classes if experiment.task == "classification" else None,
+            stop_at_step=stop_at_step, parallel=parallel, on_epoch_end=events,
+        )
+    finally:
+        if events is not None:
+            events.close()
     if not result.completed:
         return {"entry": entry, "completed": False, "step": int(result.state.step)}
     results = {
