@@ -144,12 +144,12 @@ def beam_search(
     return tokens, scores, history
 
 
-@functools.partial(jax.jit, static_argnames=("model", "beam_size", "max_length"))
-def decode(model, variables, source, *, beam_size: int, max_length: int, length_penalty=0.0):
+@functools.partial(jax.jit, static_argnames=("model", "beam_size", "max_length", "length_penalty"))
+def decode(model, variables, source, *, beam_size: int, max_length: int, length_penalty: float = 0.0):
     """A ``models.Seq2Seq``'s output for ``<int32>[batch, source_length]`` source ids: ``(tokens
     <int32>[batch, max_length], attention <float32>[batch, max_length, source_length])``, greedy
     for ``beam_size = 1``, else the best hypothesis of a beam search. One compilation per model,
-    batch, ``beam_size`` and ``max_length``; the encoder runs once per source."""
+    batch, ``beam_size``, ``max_length`` and ``length_penalty``; the encoder runs once per source."""
     encoded, carry = model.apply(variables, source, method=Seq2Seq.encode)
 
     def step_fn(encoded, carry, tokens):

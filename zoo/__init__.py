@@ -4,6 +4,7 @@
     zoo.list_entries()                      # ['digits_cnn', ...]
     experiment = zoo.get("digits_cnn")()    # the entry's Experiment, default config
     results = zoo.train_and_evaluate("digits_cnn", "runs/digits_cnn")
+    zoo.translate("runs/numbers_en_fr", ["forty-two"], beam=4)[0].output   # 'quarante-deux'
 """
 
 from zoo.core.config import resolve_config
@@ -14,10 +15,11 @@ from zoo.core.registry import default_config, get, list_entries, register
 from zoo.jobs.build import Built, build
 from zoo.jobs.restore import evaluate_workdir, restore
 from zoo.jobs.train import train_and_evaluate
+from zoo.jobs.translate import translate
 from zoo import entries  # noqa: F401  (registers the zoo's entries)
 
 __all__ = [
     "Built", "ConfigError", "DatasetInfo", "Experiment", "UnknownNameError", "WorkdirError", "ZooError", "build",
     "dataset_info", "default_config", "evaluate_workdir", "get", "list_datasets", "list_entries",
-    "load_dataset", "register", "register_dataset", "resolve_config", "restore", "split_size", "train_and_evaluate",
+    "load_dataset", "register", "register_dataset", "resolve_config", "restore", "split_size", "train_and_evaluate", "translate",
 ]

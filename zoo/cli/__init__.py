@@ -8,6 +8,7 @@
     zoo bench ENTRY [--batch-size B] [--steps N] [--repeats R] [--json FILE] [--no-torch]
     zoo results [RESULTS ...] [--update README.md]
     zoo generate ENTRY --workdir DIR --prompt TEXT [--length N] [--temperature T] [--top-k K] [--seed S]
+    zoo translate ENTRY --workdir DIR TEXT... [--beam K] [--max-length N] [--attention FILE.png]
 
 Exit status: 0 done, 1 training failed (non-finite values), 2 bad input, 75 stopped by
 SIGTERM/SIGINT after saving a checkpoint (run the same command again to resume).
@@ -21,7 +22,7 @@ import sys
 
 COMMANDS = {
     "list": "listing", "train": "train", "eval": "evaluate", "show": "show", "cv": "cv", "bench": "bench",
-    "results": "results", "generate": "generate",
+    "results": "results", "generate": "generate", "translate": "translate",
 }
 
 

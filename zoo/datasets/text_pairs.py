@@ -48,6 +48,11 @@ def register_tokenizers(dataset: str, tokenizers: TextPairTokenizers) -> None:
     _TOKENIZERS[dataset] = tokenizers
 
 
+def text_pair_datasets() -> list[str]:
+    """The datasets whose tokenizers are registered."""
+    return sorted(_TOKENIZERS)
+
+
 def text_pair_tokenizers(dataset: str) -> TextPairTokenizers:
     try:
         return _TOKENIZERS[dataset]

@@ -64,7 +64,7 @@ def numbers_en_fr(
     *,
     learning_rate: float = 3e-3,
     batch_size: int = 64,
-    epochs: int = 5,
+    epochs: int = 2,
     seed: int = 0,
     embed_dim: int = 32,
     hidden_size: int = 128,
@@ -73,10 +73,15 @@ def numbers_en_fr(
     dropout_rate: float = 0.1,
     gradient_clip: float = 1.0,
 ) -> Experiment:
-    """Seq2Seq (character embeddings -> bidirectional LSTM -> LSTM decoder with multiplicative attention) from
-    English to French number words; Adam, cosine decay.
+    """Seq2Seq (character embeddings -> bidirectional LSTM -> LSTM decoder with multiplicative
+    attention) from English to French number words; Adam, cosine decay.
 
     Command: ``zoo train numbers_en_fr``
+    Result: test exact match 99.85% (1,997 of 2,000 numbers; validation 99.90%), 10.9 min on the
+    busy 2-core CPU (``zoo/published/numbers_en_fr.json``). Greedy decoding and a beam of 4 write
+    the same 1,997 right (``benchmarks/seq2seq_decoding.py``); the three misses are round
+    thousands with words added ("onze mille deux cent un" for "eleven thousand"). Two epochs
+    were chosen on validation (docs/experiments/numbers_en_fr.md).
     """
     return seq2seq_experiment(
         DATASET, learning_rate=learning_rate, batch_size=batch_size, epochs=epochs, seed=seed,
