@@ -38,7 +38,7 @@ def main() -> None:
     padded[:count] = sources
     variables = {"params": built.state.for_evaluation().params}
     for beam in args.beams:
-        options = dict(beam_size=beam, max_length=tokenizers.target_length, length_penalty=LENGTH_PENALTY)
+        options = {"beam_size": beam, "max_length": tokenizers.target_length, "length_penalty": LENGTH_PENALTY}
         jax.block_until_ready(decode(built.experiment.model, variables, padded[:batch], **options))
         start, outputs = time.perf_counter(), []
         for first in range(0, len(padded), batch):

@@ -23,6 +23,7 @@ from models.rnn import PAD_ID
 from models.seq2seq import Seq2Seq, allowed_logits
 
 StepFn = Callable
+"""``step_fn(static, carry, tokens) -> (carry, log_probs, extras)``, as above."""
 
 
 def _batch_size(tree) -> int:
@@ -79,10 +80,11 @@ def beam_search(
 
     Each step keeps the ``beam_size`` likeliest extensions of the live hypotheses; those that end
     (``eos_id``, or ``max_length`` tokens) leave the beam for a pool of the ``beam_size`` best
-    finished ones, by score; their extras are 0 after their end. The search stops when no live hypothesis can still beat the pool's
-    worst (scores only fall as hypotheses grow, ``length_penalty >= 0``). ``beam_size = 1`` is
-    greedy search; a beam as wide as the number of possible outputs is an exhaustive search.
-    Rows that finish fewer than ``beam_size`` hypotheses fill the rest with score -inf.
+    finished ones, by score (their extras 0 after their end). The search stops when no live
+    hypothesis can still beat the pool's worst (scores only fall as hypotheses grow, since
+    ``length_penalty >= 0``). ``beam_size = 1`` is greedy search; a beam as wide as the number of
+    possible outputs is an exhaustive search. Rows that finish fewer than ``beam_size``
+    hypotheses fill the rest with score -inf.
     """
     if beam_size < 1 or max_length < 1 or length_penalty < 0:
         raise ValueError(
@@ -127,7 +129,8 @@ def beam_search(
         carry = jax.tree.map(
             lambda leaf: leaf.reshape(batch, k, *leaf.shape[1:])[rows, parent].reshape(leaf.shape), carry
         )
-        return t + 1, carry, token.reshape(-1), (sequences, live_scores), history, (done_tokens, done_scores), done_history
+        live = (sequences, live_scores)
+        return t + 1, carry, token.reshape(-1), live, history, (done_tokens, done_scores), done_history
 
     def running(state):
         t, _, _, live, _, done, _ = state

@@ -133,7 +133,8 @@ class Seq2Seq(nn.Module):
         lengths = lengths_from_padding(source)
         embedding = self.source_embed.embedding
         forward = self.forward_encoder(source, lengths, embedding=embedding)
-        backward = reverse_padded(self.backward_encoder(reverse_padded(source, lengths), lengths, embedding=embedding), lengths)
+        backward = self.backward_encoder(reverse_padded(source, lengths), lengths, embedding=embedding)
+        backward = reverse_padded(backward, lengths)
         memory = self.dropout(jnp.concatenate([forward, backward], axis=-1), deterministic=not train)
         real = mask[..., None].astype(memory.dtype)
         mean = (memory * real).sum(axis=1) / jnp.maximum(real.sum(axis=1), 1.0)

@@ -45,7 +45,7 @@ def test_a_beam_of_one_is_greedy_search():
         variables = init(model, seed, scale=1.0)
         greedy_tokens, greedy_attention = decode(model, variables, SOURCES, beam_size=1, max_length=7)
         encoded, carry = model.apply(variables, SOURCES, method=Seq2Seq.encode)
-        tokens, scores, attention = beam_search(
+        tokens, _, attention = beam_search(
             seq2seq_step_fn(model, variables), encoded, carry, beam_size=1, bos_id=BOS, eos_id=EOS, max_length=7,
             length_penalty=0.6,
         )

@@ -23,7 +23,8 @@ def seq2seq_workdir(tmp_path_factory):
 
 def test_the_splits_are_disjoint_and_the_pairs_round_trip():
     splits = split_numbers()
-    assert {name: len(numbers) for name, numbers in splits.items()} == {"train": 20_000, "validation": 2_000, "test": 2_000}
+    sizes = {name: len(numbers) for name, numbers in splits.items()}
+    assert sizes == {"train": 20_000, "validation": 2_000, "test": 2_000}
     assert len(set(np.concatenate(list(splits.values())).tolist())) == 24_000
     data = zoo.load_dataset("numbers_en_fr", "validation")
     row = data["inputs"][0]

@@ -9,7 +9,7 @@ def add_parser(commands) -> None:
     translate.add_argument("texts", nargs="+", metavar="TEXT")
     translate.add_argument("--workdir", type=Path, required=True)
     translate.add_argument("--beam", type=int, default=1, help="beam width (default 1: greedy decoding)")
-    translate.add_argument("--max-length", type=int, default=None, help="output tokens at most (default: the dataset's)")
+    translate.add_argument("--max-length", type=int, default=None, help="most output tokens (default: the dataset's)")
     translate.add_argument("--attention", type=Path, default=None, metavar="FILE.png", help="write the attention maps")
 
 

@@ -118,7 +118,7 @@ def check_plot_path(path: str | os.PathLike) -> Path:
     if path.suffix.lower() != ".png":
         raise ConfigError(f"--attention: expected a .png file name, got {str(path)!r}")
     if not path.parent.is_dir():
-        raise ConfigError(f"--attention: expected an existing folder for {str(path)!r}, got none at {str(path.parent)!r}")
+        raise ConfigError(f"--attention: expected a file in an existing folder, got {str(path)!r}")
     return path
 
 
