@@ -14,6 +14,10 @@ from zoo.datasets.tfds_local import prepare, read_split
 NUMBERS = 100_000
 """Numbers are drawn from 0 <= n < NUMBERS: every rule of French number words (``et un``,
 ``quatre-vingts``, ``cents``, invariable ``mille``) shows below 100,000."""
+STRATA = ((0, 1_000, (800, 100, 100)), (1_000, NUMBERS, (19_200, 1_900, 1_900)))
+"""``(low, high, (train, validation, test))``: numbers below 1,000 make 4% of the splits where a
+uniform draw would give them 1%, so that short numbers are not read as thousands ("forty-two"
+-> "quarante-deux mille quarante-deux" in a model trained on uniform draws)."""
 SPLIT_SIZES = {"train": 20_000, "validation": 2_000, "test": 2_000}
 SPLIT_SEED = 0
 TOKENIZERS = TextPairTokenizers(
@@ -29,22 +33,25 @@ TOKENIZERS = TextPairTokenizers(
 
 
 def split_numbers(seed: int = SPLIT_SEED) -> dict[str, np.ndarray]:
-    """Disjoint sorted numbers per split: one permutation of ``range(NUMBERS)`` drawn with
-    ``np.random.default_rng(seed)``, cut into train, validation and test in that order."""
-    order = np.random.default_rng(seed).permutation(NUMBERS)
-    splits, start = {}, 0
-    for split, size in SPLIT_SIZES.items():
-        splits[split] = np.sort(order[start : start + size])
-        start += size
-    return splits
+    """Disjoint sorted numbers per split: for each stratum of ``STRATA``, one permutation of its
+    numbers drawn with ``np.random.default_rng(seed)``, cut into train, validation and test."""
+    rng = np.random.default_rng(seed)
+    parts = {split: [] for split in SPLIT_SIZES}
+    for low, high, sizes in STRATA:
+        order = low + rng.permutation(high - low)
+        for split, end, size in zip(parts, np.cumsum(sizes), sizes, strict=True):
+            parts[split].append(order[end - size : end])
+    return {split: np.sort(np.concatenate(numbers)) for split, numbers in parts.items()}
 
 
 class NumberWords(tfds.core.GeneratorBasedBuilder):
     """Numbers below 100,000 in English and French words (``num2words``), split 20,000 / 2,000 /
-    2,000 by number (``split_numbers``)."""
+    2,000 by number, numbers below 1,000 over-represented (``split_numbers``)."""
 
     VERSION = tfds.core.Version("1.0.0")
-    RELEASE_NOTES = {"1.0.0": "Numbers 0 <= n < 100,000; 20,000 / 2,000 / 2,000 disjoint numbers, seed 0."}
+    RELEASE_NOTES = {
+        "1.0.0": "Numbers 0 <= n < 100,000; 20,000 / 2,000 / 2,000 disjoint numbers (4% below 1,000), seed 0."
+    }
 
     def _info(self) -> tfds.core.DatasetInfo:
         return tfds.core.DatasetInfo(
