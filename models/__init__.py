@@ -16,12 +16,13 @@ from models.resnet import BasicBlock, ResNet, ResNet18, ResNet20, ResNet32, ResN
 from models.rnn import (
     PAD_ID, CharLanguageModel, NgramEmbed, RecurrentStack, SequenceClassifier, TutorialRNN, TutorialRNNCell, lengths_from_padding,
 )
+from models.seq2seq import Attention, Seq2Seq, pack_inputs
 from models.simple_cnn import PyTorchMnistCNN, SimpleCNN
 from models.vgg import VGG
 
 __all__ = [
-    "BasicBlock", "CharLanguageModel", "Conv", "ConvAutoencoder", "Dropout16", "Ensemble", "FlipAveraged", "LeNet5", "NgramEmbed", "PAD_ID", "PyTorchMnistCNN", "RecurrentStack",
-    "ResNet", "ResNet18", "ResNet20", "ResNet32", "ResNet56", "ScannedLSTM", "SequenceClassifier", "SimpleCNN",
+    "Attention", "BasicBlock", "CharLanguageModel", "Conv", "ConvAutoencoder", "Dropout16", "Ensemble", "FlipAveraged", "LeNet5", "NgramEmbed", "PAD_ID", "PyTorchMnistCNN", "RecurrentStack",
+    "ResNet", "ResNet18", "ResNet20", "ResNet32", "ResNet56", "ScannedLSTM", "Seq2Seq", "SequenceClassifier", "SimpleCNN",
     "TutorialRNN", "TutorialRNNCell", "VGG", "add_channel_bias", "convolve_with_chwn_input", "lengths_from_padding",
-    "lstm_scan", "lstm_scan_tokens", "max_pool_2x2",
+    "lstm_scan", "lstm_scan_tokens", "max_pool_2x2", "pack_inputs",
 ]

@@ -28,3 +28,11 @@ def test_bad_vocabularies_and_ids_are_named():
         CharVocabulary("aba")
     with pytest.raises(ValueError, match=r"expected values in \[0, 6\), got 0..9"):
         VOCABULARY.decode([0, 9])
+
+
+def test_sequence_markers_take_ids_2_and_3_and_decoding_stops_at_the_end_marker():
+    from zoo.datasets.char_vocabulary import BOS_ID, EOS_ID
+
+    markers = CharVocabulary("abc ", sequence_markers=True)
+    assert markers.size == 8 and markers.encode("ab").tolist() == [4, 5]
+    assert markers.decode([BOS_ID, 4, 5, EOS_ID, 6, 0]) == "ab"

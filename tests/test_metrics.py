@@ -4,13 +4,21 @@ import numpy as np
 import pytest
 
 from train import (
-    MetricAccumulator, accuracy, bits_per_character, classification_report, confusion_matrix, perplexity, token_accuracy,
+    MetricAccumulator, accuracy, bits_per_character, classification_report, confusion_matrix, exact_match, perplexity,
+    token_accuracy,
 )
 
 
 def test_accuracy_is_per_example():
     logits = jnp.array([[0.1, 0.9], [0.8, 0.2], [0.3, 0.7]])
     assert accuracy(logits, jnp.array([1, 1, 1])).tolist() == [1.0, 0.0, 1.0]
+
+
+def test_exact_match_needs_every_real_target_and_ignores_padding():
+    targets = jnp.array([[4, 5, 3, 0], [4, 5, 3, 0], [4, 5, 3, 0]])
+    predicted = jnp.array([[4, 5, 3, 7], [4, 5, 6, 3], [4, 6, 3, 0]])
+    logits = jax.nn.one_hot(predicted, 8)
+    assert exact_match(logits, targets).tolist() == [1.0, 0.0, 0.0]
 
 
 def test_accumulator_weights_batches_by_their_example_count():

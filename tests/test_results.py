@@ -37,6 +37,8 @@ def test_headline_results_read_like_the_issue_states_them():
     assert result_summary(language_model) == "1.772 bits per character"
     denoiser = {"test": {"loss": 0.012, "mse": 0.012, "count": 10_000, "noisy_input_mse": 0.09}}
     assert result_summary(denoiser) == "MSE 0.0120 (noisy input 0.0900: 87% lower)"
+    translator = {"test": {"loss": 0.001, "exact_match": 0.999, "token_accuracy": 0.9999, "count": 2000}}
+    assert result_summary(translator) == "exact match 99.90% (1,998/2,000)"
 
 
 def test_update_rewrites_only_the_table_between_the_markers(tmp_path, capsys):

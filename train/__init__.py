@@ -22,7 +22,7 @@ from train.parallel import DataParallel
 from train.preemption import PREEMPTED_EXIT_STATUS, Preempted
 from train.losses import masked_mean, mean_squared_error, mean_token_nll, sequence_cross_entropy, softmax_cross_entropy
 from train.metrics import (
-    MetricAccumulator, accuracy, bits_per_character, classification_report, confusion_matrix, perplexity,
+    MetricAccumulator, accuracy, bits_per_character, classification_report, confusion_matrix, exact_match, perplexity,
     squared_error, token_accuracy, top_k_accuracy,
 )
 from train.state import TrainState, create_train_state
@@ -33,7 +33,7 @@ __all__ = [
     "CompilationLog", "DataParallel", "EarlyStoppingPolicy", "ExampleSpec", "FitResult", "InputError",
     "MemberFitResult", "MetricAccumulator", "NonFiniteError", "Preempted", "Step", "TrainState", "accuracy", "bits_per_character",
     "check_batch", "classification_report", "confusion_matrix", "create_train_state", "cross_validate",
-    "epoch_permutation", "eval_batches", "evaluate", "fit", "fit_members", "load_final_state",
+    "epoch_permutation", "eval_batches", "evaluate", "exact_match", "fit", "fit_members", "load_final_state",
     "make_eval_step", "make_member_step", "make_predict_step", "make_train_step", "masked_mean", "mean_squared_error",
     "mean_token_nll", "member_mean", "perplexity", "predict", "sequence_cross_entropy", "softmax_cross_entropy",
     "squared_error", "stack_members", "stratified_folds", "token_accuracy", "top_k_accuracy", "train_batches", "unstack_member",

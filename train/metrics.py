@@ -34,6 +34,13 @@ def token_accuracy(logits: jnp.ndarray, targets: jnp.ndarray) -> jnp.ndarray:
     return hits.sum(axis=-1) / jnp.maximum(real.sum(axis=-1), 1.0)
 
 
+def exact_match(logits: jnp.ndarray, targets: jnp.ndarray) -> jnp.ndarray:
+    """1.0 where the arg-max of ``<float>[batch, time, vocab]`` equals every non-pad (id 0) target
+    of ``<int>[batch, time]``: a whole sequence right, up to and including its end marker."""
+    wrong = (logits.argmax(axis=-1) != targets) & (targets != 0)
+    return 1.0 - wrong.any(axis=-1).astype(jnp.float32)
+
+
 def perplexity(bits: float) -> float:
     """Per-token perplexity from mean bits per token: ``2 ** bits``. Average bits first, never
     perplexities, so that the result is the perplexity of all tokens together."""

@@ -14,6 +14,7 @@
     zoo port ENTRY MODEL.pt --workdir DIR [--set name=value ...]
     zoo export ENTRY --workdir DIR MODEL.pt
     zoo plot WORKDIR [--no-samples]
+    zoo translate ENTRY --workdir DIR TEXT... [--beam K] [--max-length N] [--attention FILE.png]
 
 Exit status: 0 done, 1 training failed (non-finite values), 2 bad input, 75 stopped by
 SIGTERM/SIGINT after saving a checkpoint (run the same command again to resume).
@@ -39,6 +40,7 @@ COMMANDS = {
     "export": "export",
     "sweep": "sweep",
     "plot": "plot",
+    "translate": "translate",
 }
 
 

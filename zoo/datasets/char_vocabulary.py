@@ -6,22 +6,33 @@ import numpy as np
 
 PAD_ID = 0
 UNKNOWN_ID = 1
+BOS_ID = 2
+EOS_ID = 3
 UNKNOWN_SYMBOL = "\ufffd"
 
 
 @dataclasses.dataclass(frozen=True)
 class CharVocabulary:
-    """Id 0 is padding, id 1 the unknown symbol, ids 2... the characters of ``symbols`` in order."""
+    """Id 0 is padding, id 1 the unknown symbol, ids 2... the characters of ``symbols`` in order.
+
+    With ``sequence_markers=True`` (sequence-to-sequence targets), ids 2 and 3 are the beginning
+    and the end of a sequence (``BOS_ID``, ``EOS_ID``) and the characters start at id 4.
+    """
 
     symbols: str
+    sequence_markers: bool = False
 
     def __post_init__(self):
         if len(set(self.symbols)) != len(self.symbols):
             raise ValueError(f"symbols: expected distinct characters, got repeats in {self.symbols!r}")
 
     @property
+    def first_character_id(self) -> int:
+        return 4 if self.sequence_markers else 2
+
+    @property
     def size(self) -> int:
-        return len(self.symbols) + 2
+        return len(self.symbols) + self.first_character_id
 
     def unknown_characters(self, text: str) -> list[str]:
         """The distinct characters of ``text`` outside the vocabulary, in order of appearance."""
@@ -30,15 +41,21 @@ class CharVocabulary:
 
     def encode(self, text: str) -> np.ndarray:
         """``<int32>[len(text)]`` ids; characters outside the vocabulary become ``UNKNOWN_ID``."""
-        table = {char: index + 2 for index, char in enumerate(self.symbols)}
+        table = {char: index + self.first_character_id for index, char in enumerate(self.symbols)}
         return np.fromiter((table.get(char, UNKNOWN_ID) for char in text), dtype=np.int32, count=len(text))
 
     def decode(self, ids) -> str:
-        """Text of ``ids``: padding is dropped, the unknown id reads as U+FFFD."""
+        """Text of ``ids``: padding is dropped, the unknown id reads as U+FFFD; with sequence
+        markers, the text ends before the first ``EOS_ID`` and ``BOS_ID`` is dropped."""
         ids = np.asarray(ids)
         if ids.size and (ids.min() < 0 or ids.max() >= self.size):
             raise ValueError(f"ids: expected values in [0, {self.size}), got {ids.min()}..{ids.max()}")
-        return "".join(UNKNOWN_SYMBOL if i == UNKNOWN_ID else self.symbols[i - 2] for i in ids.tolist() if i != PAD_ID)
+        ids = ids.tolist()
+        if self.sequence_markers:
+            ids = ids[: ids.index(EOS_ID)] if EOS_ID in ids else ids
+            ids = [i for i in ids if i != BOS_ID]
+        first = self.first_character_id
+        return "".join(UNKNOWN_SYMBOL if i == UNKNOWN_ID else self.symbols[i - first] for i in ids if i != PAD_ID)
 
 
 def padded_ids(texts: list[str], vocabulary: CharVocabulary, length: int) -> np.ndarray:

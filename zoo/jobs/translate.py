@@ -1,0 +1,142 @@
+"""``translate``: a trained sequence-to-sequence entry's output for a user's own text.
+
+Texts are checked before anything is restored or computed: each must be non-empty, at most the
+dataset's source length (longer texts are refused, not truncated: a cut sentence would be
+translated as if it were whole) and made of characters the source tokenizer knows. The batch of
+texts is decoded at once (``models.decoding.decode``: greedy for ``beam=1``, else beam search),
+one compilation per number of texts, beam width and maximum length.
+"""
+
+import dataclasses
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from models.decoding import decode
+from zoo.core.errors import ConfigError, WorkdirError
+from zoo.datasets.text_pairs import TextPairTokenizers, text_pair_datasets, text_pair_tokenizers
+from zoo.jobs.build import Built
+from zoo.jobs.restore import restore
+
+LENGTH_PENALTY = 0.6
+"""Beam search's length penalty (``models.decoding``): divides a hypothesis's log-probability by
+``((5 + n) / 6) ** 0.6``, as in Wu et al. 2016."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Translation:
+    source: str
+    output: str
+    attention: np.ndarray
+    """``<float32>[output tokens, source tokens]``: each output token's (its end marker last)
+    attention over the source's tokens; rows sum to 1."""
+
+
+def check_request(texts: Sequence[str], beam: int, max_length: int | None) -> None:
+    """Raises ``ConfigError`` naming the bad value (before anything is restored)."""
+    if isinstance(texts, str) or not texts:
+        raise ConfigError(f"texts: expected a list of at least one text, got {texts!r}")
+    for index, text in enumerate(texts):
+        if not isinstance(text, str) or not text.strip():
+            raise ConfigError(f"text {index + 1}: expected a non-empty text, got {text!r}")
+    if not isinstance(beam, int) or beam < 1:
+        raise ConfigError(f"--beam: expected a beam width of at least 1, got {beam!r}")
+    if max_length is not None and (not isinstance(max_length, int) or max_length <= 0):
+        raise ConfigError(f"--max-length: expected a positive number of output tokens, got {max_length!r}")
+
+
+def encode_sources(texts: Sequence[str], tokenizers: TextPairTokenizers) -> np.ndarray:
+    """``<int32>[len(texts), source_length]`` right-padded ids, or ``ConfigError`` naming a text
+    that is too long or holds characters the tokenizer does not know."""
+    ids = np.zeros((len(texts), tokenizers.source_length), np.int32)
+    for index, text in enumerate(texts):
+        unknown = tokenizers.source.unknown_characters(text)
+        if unknown:
+            raise ConfigError(
+                f"text {index + 1} ({text!r}): {', '.join(map(repr, unknown))} not in the model's source "
+                f"vocabulary; expected characters among {getattr(tokenizers.source, 'symbols', '?')!r}"
+            )
+        encoded = tokenizers.source.encode(text)
+        if len(encoded) > tokenizers.source_length:
+            raise ConfigError(
+                f"text {index + 1}: expected at most {tokenizers.source_length} source tokens, the model's "
+                f"maximum, got {len(encoded)} (longer texts are refused rather than cut)"
+            )
+        ids[index, : len(encoded)] = encoded
+    return ids
+
+
+def translate(
+    workdir_or_built: str | os.PathLike | Built,
+    texts: Sequence[str],
+    *,
+    beam: int = 1,
+    max_length: int | None = None,
+    entry: str | None = None,
+) -> list[Translation]:
+    """The outputs of the model trained in ``workdir_or_built`` (a workdir, which must be
+    ``entry``'s when given, or a ``zoo.restore``d ``Built``) for ``texts``, with their attention.
+
+    ``beam = 1`` decodes greedily; ``max_length`` (output tokens, end marker included) defaults
+    to the dataset's target length.
+    """
+    check_request(texts, beam, max_length)
+    built = workdir_or_built if isinstance(workdir_or_built, Built) else restore(workdir_or_built, entry)
+    experiment = built.experiment
+    if experiment.task != "translation" or experiment.dataset not in text_pair_datasets():
+        where = built.name if isinstance(workdir_or_built, Built) else workdir_or_built
+        raise WorkdirError(
+            f"{where} holds entry {built.name!r} ({experiment.task} on {experiment.dataset!r}); expected a "
+            f"sequence-to-sequence entry trained on one of {text_pair_datasets()}"
+        )
+    tokenizers = text_pair_tokenizers(experiment.dataset)
+    source = encode_sources(texts, tokenizers)
+    variables = {"params": built.state.for_evaluation().params}
+    tokens, attention = decode(
+        experiment.model, variables, source, beam_size=beam, max_length=max_length or tokenizers.target_length,
+        length_penalty=LENGTH_PENALTY,
+    )
+    tokens, attention = np.asarray(tokens), np.asarray(attention)
+    translations = []
+    for row, text in enumerate(texts):
+        ids = tokens[row].tolist()
+        steps = ids.index(tokenizers.eos_id) + 1 if tokenizers.eos_id in ids else len(ids)
+        source_tokens = int((source[row] != 0).sum())
+        translations.append(Translation(
+            source=text, output=tokenizers.target.decode(tokens[row]),
+            attention=attention[row, :steps, :source_tokens],
+        ))
+    return translations
+
+
+def check_plot_path(path: str | os.PathLike) -> Path:
+    """``path`` as a ``Path`` if a PNG can be written there, else ``ConfigError``."""
+    path = Path(path)
+    if path.suffix.lower() != ".png":
+        raise ConfigError(f"--attention: expected a .png file name, got {str(path)!r}")
+    if not path.parent.is_dir():
+        raise ConfigError(f"--attention: expected a file in an existing folder, got {str(path)!r}")
+    return path
+
+
+def plot_attention(translations: Sequence[Translation], path: str | os.PathLike) -> Path:
+    """Writes each translation's attention map (output characters down, source characters across)
+    to one PNG, atomically; returns its path."""
+    from matplotlib.figure import Figure
+
+    path = check_plot_path(path)
+    figure = Figure(figsize=(8, 3.2 * len(translations)), layout="constrained")
+    for axes, translation in zip(np.atleast_1d(figure.subplots(len(translations), 1)), translations):
+        weights = translation.attention
+        axes.imshow(weights, cmap="Greys", vmin=0.0, vmax=1.0, aspect="auto")
+        axes.set_xticks(range(weights.shape[1]), list(translation.source[: weights.shape[1]]), fontsize=7)
+        output = list(translation.output) + ["</s>"]
+        axes.set_yticks(range(weights.shape[0]), output[: weights.shape[0]], fontsize=7)
+        axes.set_title(f"{translation.source} -> {translation.output}", fontsize=9)
+    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".png", delete=False) as file:
+        figure.savefig(file, format="png", dpi=120)
+    os.replace(file.name, path)
+    return path
