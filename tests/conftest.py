@@ -1,3 +1,4 @@
+import importlib.util
 import os
 import sys
 from pathlib import Path
@@ -32,6 +33,20 @@ def zoo_command():
     return [str(Path(sys.executable).with_name("zoo"))]
 
 
+PYTORCH_REFERENCE = ROOT.parent / "shared" / "reference" / "pytorch_reference.py"
+"""The design document's PyTorch reference, beside the repository (``../shared/reference``)."""
+
+
+def require_ci_setup(available: bool, what: str) -> None:
+    """Skips a test whose requirement ``what`` is missing here, but fails it under CI (``$CI`` set,
+    as ``.ci/run`` does), which must provide it: a skip there would hide a broken setup."""
+    if available:
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"CI must provide {what}")
+    pytest.skip(f"needs {what}")
+
+
 @pytest.fixture(scope="session")
 def fashion_mnist_files():
     """Fashion-MNIST's IDX files from the Debian package: tests needing them fail under CI
@@ -42,6 +57,32 @@ def fashion_mnist_files():
     try:
         require_source_files()
     except ZooError as error:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must provide the Debian package dataset-fashion-mnist: {error}")
-        pytest.skip(f"needs the Debian package dataset-fashion-mnist: {error}")
+        require_ci_setup(False, f"the Debian package dataset-fashion-mnist: {error}")
+
+
+@pytest.fixture
+def kjv_module():
+    """Debian's sword-text-kjv, which ``.ci/run`` installs."""
+    from zoo.datasets.kjv import SWORD_MODULE
+
+    require_ci_setup(SWORD_MODULE.is_dir(), f"Debian's sword-text-kjv in {SWORD_MODULE}")
+    return SWORD_MODULE
+
+
+@pytest.fixture
+def torch_module():
+    """The optional torch extra, which ``.ci/run`` installs."""
+    require_ci_setup(importlib.util.find_spec("torch") is not None, "the optional torch extra (torch==2.13.0)")
+    import torch
+
+    return torch
+
+
+@pytest.fixture
+def pytorch_reference(torch_module):
+    """The design document's PyTorch reference module (``../shared/reference`` from the repository)."""
+    require_ci_setup(PYTORCH_REFERENCE.is_file(), f"the design document's PyTorch reference at {PYTORCH_REFERENCE}")
+    spec = importlib.util.spec_from_file_location("pytorch_reference", PYTORCH_REFERENCE)
+    reference = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(reference)
+    return reference
