@@ -14,10 +14,27 @@ def no_compilation_cache():
     os.environ.setdefault("ZOO_COMPILATION_CACHE", "0")
 
 
+TEST_DATA_CACHE = "ZOO_TEST_DATA_CACHE"
+
+
+def test_data_cache(tmp_path_factory) -> Path:
+    """Where the tests' prepared datasets live between runs: ``$ZOO_TEST_DATA_CACHE``, else
+    ``$XDG_CACHE_HOME/jax-zoo/test-data`` (``~/.cache/...``); ``ZOO_TEST_DATA_CACHE=0``: a fresh
+    directory for this session. TFDS keeps each dataset under ``<builder name>/<version>``, so a
+    new version is prepared beside the old one and a second run prepares nothing."""
+    setting = os.environ.get(TEST_DATA_CACHE, "")
+    if setting == "0":
+        return tmp_path_factory.mktemp("tensorflow_datasets")
+    if setting:
+        return Path(setting)
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "jax-zoo" / "test-data"
+
+
 @pytest.fixture(scope="session", autouse=True)
 def data_dir(tmp_path_factory):
-    """Datasets are prepared once per test session, away from the user's ~/tensorflow_datasets."""
-    directory = tmp_path_factory.mktemp("tensorflow_datasets")
+    """Datasets are prepared once, in the test data cache, away from the user's ~/tensorflow_datasets."""
+    directory = test_data_cache(tmp_path_factory)
+    directory.mkdir(parents=True, exist_ok=True)
     previous = os.environ.get("ZOO_DATA_DIR")
     os.environ["ZOO_DATA_DIR"] = str(directory)
     yield directory

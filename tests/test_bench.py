@@ -13,6 +13,7 @@ def test_synthetic_batches_follow_the_dataset_spec():
     assert batch["targets"].dtype == "int32" and 0 <= batch["targets"].min() and batch["targets"].max() < 10
 
 
+@pytest.mark.slow
 def test_bench_reports_speed_flops_and_compile_time(tmp_path, capsys):
     code = main(["bench", "digits_cnn", "--batch-size", "32", "--steps", "3", "--repeats", "2", "--no-torch",
                  "--json", str(tmp_path / "bench.json")])
@@ -27,6 +28,7 @@ def test_bench_reports_speed_flops_and_compile_time(tmp_path, capsys):
     assert report["jax"]["steps_per_second_min"] <= report["jax"]["steps_per_second"] <= report["jax"]["steps_per_second_max"]
 
 
+@pytest.mark.slow
 def test_bench_times_the_pytorch_twin_when_torch_is_installed(torch_module):
     report = bench_entry("digits_cnn", batch_size=16, steps=2, repeats=1, warmup=1)
     assert report["torch"]["steps_per_second"] > 0 and report["ratio_jax_over_torch"] > 0
@@ -42,6 +44,7 @@ def test_step_breakdown_times_every_piece(capsys):
     assert "torch (ms per call" in out or "torch: not installed" in out
 
 
+@pytest.mark.slow
 def test_xla_options_are_compared_in_one_process(tmp_path, capsys):
     code = main(["bench", "digits_cnn", "--batch-size", "16", "--steps", "2", "--repeats", "2",
                  "--xla-option", "xla_cpu_use_fusion_emitters=false", "--json", str(tmp_path / "compare.json")])

@@ -151,6 +151,7 @@ DAMAGE = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 @pytest.mark.parametrize("command", ["train", "eval"])
 @pytest.mark.parametrize("damage, message", DAMAGE.values(), ids=DAMAGE.keys())

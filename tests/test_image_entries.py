@@ -9,6 +9,8 @@ from train import BatchSpecError
 from zoo.jobs.build import build
 from zoo.jobs.train import test_report
 
+pytestmark = pytest.mark.slow
+
 FASHION_ENTRIES = zoo.list_entries("fashion_*")
 
 

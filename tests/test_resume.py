@@ -133,6 +133,7 @@ def _same_final_state(workdir, golden_dir):
     assert_trees_bitwise_equal(load_final_state(workdir, target)[0], load_final_state(golden_dir, target)[0])
 
 
+@pytest.mark.slow
 def test_sigterm_saves_exits_75_and_the_resumed_run_equals_the_golden_one(golden_entry_run, tmp_path):
     golden_dir, golden = golden_entry_run
     process = subprocess.Popen(_zoo_train(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -152,6 +153,7 @@ def test_sigterm_saves_exits_75_and_the_resumed_run_equals_the_golden_one(golden
     _same_final_state(tmp_path, golden_dir)
 
 
+@pytest.mark.slow
 def test_a_new_process_resumes_mid_epoch_exactly(golden_entry_run, tmp_path):
     golden_dir, golden = golden_entry_run
     script = (

@@ -9,6 +9,7 @@ import pytest
 import zoo
 
 
+@pytest.mark.slow
 def test_names_tutorial_rnn_reports_accuracy_macro_f1_and_confusion(tmp_path):
     results = zoo.train_and_evaluate(
         "names_tutorial_rnn", tmp_path / "run", {"epochs": 1, "batch_size": 256, "hidden_size": 16}, progress=False
@@ -29,6 +30,7 @@ def test_names_bilstm_updates_every_parameter():
     assert all(jax.tree.leaves(changed)) and np.isfinite(metrics["loss"])
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("kjv_module")
 def test_kjv_char_lstm_learns_something_in_one_tiny_epoch(tmp_path):
     overrides = {"epochs": 1, "batch_size": 2048, "hidden_size": 16, "embed_dim": 8, "learning_rate": 0.05}

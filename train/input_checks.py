@@ -19,7 +19,10 @@ def check_dataset(name: str, arrays: Mapping[str, np.ndarray]) -> int:
     if not isinstance(arrays, Mapping) or not {"inputs", "targets"} <= set(arrays):
         keys = sorted(arrays) if isinstance(arrays, Mapping) else type(arrays).__name__
         raise InputError(f"{name} must be a dict with 'inputs' and 'targets' arrays, got {keys}")
-    lengths = {key: len(value) for key, value in arrays.items()}
+    scalars = sorted(key for key, value in arrays.items() if np.ndim(value) == 0)
+    if scalars:
+        raise InputError(f"{name}: expected arrays of one row per example, got scalars for {scalars}")
+    lengths = {key: np.shape(value)[0] for key, value in arrays.items()}
     if len(set(lengths.values())) != 1:
         raise InputError(f"{name}: every array must have one length, got {lengths}")
     size = lengths["targets"]
