@@ -1,3 +1,4 @@
+import dataclasses
 import json
 
 import numpy as np
@@ -35,3 +36,28 @@ def test_zoo_cv_reports_each_fold_and_compiles_the_steps_once(tmp_path, capsys):
     assert summary["mean"]["accuracy"] == pytest.approx(np.mean(accuracies))
     assert summary["std"]["accuracy"] == pytest.approx(np.std(accuracies))
     assert summary["compiles"] == {"train_step": 1, "eval_step": 1}
+
+
+def test_zoo_cv_never_reads_the_test_split(tmp_path, capsys, monkeypatch):
+    from zoo.datasets import registry
+
+    info = registry.dataset_info("digits")
+    reads = []
+
+    def guarded(split, directory):
+        reads.append(split)
+        if split == "test":
+            raise AssertionError("zoo cv read the test split")
+        return info.load(split, directory)
+
+    def forget_loaded_splits():
+        registry._load_checked.cache_clear()
+        registry._load_joined.cache_clear()
+
+    monkeypatch.setitem(registry._DATASETS, "digits", dataclasses.replace(info, load=guarded))
+    forget_loaded_splits()
+    try:
+        code = main(["cv", "digits_cnn", "--folds", "2", "--workdir", str(tmp_path), "--set", "epochs=1", "--no-progress"])
+    finally:
+        forget_loaded_splits()  # the guarded loader's arrays stay out of later tests' cache
+    assert code == 0 and reads == ["train"]
