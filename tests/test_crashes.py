@@ -27,9 +27,9 @@ SEED, CHAINS, KILLS_PER_CHAIN = 25, 6, 4
 
 
 def kill_points(rng: random.Random) -> list[list[KillPoint]]:
-    """Six chains of four kills: three during steps or saves (counted in the killed process, so
-    each lands: a resumed process has at least 36 - 3 * 8 steps and 3 saves ahead), then four
-    chains end in the test evaluation or mid-``results.json``, two in more steps or saves."""
+    """Six chains of four kills: three during steps (the 1st to 8th of the killed process) or
+    saves (its 1st to 3rd), then four chains end in the test evaluation or mid-``results.json``,
+    two in more steps or saves. The test checks that every kill landed before the run ended."""
 
     def step_or_save() -> KillPoint:
         if rng.random() < 0.5:
@@ -58,6 +58,7 @@ def read_lines(path) -> list[dict]:
 
 
 def test_runs_killed_at_seeded_moments_resume_to_the_uninterrupted_result(tmp_path, capsys):
+    # One compilation cache for all children: they compile the same steps, and what is tested is the workdir.
     launcher = Launcher(tmp_path / "logs", {"ZOO_COMPILATION_CACHE": str(tmp_path / "xla")})
     (tmp_path / "logs").mkdir()
     try:
