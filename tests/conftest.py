@@ -1,3 +1,4 @@
+import importlib.util
 import os
 import sys
 from pathlib import Path
@@ -13,10 +14,27 @@ def no_compilation_cache():
     os.environ.setdefault("ZOO_COMPILATION_CACHE", "0")
 
 
+TEST_DATA_CACHE = "ZOO_TEST_DATA_CACHE"
+
+
+def test_data_cache(tmp_path_factory) -> Path:
+    """Where the tests' prepared datasets live between runs: ``$ZOO_TEST_DATA_CACHE``, else
+    ``$XDG_CACHE_HOME/jax-zoo/test-data`` (``~/.cache/...``); ``ZOO_TEST_DATA_CACHE=0``: a fresh
+    directory for this session. TFDS keeps each dataset under ``<builder name>/<version>``, so a
+    new version is prepared beside the old one and a second run prepares nothing."""
+    setting = os.environ.get(TEST_DATA_CACHE, "")
+    if setting == "0":
+        return tmp_path_factory.mktemp("tensorflow_datasets")
+    if setting:
+        return Path(setting)
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "jax-zoo" / "test-data"
+
+
 @pytest.fixture(scope="session", autouse=True)
 def data_dir(tmp_path_factory):
-    """Datasets are prepared once per test session, away from the user's ~/tensorflow_datasets."""
-    directory = tmp_path_factory.mktemp("tensorflow_datasets")
+    """Datasets are prepared once, in the test data cache, away from the user's ~/tensorflow_datasets."""
+    directory = test_data_cache(tmp_path_factory)
+    directory.mkdir(parents=True, exist_ok=True)
     previous = os.environ.get("ZOO_DATA_DIR")
     os.environ["ZOO_DATA_DIR"] = str(directory)
     yield directory
@@ -32,6 +50,20 @@ def zoo_command():
     return [str(Path(sys.executable).with_name("zoo"))]
 
 
+PYTORCH_REFERENCE = ROOT.parent / "shared" / "reference" / "pytorch_reference.py"
+"""The design document's PyTorch reference, beside the repository (``../shared/reference``)."""
+
+
+def require_ci_setup(available: bool, what: str) -> None:
+    """Skips a test whose requirement ``what`` is missing here, but fails it under CI (``$CI`` set,
+    as ``.ci/run`` does), which must provide it: a skip there would hide a broken setup."""
+    if available:
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"CI must provide {what}")
+    pytest.skip(f"needs {what}")
+
+
 @pytest.fixture(scope="session")
 def fashion_mnist_files():
     """Fashion-MNIST's IDX files from the Debian package: tests needing them fail under CI
@@ -42,17 +74,32 @@ def fashion_mnist_files():
     try:
         require_source_files()
     except ZooError as error:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must provide the Debian package dataset-fashion-mnist: {error}")
-        pytest.skip(f"needs the Debian package dataset-fashion-mnist: {error}")
+        require_ci_setup(False, f"the Debian package dataset-fashion-mnist: {error}")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def kjv_module():
-    """The KJV SWORD module from the Debian package: tests needing it fail under CI and are skipped elsewhere."""
-    from zoo.datasets.kjv import SWORD_MODULE, sword_module_installed
+    """Debian's sword-text-kjv, which ``.ci/run`` installs."""
+    from zoo.datasets.kjv import SWORD_MODULE
 
-    if not sword_module_installed():
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must provide the Debian package of the SWORD module {SWORD_MODULE}")
-        pytest.skip(f"needs the Debian package of the SWORD module {SWORD_MODULE}")
+    require_ci_setup(SWORD_MODULE.is_dir(), f"Debian's sword-text-kjv in {SWORD_MODULE}")
+    return SWORD_MODULE
+
+
+@pytest.fixture
+def torch_module():
+    """The optional torch extra, which ``.ci/run`` installs."""
+    require_ci_setup(importlib.util.find_spec("torch") is not None, "the optional torch extra (torch==2.13.0)")
+    import torch
+
+    return torch
+
+
+@pytest.fixture
+def pytorch_reference(torch_module):
+    """The design document's PyTorch reference module (``../shared/reference`` from the repository)."""
+    require_ci_setup(PYTORCH_REFERENCE.is_file(), f"the design document's PyTorch reference at {PYTORCH_REFERENCE}")
+    spec = importlib.util.spec_from_file_location("pytorch_reference", PYTORCH_REFERENCE)
+    reference = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(reference)
+    return reference

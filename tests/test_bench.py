@@ -12,6 +12,7 @@ def test_synthetic_batches_follow_the_dataset_spec():
     assert batch["targets"].dtype == "int32" and 0 <= batch["targets"].min() and batch["targets"].max() < 10
 
 
+@pytest.mark.slow
 def test_bench_reports_speed_flops_and_compile_time(tmp_path, capsys):
     code = main(["bench", "digits_cnn", "--batch-size", "32", "--steps", "3", "--repeats", "2", "--no-torch",
                  "--json", str(tmp_path / "bench.json")])
@@ -26,7 +27,7 @@ def test_bench_reports_speed_flops_and_compile_time(tmp_path, capsys):
     assert report["jax"]["steps_per_second_min"] <= report["jax"]["steps_per_second"] <= report["jax"]["steps_per_second_max"]
 
 
-def test_bench_times_the_pytorch_twin_when_torch_is_installed():
-    pytest.importorskip("torch", reason="the optional torch extra is not installed")
+@pytest.mark.slow
+def test_bench_times_the_pytorch_twin_when_torch_is_installed(torch_module):
     report = bench_entry("digits_cnn", batch_size=16, steps=2, repeats=1, warmup=1)
     assert report["torch"]["steps_per_second"] > 0 and report["ratio_jax_over_torch"] > 0

@@ -24,6 +24,7 @@ def trained(tmp_path_factory, zoo_command):
     return workdir, done.stdout
 
 
+@pytest.mark.slow
 def test_train_prints_test_metrics_and_writes_the_run(trained):
     workdir, stdout = trained
     assert "digits_cnn: test accuracy" in stdout and "on 360 examples" in stdout
@@ -36,6 +37,7 @@ def test_train_prints_test_metrics_and_writes_the_run(trained):
     assert (workdir / "checkpoints").is_dir()
 
 
+@pytest.mark.slow
 def test_eval_restores_the_saved_parameters(trained, capsys):
     workdir, _ = trained
     results = json.loads((workdir / "results.json").read_text())
@@ -44,6 +46,7 @@ def test_eval_restores_the_saved_parameters(trained, capsys):
     assert f"accuracy {results['test']['accuracy']:.2%}" in out
 
 
+@pytest.mark.slow
 def test_a_finished_workdir_reports_its_results_and_refuses_another_config(trained, capsys):
     workdir, _ = trained
     code, out, _ = run(["train", "--workdir", str(workdir), "--no-progress"], capsys)
@@ -78,8 +81,7 @@ def test_bad_input_is_one_clear_paragraph_without_traceback(args, message, tmp_p
     assert not (tmp_path / "new").exists(), "a rejected run must not leave a workdir behind"
 
 
-def test_eval_of_a_workdir_trained_for_another_entry(trained, capsys, tmp_path):
-    workdir, _ = trained
+def test_eval_of_a_workdir_trained_for_another_entry(capsys, tmp_path):
     (tmp_path / "config.json").write_text(json.dumps({"entry": "other_entry", "config": {}}))
     code, _, err = run(["eval", "digits_cnn", "--workdir", str(tmp_path)], capsys)
     assert code == 2 and "was trained for entry 'other_entry', not 'digits_cnn'" in err
@@ -97,6 +99,7 @@ def test_training_into_another_entrys_workdir_is_refused(tmp_path, capsys):
     assert code == 2 and "holds a run of entry 'fashion_resnet', not 'digits_cnn'; pass --restart" in err
 
 
+@pytest.mark.slow
 def test_restart_moves_the_old_run_aside_instead_of_deleting_it(tmp_path, capsys):
     workdir = tmp_path / "run"
     workdir.mkdir()
@@ -119,6 +122,7 @@ def test_the_recorded_command_carries_the_xla_flags_it_ran_with(monkeypatch):
     )
 
 
+@pytest.mark.slow
 def test_evaluating_on_a_split_the_run_trained_on_says_it_is_not_held_out(trained):
     import zoo
 

@@ -1,3 +1,4 @@
+import dataclasses
 import json
 
 import numpy as np
@@ -52,3 +53,28 @@ def test_each_fold_s_schedule_is_sized_by_the_fold(tmp_path, monkeypatch):
     fold_steps = 838 // 100
     assert asked[-3:] == [fold_steps] * 3, "each fold's optimizer is made for the steps the fold runs"
     assert zoo.split_size("digits", "train") // 100 != fold_steps
+
+
+def test_zoo_cv_never_reads_the_test_split(tmp_path, capsys, monkeypatch):
+    from zoo.datasets import registry
+
+    info = registry.dataset_info("digits")
+    reads = []
+
+    def guarded(split, directory):
+        reads.append(split)
+        if split == "test":
+            raise AssertionError("zoo cv read the test split")
+        return info.load(split, directory)
+
+    def forget_loaded_splits():
+        registry._load_checked.cache_clear()
+        registry._load_joined.cache_clear()
+
+    monkeypatch.setitem(registry._DATASETS, "digits", dataclasses.replace(info, load=guarded))
+    forget_loaded_splits()
+    try:
+        code = main(["cv", "digits_cnn", "--folds", "2", "--workdir", str(tmp_path), "--set", "epochs=1", "--no-progress"])
+    finally:
+        forget_loaded_splits()  # the guarded loader's arrays stay out of later tests' cache
+    assert code == 0 and reads == ["train"]

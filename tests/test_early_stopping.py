@@ -96,3 +96,27 @@ def test_without_evaluation_data_the_epochs_record_training_metrics_only(steps):
         fit(fresh_state(), epochs=2, early_stopping=POLICY, **common)
     watching_training = EarlyStoppingPolicy(metric="train_loss", mode="min", patience=1)
     assert fit(fresh_state(), epochs=2, early_stopping=watching_training, **common).completed
+
+
+def test_zoo_eval_and_zoo_restore_load_the_best_parameters_not_the_last(tmp_path, capsys):
+    import tiny_zoo  # noqa: F401  (registers tiny_mlp)
+
+    import zoo
+    from train import Checkpoints
+    from zoo.cli import main
+
+    overrides = {"patience": 0, "epochs": 40, "learning_rate": 0.2}
+    results = zoo.train_and_evaluate("tiny_mlp", tmp_path, overrides, progress=False)
+    assert results["stopped_early"] and results["final_state_step"] < results["steps"]
+    target = zoo.build("tiny_mlp", overrides).state
+    with Checkpoints(tmp_path / "best_checkpoint", keep=1) as best:
+        best_state, _ = best.restore(target, step=results["final_state_step"])
+    with Checkpoints(tmp_path / "checkpoints") as last:
+        last_state, _ = last.restore(target)
+    restored = zoo.restore(tmp_path, "tiny_mlp")
+    assert_trees_bitwise_equal(restored.state.params, best_state.params)
+    assert int(last_state.step) == results["steps"] != int(restored.state.step)
+    assert main(["eval", "tiny_mlp", "--workdir", str(tmp_path)]) == 0
+    assert f"loss {results['test']['loss']:.4g}" in capsys.readouterr().out
+    last_metrics = evaluate(restored.eval_step, last_state, zoo.load_dataset("tiny_blobs", "test"), 64)
+    assert last_metrics["loss"] != results["test"]["loss"], "the last parameters would have scored otherwise"

@@ -8,6 +8,8 @@ import pytest
 from models import Ensemble, SequenceClassifier
 from train import accuracy, member_mean, softmax_cross_entropy
 
+pytestmark = pytest.mark.slow  # 8 ensembles compiled: minutes on a busy 2-core machine
+
 TOKENS = jnp.array([[5, 3, 9, 2, 0, 0], [7, 1, 0, 0, 0, 0], [4, 4, 8, 6, 2, 3]], jnp.int32)
 MEMBER = SequenceClassifier(vocab_size=12, num_classes=5, embed_dim=6, hidden_size=8, dropout_rate=0.5)
 

@@ -66,3 +66,44 @@ def test_a_workdir_of_another_entry_is_refused(tmp_path, capsys):
     assert "was trained for entry 'digits_cnn', not 'kjv_char_lstm'" in capsys.readouterr().err
     assert main(["generate", "digits_cnn", "--workdir", str(workdir), "--prompt", "And"]) == 2
     assert "expected a character language model" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_a_trained_model_continues_each_prompt_in_its_own_pattern(tmp_path, capsys):
+    """Trained in the test on two repeating texts until it tells them apart: the continuation
+    follows the prompt's pattern, so a sampler that ignored the prompt would fail here."""
+    import numpy as np
+
+    from zoo.datasets.kjv import VOCABULARY, WINDOW
+
+    patterns = {"abc ": "abc abc abc ", "xy.": "xy.xy.xy.xy."}
+    overrides = {"hidden_size": 32, "embed_dim": 16, "learning_rate": 0.01}
+    built = zoo.build("kjv_char_lstm", overrides)
+    rng = np.random.default_rng(0)
+
+    def batch(size=16):
+        rows = []
+        for _ in range(size):
+            pattern = list(patterns)[rng.integers(2)]
+            text = (pattern * (2 * WINDOW // len(pattern) + 2))[rng.integers(len(pattern)):][: WINDOW + 1]
+            rows.append(VOCABULARY.encode(text))
+        ids = np.stack(rows).astype(np.int32)
+        return {"inputs": ids[:, :-1], "targets": ids[:, 1:]}
+
+    def continuations(workdir):
+        return {prompt: generate(workdir, prompt * 3, length=12, top_k=1).continuation for prompt in patterns}
+
+    state = built.state
+    for attempt in range(10):
+        for _ in range(50):
+            state, _ = built.train_step(state, batch())
+        workdir = tmp_path / f"after_{attempt}"
+        write_json_atomic(workdir / "config.json", {"entry": "kjv_char_lstm", "config": built.config})
+        with Checkpoints(workdir / "checkpoints") as checkpoints:
+            checkpoints.save(int(state.step), state, {"entry": "kjv_char_lstm", "config": built.config})
+        if continuations(workdir) == {prompt: expected for prompt, expected in patterns.items()}:
+            break
+    assert continuations(workdir) == patterns, f"not learned after {int(state.step)} steps"
+    prompt = "xy.xy.xy."
+    assert main(["generate", "kjv_char_lstm", "--workdir", str(workdir), "--prompt", prompt, "--length", "12", "--top-k", "1"]) == 0
+    assert capsys.readouterr().out == prompt + patterns["xy."] + "\n"

@@ -6,7 +6,10 @@ import pytest
 
 import zoo
 from train import BatchSpecError
-from zoo import run
+from zoo.jobs.build import build
+from zoo.jobs.train import test_report
+
+pytestmark = pytest.mark.slow
 
 FASHION_ENTRIES = zoo.list_entries("fashion_*")
 
@@ -24,7 +27,7 @@ def test_every_fashion_entry_is_tested_here():
 def test_defaults_train_on_real_images_and_change_every_parameter(entry, fashion_mnist_files):
     # A warmup's first steps move BatchNorm scales of 1.0 by less than float32 resolves.
     no_warmup = {"warmup_epochs": 0} if "warmup_epochs" in zoo.default_config(entry) else {}
-    built = run.build(entry, {"batch_size": 16, **no_warmup})
+    built = build(entry, {"batch_size": 16, **no_warmup})
     data = zoo.load_dataset(built.experiment.dataset, "validation")
     before = [np.array(leaf) for leaf in jax.tree.leaves(built.state.params)]
     state = built.state
@@ -37,19 +40,19 @@ def test_defaults_train_on_real_images_and_change_every_parameter(entry, fashion
 
 
 def test_the_resnet_fits_train_and_validation_once_its_recipe_is_chosen(fashion_mnist_files):
-    final = run.build("fashion_resnet").experiment
+    final = build("fashion_resnet").experiment
     assert (final.train_split, final.eval_split) == ("train+validation", None)
-    choosing = run.build("fashion_resnet", {"train_split": "train"}).experiment
+    choosing = build("fashion_resnet", {"train_split": "train"}).experiment
     assert (choosing.train_split, choosing.eval_split) == ("train", "validation")
     with pytest.raises(zoo.ConfigError, match=r"train_split: expected one of 'train', 'train\+validation', got 'test'"):
-        run.build("fashion_resnet", {"train_split": "test"})
+        build("fashion_resnet", {"train_split": "test"})
 
 
 def test_the_denoiser_reports_the_noisy_inputs_mse_beside_its_own(fashion_mnist_files):
-    built = run.build("fashion_denoise_ae")
+    built = build("fashion_denoise_ae")
     assert built.experiment.task == "denoising"
     test = zoo.load_dataset("fashion_mnist_local_denoising", "test")
-    report = run.test_report(built, built.state, {key: value[:200] for key, value in test.items()})
+    report = test_report(built, built.state, {key: value[:200] for key, value in test.items()})
     assert set(report) == {"loss", "mse", "count", "noisy_input_mse"}
     assert report["noisy_input_mse"] == pytest.approx(0.09, abs=0.01)
 
@@ -64,14 +67,14 @@ def test_the_denoiser_reports_the_noisy_inputs_mse_beside_its_own(fashion_mnist_
     ids=["wrong-size", "wrong-channels", "uint8"],
 )
 def test_images_the_entry_cannot_take_are_named(validation, change, message):
-    built = run.build("fashion_lenet")
+    built = build("fashion_lenet")
     batch = {"inputs": change(validation["inputs"][:4]), "targets": validation["targets"][:4]}
     with pytest.raises(BatchSpecError, match=message):
         built.train_step(built.state, batch)
 
 
 def test_float_images_where_integer_labels_belong_are_named(validation):
-    built = run.build("fashion_lenet")
+    built = build("fashion_lenet")
     with pytest.raises(BatchSpecError, match=r"batch\['targets'\] should be integer like int32, got float32"):
         built.eval_step(built.state, {"inputs": validation["inputs"][:4], "targets": validation["inputs"][:4, 0, 0, 0]})
 
@@ -90,5 +93,5 @@ def test_float_images_where_integer_labels_belong_are_named(validation):
 )
 def test_bad_config_values_are_named(entry, overrides, message):
     with pytest.raises(zoo.ConfigError, match=message):
-        run.build(entry, overrides)
+        build(entry, overrides)
 

@@ -107,7 +107,8 @@ def test_harness_settings_out_of_range(make, error, message):
         ({"batch_size": "2.5"}, ConfigError, r"batch_size: expected int, got '2.5'"),
         ({"label_smoothing": "1.5"}, ConfigError, r"label_smoothing: expected a value in \[0, 1\), got 1.5"),
         ({"nan_policy": "sometimes"}, ConfigError, r"nan_policy: expected one of fail, skip, off, got 'sometimes'"),
-        ({"seed": "-3"}, ConfigError, r"seed: expected a non-negative integer, got -3"),
+        ({"seed": "-3"}, ConfigError, r"seed: expected an integer in \[0, 2\*\*32\), got -3"),
+        ({"seed": str(2**32)}, ConfigError, r"seed: expected an integer in \[0, 2\*\*32\), got 4294967296"),
         ({"epoch": "3"}, UnknownNameError, r"unknown config key 'epoch' for entry 'digits_cnn'. Did you mean 'epochs'"),
     ],
 )

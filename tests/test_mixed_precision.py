@@ -26,6 +26,7 @@ def test_parameters_and_optimizer_state_stay_float32_while_compute_is_bfloat16()
     assert metrics["loss"].dtype == jnp.float32
 
 
+@pytest.mark.slow
 def test_bfloat16_training_reaches_float32_accuracy_on_digits(tmp_path):
     overrides = {"epochs": 8}
     full = zoo.train_and_evaluate("digits_cnn", tmp_path / "f32", overrides, progress=False)

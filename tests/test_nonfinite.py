@@ -53,11 +53,16 @@ def test_skip_leaves_the_state_untouched_and_logs_the_steps():
 
 
 def test_fail_names_the_step_and_the_inputs_and_keeps_the_last_good_checkpoint(tmp_path):
-    bad_step = steps_holding(5)[0]
+    per_epoch = len(CLEAN["targets"]) // BATCH
+    # An example dropped from the first epoch's batches: the first bad step comes after epoch 1's checkpoint.
+    index = next(i for i in range(len(CLEAN["targets"])) if steps_holding(i) and steps_holding(i)[0] >= per_epoch)
+    bad_step = steps_holding(index)[0]
     with pytest.raises(NonFiniteError, match=rf"step {bad_step}: the batch's inputs contains NaN or inf"):
-        run(poisoned(np.nan), "fail", workdir=tmp_path)
+        run(poisoned(np.nan, index), "fail", workdir=tmp_path)
     with Checkpoints(tmp_path / "checkpoints") as checkpoints:
-        assert all(step <= bad_step for step in checkpoints.steps())
+        assert checkpoints.steps() == [per_epoch]
+        state, _ = checkpoints.restore(fresh_state())
+    assert all(np.isfinite(leaf).all() for leaf in jax.tree.leaves(state.params))
 
 
 def test_fail_names_the_loss_when_finite_inputs_overflow():

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow
+
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.py"))
 FIGURES = {
     "quickstart": ["quickstart/learning_curves.png", "quickstart/confusion_matrix.png", "quickstart/predictions.png"],

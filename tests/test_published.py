@@ -1,9 +1,11 @@
 """Published numbers come from committed runs of the entries' current default configs."""
 
 import json
+import math
 import re
 from importlib import resources
 
+import numpy as np
 import pytest
 
 import zoo
@@ -83,3 +85,33 @@ def test_the_translation_baselines_are_scored_on_every_held_out_pair():
             "validation": SPLIT_SIZES["validation"], "test": SPLIT_SIZES["test"],
         }
     assert baseline["word_by_word"]["test"]["bleu"] > baseline["copy_source"]["test"]["bleu"] + 10
+
+
+@pytest.mark.parametrize("entry", PUBLISHED)
+def test_a_published_result_agrees_with_itself(entry):
+    """Accuracy is a whole number of correct examples over the count (the confusion matrix's
+    diagonal when there is one); bits per character is the loss in nats over ln 2."""
+    results = published_result(entry)
+    test = results["test"]
+    assert results["entry"] == entry and results["config"] == zoo.default_config(entry)
+    if results["task"] == "classification":
+        correct = test["accuracy"] * test["count"]
+        assert abs(correct - round(correct)) < 1e-6 * test["count"], "accuracy is not correct / count"
+        if "confusion_matrix" in test:
+            confusion = np.array(test["confusion_matrix"])
+            assert confusion.sum() == test["count"] and np.trace(confusion) == round(correct)
+    if "bits_per_character" in test:
+        # Both are means accumulated in float32 on the device: equal to its precision.
+        assert test["bits_per_character"] == pytest.approx(test["loss"] / math.log(2), rel=1e-6)
+
+
+@pytest.mark.slow
+def test_digits_cnn_retrained_gets_exactly_the_published_count(tmp_path):
+    """The published run, repeated with its command: the same number of test digits right."""
+    published = published_result("digits_cnn")
+    results = zoo.train_and_evaluate("digits_cnn", tmp_path / "run", progress=False)
+    assert results["config"] == published["config"]
+    correct = round(results["test"]["accuracy"] * results["test"]["count"])
+    assert (correct, results["test"]["count"]) == (
+        round(published["test"]["accuracy"] * published["test"]["count"]), published["test"]["count"]
+    )

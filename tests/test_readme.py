@@ -1,10 +1,13 @@
 """The README's Python examples run as written."""
 
+import pytest
 import os
 import re
 import subprocess
 import sys
 from pathlib import Path
+
+pytestmark = pytest.mark.slow
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 

@@ -1,7 +1,5 @@
 """The recurrent models: the reference RNN's function, padding invariance, the LM's carries."""
 
-import importlib.util
-from pathlib import Path
 
 import jax
 import jax.numpy as jnp
@@ -17,7 +15,6 @@ from models import (
     lengths_from_padding,
 )
 
-REFERENCE = Path("/work/shared/reference/pytorch_reference.py")
 SEQUENCES = [[5, 3, 9, 2], [7, 1], [4, 4, 8, 6, 2, 3]]
 
 
@@ -70,13 +67,8 @@ def test_default_tutorial_rnn_applies_tanh_to_the_hidden_state(linear_tutorial_r
     np.testing.assert_allclose(model.apply(variables, first_step[:, :1]), corrected.apply(variables, first_step[:, :1]))
 
 
-@pytest.mark.skipif(importlib.util.find_spec("torch") is None or not REFERENCE.exists(), reason="needs torch")
-def test_tutorial_rnn_matches_the_pytorch_reference(linear_tutorial_rnn):
-    import torch
-
-    spec = importlib.util.spec_from_file_location("pytorch_reference", REFERENCE)
-    reference = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(reference)
+def test_tutorial_rnn_matches_the_pytorch_reference(linear_tutorial_rnn, torch_module, pytorch_reference):
+    torch, reference = torch_module, pytorch_reference
     model, variables = linear_tutorial_rnn
     params = variables["params"]["cell"]
     rnn = reference.RNN(12, 16, 5)

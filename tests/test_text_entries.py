@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 import zoo
-from zoo.datasets.kjv import SWORD_MODULE
 
 
+@pytest.mark.slow
 def test_names_tutorial_rnn_reports_accuracy_macro_f1_and_confusion(tmp_path):
     results = zoo.train_and_evaluate(
         "names_tutorial_rnn", tmp_path / "run", {"epochs": 1, "batch_size": 256, "hidden_size": 16}, progress=False
@@ -30,7 +30,8 @@ def test_names_bilstm_updates_every_parameter():
     assert all(jax.tree.leaves(changed)) and np.isfinite(metrics["loss"])
 
 
-@pytest.mark.skipif(not SWORD_MODULE.is_dir(), reason="needs Debian's sword-text-kjv")
+@pytest.mark.slow
+@pytest.mark.usefixtures("kjv_module")
 def test_kjv_char_lstm_learns_something_in_one_tiny_epoch(tmp_path):
     overrides = {"epochs": 1, "batch_size": 2048, "hidden_size": 16, "embed_dim": 8, "learning_rate": 0.05}
     results = zoo.train_and_evaluate("kjv_char_lstm", tmp_path / "run", overrides, progress=False)

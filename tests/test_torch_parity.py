@@ -1,9 +1,6 @@
 """With the optional torch extra: SimpleCNN computes what the PyTorch reference computes, and
 ``zoo bench``'s PyTorch twin is that same network."""
 
-import importlib.util
-from pathlib import Path
-
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -12,8 +9,12 @@ import pytest
 from models import SimpleCNN
 from zoo.bench.torch_twins import simple_cnn_twin
 
-torch = pytest.importorskip("torch", reason="the optional torch extra is not installed")
-REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "pytorch_reference.py"
+try:
+    import torch
+except ImportError:  # each test then skips, or fails under CI (the torch_module fixture)
+    torch = None
+
+pytestmark = pytest.mark.usefixtures("torch_module")
 IMAGES = np.random.default_rng(0).uniform(size=(4, 28, 28, 1)).astype(np.float32)
 
 
@@ -49,12 +50,8 @@ def torch_logits(network, params) -> np.ndarray:
         return network(torch_images()).numpy()
 
 
-def test_reference_cnn_from_the_design_document_matches():
-    if not REFERENCE.is_file():
-        pytest.skip(f"the design document's reference is not at {REFERENCE}")
-    spec = importlib.util.spec_from_file_location("pytorch_reference", REFERENCE)
-    reference = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(reference)
+def test_reference_cnn_from_the_design_document_matches(pytorch_reference):
+    reference = pytorch_reference
     model, params = flax_model()
     expected = torch_logits(reference.CNN(), params)
     np.testing.assert_allclose(model.apply({"params": params}, IMAGES), expected, rtol=1e-4, atol=1e-4)

@@ -66,3 +66,5 @@ def check_batch(batch: Mapping[str, jax.typing.ArrayLike], spec: ExampleSpec, *,
         sizes[key] = shape[0]
     if len(set(sizes.values())) > 1:
         raise BatchSpecError(f"{where}: batch entries disagree on the batch size: {sizes}")
+    if 0 in sizes.values():
+        raise BatchSpecError(f"{where}: the batch is empty; expected at least one example, got batch sizes {sizes}")

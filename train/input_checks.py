@@ -7,9 +7,11 @@ import numpy as np
 from train.batch_spec import InputError, check_batch
 
 
-def _positive_int(name: str, value, minimum: int = 1) -> None:
+def _positive_int(name: str, value, minimum: int = 1, limit: int | None = None) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
         raise InputError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    if limit is not None and value >= limit:
+        raise InputError(f"{name} must be an integer below {limit}, got {value!r}")
 
 
 def check_dataset(name: str, arrays: Mapping[str, np.ndarray]) -> int:
@@ -17,7 +19,10 @@ def check_dataset(name: str, arrays: Mapping[str, np.ndarray]) -> int:
     if not isinstance(arrays, Mapping) or not {"inputs", "targets"} <= set(arrays):
         keys = sorted(arrays) if isinstance(arrays, Mapping) else type(arrays).__name__
         raise InputError(f"{name} must be a dict with 'inputs' and 'targets' arrays, got {keys}")
-    lengths = {key: len(value) for key, value in arrays.items()}
+    scalars = sorted(key for key, value in arrays.items() if np.ndim(value) == 0)
+    if scalars:
+        raise InputError(f"{name}: expected arrays of one row per example, got scalars for {scalars}")
+    lengths = {key: np.shape(value)[0] for key, value in arrays.items()}
     if len(set(lengths.values())) != 1:
         raise InputError(f"{name}: every array must have one length, got {lengths}")
     size = lengths["targets"]
@@ -55,7 +60,7 @@ def check_fit_inputs(
 ) -> None:
     _positive_int("batch_size", batch_size)
     _positive_int("epochs", epochs)
-    _positive_int("seed", seed, minimum=0)
+    _positive_int("seed", seed, minimum=0, limit=2**32)  # JAX's keys hold 32 bits of seed
     if eval_batch_size is not None:
         _positive_int("eval_batch_size", eval_batch_size)
     train_size = check_dataset("training data", train_data)

@@ -29,6 +29,15 @@ def write_json_atomic(path: str | os.PathLike, payload: Any) -> None:
     os.replace(file.name, path)
 
 
+def remove_interrupted_writes(directory: str | os.PathLike, names: tuple[str, ...]) -> list[Path]:
+    """Deletes the temporary files a killed ``write_json_atomic``/``write_jsonl_atomic`` left
+    beside ``names`` in ``directory`` (``.<name>.<random>``); the files themselves are intact."""
+    leftovers = [path for name in names for path in Path(directory).glob(f".{name}.*") if path.is_file()]
+    for path in leftovers:
+        path.unlink()
+    return leftovers
+
+
 def append_jsonl(path: str | os.PathLike, record: dict[str, Any]) -> None:
     """Appends one JSON line (one ``write`` call, flushed)."""
     path = Path(path)

@@ -1,6 +1,7 @@
 """What an entry function returns: every choice needed to train and evaluate one model."""
 
 import dataclasses
+import math
 from collections.abc import Callable, Mapping
 
 import flax.linen as nn
@@ -68,8 +69,9 @@ class Experiment:
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
                 raise ConfigError(f"{name}: expected a positive integer, got {value!r}")
-        if not isinstance(self.seed, int) or self.seed < 0:
-            raise ConfigError(f"seed: expected a non-negative integer, got {self.seed!r}")
+        if not isinstance(self.seed, int) or not 0 <= self.seed < 2**32:
+            # JAX's keys hold 32 bits of seed: 2**32 would silently be seed 0 again.
+            raise ConfigError(f"seed: expected an integer in [0, 2**32), got {self.seed!r}")
         if not isinstance(self.xla_flags, tuple) or not all(
             isinstance(flag, str) and flag.startswith("--xla_") for flag in self.xla_flags
         ):
@@ -108,10 +110,12 @@ class Experiment:
 
 
 def require_positive(**values: float) -> None:
-    """Raises ``ConfigError`` for any value that is not > 0, naming it: ``require_positive(learning_rate=lr)``."""
+    """Raises ``ConfigError`` for any value that is not finite and > 0, naming it: ``require_positive(learning_rate=lr)``."""
     for name, value in values.items():
         if not value > 0:
             raise ConfigError(f"{name}: expected a value > 0, got {value!r}")
+        if value == math.inf:
+            raise ConfigError(f"{name}: expected a finite value > 0, got {value!r}")
 
 
 def require_fraction(**values: float) -> None:

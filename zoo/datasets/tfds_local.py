@@ -1,8 +1,10 @@
 """Local TFDS datasets without TensorFlow: prepared once as array_record, read with data sources."""
 
 import contextlib
+import fcntl
 import io
 import logging
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -13,15 +15,28 @@ def prepare(builder_class: type[tfds.core.GeneratorBasedBuilder], directory: Pat
     """The builder for ``directory``, generating its array_record files on first use.
 
     TFDS writes into an ``incomplete.*`` directory and renames it when done, so an interrupted
-    preparation is never mistaken for a finished one.
+    preparation is never mistaken for a finished one. Preparation holds a lock file beside the
+    dataset, so concurrent processes prepare it once, and whoever holds it first removes the
+    ``incomplete.*`` directories a killed preparation left behind.
     """
     with _quiet_tfds():
         builder = builder_class(data_dir=str(directory), file_format="array_record")
         prepared = builder.is_prepared()
-    if not prepared:
-        print(f"Preparing dataset {builder.name} in {directory} (once).")
+    if prepared:
+        return builder
+    dataset_dir = Path(builder.data_dir).parent
+    dataset_dir.mkdir(parents=True, exist_ok=True)
+    with open(dataset_dir / ".prepare.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released by the kernel if this process dies
         with _quiet_tfds():
-            builder.download_and_prepare()
+            builder = builder_class(data_dir=str(directory), file_format="array_record")
+            prepared = builder.is_prepared()
+        if not prepared:
+            for leftover in dataset_dir.glob("incomplete.*"):
+                shutil.rmtree(leftover, ignore_errors=True)
+            print(f"Preparing dataset {builder.name} in {directory} (once).")
+            with _quiet_tfds():
+                builder.download_and_prepare()
     return builder
 
 

@@ -63,6 +63,9 @@ def names_bilstm(
     if pooling not in POOLINGS:
         raise ConfigError(f"pooling: expected one of {POOLINGS}, got {pooling!r}")
     info = dataset_info("names")
+    name_length = info.example_spec["inputs"].shape[0]
+    if max_ngram > name_length:
+        raise ConfigError(f"max_ngram: expected at most the {name_length} characters a name is padded to, got {max_ngram}")
     model = SequenceClassifier(
         vocab_size=VOCABULARY.size, num_classes=info.num_classes, embed_dim=embed_dim,
         hidden_size=hidden_size, num_layers=num_layers, bidirectional=True,

@@ -41,6 +41,12 @@ def build(entry: str, overrides: Mapping[str, Any] | None = None) -> Built:
 def build_from_config(entry: str, config: Mapping[str, Any]) -> Built:
     """``build`` for a config already resolved (a saved run's, or one checked by ``resolve_config``)."""
     experiment = registry.get(entry)(**config)
+    train_examples = split_size(experiment.dataset, experiment.train_split)
+    if experiment.batch_size > train_examples:
+        raise ConfigError(
+            f"batch_size: expected at most the {train_examples} examples of split {experiment.train_split!r}, "
+            f"got {experiment.batch_size}"
+        )
     options = xla_flags.compiler_options(experiment.xla_flags, reason=f"{entry} runs faster with it")
     spec = dataset_info(experiment.dataset).example_spec
     variables = init_variables(experiment)
@@ -50,7 +56,7 @@ def build_from_config(entry: str, config: Mapping[str, Any]) -> Built:
         name=entry,
         config=dict(config),
         experiment=experiment,
-        state=initial_state(experiment, split_size(experiment.dataset, experiment.train_split), variables),
+        state=initial_state(experiment, train_examples, variables),
         train_step=make_train_step(
             experiment.loss, experiment.metrics, example_spec=spec, augment=experiment.augment,
             nan_policy=experiment.nan_policy, compiler_options=options,

@@ -62,7 +62,7 @@ def make_sampler(model, *, length: int, top_k: int) -> Callable:
     return jax.jit(sample)
 
 
-def check_request(prompt: str, length: int, temperature: float, top_k: int) -> None:
+def check_request(prompt: str, length: int, temperature: float, top_k: int, seed: int = 0) -> None:
     """Raises ``ConfigError`` naming the bad value (before anything is restored)."""
     if not prompt:
         raise ConfigError("--prompt: expected at least one character, got an empty prompt")
@@ -74,6 +74,8 @@ def check_request(prompt: str, length: int, temperature: float, top_k: int) -> N
         raise ConfigError(f"--temperature: expected a finite value > 0, got {temperature}")
     if top_k < 0:
         raise ConfigError(f"--top-k: expected 0 (no limit) or a positive number of characters, got {top_k}")
+    if not 0 <= seed < 2**32:
+        raise ConfigError(f"--seed: expected an integer in [0, 2**32), got {seed}")
 
 
 def generate(
@@ -88,7 +90,7 @@ def generate(
 ) -> Generation:
     """Continues ``prompt`` with ``length`` characters sampled from the model trained in ``workdir``
     (which must be ``entry``'s, when given). Same arguments, same text."""
-    check_request(prompt, length, temperature, top_k)
+    check_request(prompt, length, temperature, top_k, seed)
     return continue_prompt(
         from_workdir(workdir, entry), prompt, length=length, temperature=temperature, top_k=top_k, seed=seed
     )
@@ -99,7 +101,7 @@ def continue_prompt(
 ) -> Generation:
     """Continues ``prompt`` with ``length`` characters sampled from a trained character language
     model (a workdir's or shipped weights). Same arguments, same text."""
-    check_request(prompt, length, temperature, top_k)
+    check_request(prompt, length, temperature, top_k, seed)
     experiment = trained.experiment
     vocabulary = VOCABULARIES.get(experiment.dataset)
     if experiment.task != "language_modeling" or vocabulary is None:

@@ -8,16 +8,43 @@ from pathlib import Path
 from typing import Any
 
 from train import evaluate, load_final_state
-from zoo.core.errors import WorkdirError
+from zoo.core.config import resolve_config
+from zoo.core.errors import WorkdirError, ZooError
 from zoo.datasets import load_dataset
 from zoo.jobs.build import Built, build_from_config, for_testing
 
 
+def read_json(path: Path, expected: str) -> Any:
+    """A JSON file of a workdir; a damaged one is a ``WorkdirError`` naming it (left as it is)."""
+    try:
+        return json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise WorkdirError(
+            f"{path} is damaged: expected {expected}, could not read it ({type(error).__name__}: {error}); "
+            f"nothing was changed: move the workdir aside or pass --restart to train again"
+        ) from None
+
+
 def read_run_config(workdir: str | os.PathLike) -> dict[str, Any]:
+    """``config.json``: ``{"entry": name, "config": {...}}`` as ``zoo train`` wrote it."""
     path = Path(workdir) / "config.json"
     if not path.is_file():
         raise WorkdirError(f"{workdir} holds no run: expected {path}, written by `zoo train`")
-    return json.loads(path.read_text())
+    run = read_json(path, "the JSON `zoo train` writes")
+    if not (isinstance(run, dict) and isinstance(run.get("entry"), str) and isinstance(run.get("config"), dict)):
+        raise WorkdirError(
+            f"{path} is damaged: expected {{\"entry\": name, \"config\": {{...}}}} as `zoo train` writes it, "
+            f"got {str(run)[:200]}; nothing was changed: move the workdir aside or pass --restart to train again"
+        )
+    return run
+
+
+def saved_config(workdir: str | os.PathLike, run: dict[str, Any]) -> dict[str, Any]:
+    """The run's config checked against its entry's hyperparameters (a hand-edited one is named)."""
+    try:
+        return resolve_config(run["entry"], run["config"])
+    except ZooError as error:
+        raise WorkdirError(f"{Path(workdir) / 'config.json'} does not fit entry {run['entry']!r}: {error}") from None
 
 
 def restore(workdir: str | os.PathLike, entry: str | None = None) -> Built:
@@ -28,7 +55,7 @@ def restore(workdir: str | os.PathLike, entry: str | None = None) -> Built:
     run = read_run_config(workdir)
     if entry is not None and run["entry"] != entry:
         raise WorkdirError(f"{workdir} was trained for entry {run['entry']!r}, not {entry!r}")
-    built = build_from_config(run["entry"], run["config"])
+    built = build_from_config(run["entry"], saved_config(workdir, run))
     checkpoints_dir = Path(workdir) / "checkpoints"
     if not checkpoints_dir.is_dir():
         raise WorkdirError(f"{workdir} has no checkpoint: expected {checkpoints_dir}, written while `zoo train` runs")

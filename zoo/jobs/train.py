@@ -5,7 +5,6 @@ epoch), ``checkpoints/`` (orbax) and, once training finished, ``results.json``.
 """
 
 import dataclasses
-import json
 import os
 import shlex
 import time
@@ -20,14 +19,14 @@ from train import (
     DataParallel, TrainState, classification_report, confusion_matrix, evaluate, fit, mean_squared_error, predict,
     xla_flags,
 )
-from train.records import environment, write_json_atomic
+from train.records import environment, remove_interrupted_writes, write_json_atomic
 from zoo.core import registry
 from zoo.core.config import resolve_config
 from zoo.core.errors import WorkdirError
 from zoo.datasets import dataset_info, load_dataset, split_size
 from zoo.jobs.build import Built, build_from_config, for_testing, initial_state, parameter_count
 from zoo.jobs.pretrained import starting_variables
-from zoo.jobs.restore import read_run_config
+from zoo.jobs.restore import read_json, read_run_config, saved_config
 from zoo.jobs.results import xla_flags_prefix
 from zoo.jobs.tensorboard import EpochEvents
 
@@ -80,7 +79,7 @@ def _resolve_run(entry: str, workdir: Path, overrides: Mapping[str, Any] | None,
                 f"workdir {workdir} holds a run of {entry} with another config ({details}); "
                 f"resume without --set, pass --restart to start over, or choose another --workdir"
             )
-    return saved["config"]
+    return saved_config(workdir, saved)
 
 
 def train_and_evaluate(
@@ -109,7 +108,7 @@ def train_and_evaluate(
     registry.get(entry)
     config = _resolve_run(entry, workdir, overrides, restart)
     if (workdir / "results.json").is_file():
-        return json.loads((workdir / "results.json").read_text())
+        return read_json(workdir / "results.json", "the results `zoo train` writes once a run has finished")
     built = build_from_config(entry, config)
     experiment = built.experiment
     init_record = None
@@ -128,6 +127,7 @@ def train_and_evaluate(
     workdir.mkdir(parents=True, exist_ok=True)
     is_writer = jax.process_index() == 0  # with several processes, process 0 writes for all
     if is_writer:
+        remove_interrupted_writes(workdir, ("config.json", "metrics.jsonl", "results.json"))
         write_json_atomic(workdir / "config.json", run_record)
     events = EpochEvents(workdir) if tensorboard and is_writer else None
     try:
