@@ -4,6 +4,8 @@ import pytest
 
 import zoo
 from harness_helpers import save_untrained_run
+from train import Checkpoints
+from train.records import write_json_atomic
 from zoo.cli import main
 from zoo.jobs.generate import MAX_PROMPT_CHARACTERS, generate, make_sampler
 
