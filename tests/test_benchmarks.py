@@ -8,6 +8,7 @@ import pytest
 from benchmarks.compare_xla import main as compare_main, parse_xla_options
 
 
+@pytest.mark.slow
 def test_step_breakdown_times_every_piece(capsys):
     from benchmarks.step_breakdown import main
 
@@ -18,6 +19,7 @@ def test_step_breakdown_times_every_piece(capsys):
     assert "torch (ms per call" in out or "torch: not installed" in out
 
 
+@pytest.mark.slow
 def test_xla_options_are_compared_in_one_process(tmp_path, capsys):
     code = compare_main(["digits_cnn", "--batch-size", "16", "--steps", "2", "--repeats", "2",
                  "--xla-option", "xla_cpu_use_fusion_emitters=false", "--json", str(tmp_path / "compare.json")])
@@ -50,6 +52,7 @@ def test_xla_option_values_are_typed():
     }
 
 
+@pytest.mark.slow
 def test_the_readme_snippet_benchmark_runs_the_readme_s_own_step(tmp_path):
     pytest.importorskip("torch", reason="the optional torch extra is not installed")
     from benchmarks.readme_snippet import main as snippet_main, readme_snippet

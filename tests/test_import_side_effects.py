@@ -5,6 +5,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 IMPORT_AND_REPORT = """
 import json, os, sys
 import jax._src.monitoring as monitoring
@@ -50,6 +52,7 @@ print(events.count("/jax/compilation_cache/cache_hits"))
 """
 
 
+@pytest.mark.slow
 def test_the_command_compiles_from_its_persistent_cache_the_second_time(tmp_path):
     cache = tmp_path / "xla-cache"
     assert _run(COMPILE_ONCE, ZOO_COMPILATION_CACHE=str(cache)) == "0"
