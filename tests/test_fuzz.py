@@ -170,7 +170,9 @@ def language_model(tmp_path_factory):
     from test_generate import save_untrained_run
 
     workdir = save_untrained_run(tmp_path_factory.mktemp("lm"), "kjv_char_lstm", {"hidden_size": 8, "embed_dim": 4})
-    return workdir, zoo.restore(workdir)
+    from zoo.jobs.pretrained import from_workdir
+
+    return workdir, from_workdir(workdir)
 
 
 @settings(FUZZ, max_examples=150)
@@ -187,7 +189,7 @@ def test_generate_refuses_bad_arguments_in_one_paragraph(language_model, prompt,
     def accepted(*args, **kwargs):
         raise Accepted
 
-    monkeypatch.setattr(zoo.jobs.generate, "restore", lambda *args: restored)
+    monkeypatch.setattr(zoo.jobs.generate, "from_workdir", lambda *args: restored)
     monkeypatch.setattr(zoo.jobs.generate, "make_sampler", accepted)
     args = ["generate", "kjv_char_lstm", "--workdir", str(workdir), f"--prompt={prompt}", f"--length={length}",
             f"--temperature={temperature!r}", f"--top-k={top_k}", f"--seed={seed}"]

@@ -25,8 +25,9 @@ def _in_fresh_python(code: str, **environment: str) -> str:
 # A jitted function allocating 160 MB (its result and a temporary) in every call, freed after;
 # prints the settings applied and the page faults of each of ten calls after twenty warm-up calls.
 PAGE_FAULTS = """
-import json, resource, zoo, jax, jax.numpy as jnp
 from train import host_memory
+host_memory.apply_if_requested()  # what the zoo command does first; importing changes nothing
+import json, resource, zoo, jax, jax.numpy as jnp
 step = jax.jit(lambda x: jnp.cumsum(x) * 2)
 x = jnp.ones(20_000_000)
 for _ in range(20): step(x).block_until_ready()

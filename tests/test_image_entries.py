@@ -7,7 +7,7 @@ import pytest
 import zoo
 from train import BatchSpecError
 from zoo.jobs.build import build
-from zoo.jobs.train import test_report
+from zoo.jobs import train as train_job
 
 pytestmark = pytest.mark.slow
 
@@ -52,7 +52,7 @@ def test_the_denoiser_reports_the_noisy_inputs_mse_beside_its_own(fashion_mnist_
     built = build("fashion_denoise_ae")
     assert built.experiment.task == "denoising"
     test = zoo.load_dataset("fashion_mnist_local_denoising", "test")
-    report = test_report(built, built.state, {key: value[:200] for key, value in test.items()})
+    report = train_job.test_report(built, built.state, {key: value[:200] for key, value in test.items()})
     assert set(report) == {"loss", "mse", "count", "noisy_input_mse"}
     assert report["noisy_input_mse"] == pytest.approx(0.09, abs=0.01)
 

@@ -15,10 +15,18 @@ def _in_fresh_python(code: str, **environment: str) -> str:
     return result.stdout.strip()
 
 
-SHOW = "import os, train; from train import xla_flags; print(os.environ.get('XLA_FLAGS'), '|', xla_flags.user_flags())"
+SHOW = (
+    "import os, train; from train import xla_flags; xla_flags.apply_defaults(); "
+    "print(os.environ.get('XLA_FLAGS'), '|', xla_flags.user_flags())"
+)
 
 
-def test_importing_train_adds_the_default_flags_but_records_none_as_the_users():
+def test_importing_train_adds_no_flag():
+    code = "import os, train, zoo; print(os.environ.get('XLA_FLAGS'))"
+    assert _in_fresh_python(code) == "None"
+
+
+def test_apply_defaults_adds_the_default_flags_but_records_none_as_the_users():
     assert _in_fresh_python(SHOW) == f"{' '.join(xla_flags.DEFAULT_FLAGS)} |"
 
 
