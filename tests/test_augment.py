@@ -21,6 +21,7 @@ AUGMENTATIONS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", AUGMENTATIONS)
 def test_shape_dtype_and_determinism_under_jit(name):
     augment = jax.jit(AUGMENTATIONS[name])
@@ -57,6 +58,7 @@ def test_crop_shifts_each_image_within_the_padding():
     assert len({tuple(image.ravel()) for image in cropped}) > 1, "offsets differ between examples"
 
 
+@pytest.mark.slow
 def test_flip_mirrors_some_images_and_keeps_the_others():
     x = images(batch=64)
     flipped = np.asarray(random_flip(KEY, x))
@@ -66,6 +68,7 @@ def test_flip_mirrors_some_images_and_keeps_the_others():
     assert 10 < sum(mirrored) < 54
 
 
+@pytest.mark.slow
 def test_cutout_zeroes_one_square_per_image_at_most():
     x = images(batch=64, size=10, channels=1)
     erased = np.asarray(cutout(KEY, x, 4)) == 0

@@ -5,6 +5,7 @@ import pytest
 from models import ConvAutoencoder
 
 
+@pytest.mark.slow
 def test_reconstructs_the_input_shape_in_the_unit_interval():
     model = ConvAutoencoder(widths=(8, 16))
     x = jax.random.uniform(jax.random.PRNGKey(0), (3, 28, 28, 1))

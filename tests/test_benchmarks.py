@@ -33,6 +33,7 @@ def test_xla_options_are_compared_in_one_process(tmp_path, capsys):
     assert report["max_parameter_difference"] < 1e-4
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "option, message",
     [

@@ -67,6 +67,7 @@ def paired():
     return pair_verses(read_verses(ENGLISH_MODULE), read_verses(SPANISH_MODULE))
 
 
+@pytest.mark.slow
 @needs_bibles
 def test_both_modules_have_the_kjv_verse_slots_and_30876_pairs_survive(paired):
     pairs, counts = paired

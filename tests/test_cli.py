@@ -55,6 +55,7 @@ def test_a_finished_workdir_reports_its_results_and_refuses_another_config(train
     assert code == 2 and "with another config (epochs: saved 2, asked 3)" in err
 
 
+@pytest.mark.slow
 def test_list_and_show(capsys):
     code, out, _ = run(["list"], capsys)
     assert code == 0 and "digits_cnn" in out and "SimpleCNN" in out
@@ -87,6 +88,7 @@ def test_eval_of_a_workdir_trained_for_another_entry(capsys, tmp_path):
     assert code == 2 and "was trained for entry 'other_entry', not 'digits_cnn'" in err
 
 
+@pytest.mark.slow
 def test_the_console_script_exits_nonzero_without_a_traceback(tmp_path, zoo_command):
     done = subprocess.run([*zoo_command, "eval", "digits_cnn", "--workdir", str(tmp_path)], capture_output=True, text=True)
     assert done.returncode == 2

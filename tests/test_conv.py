@@ -7,6 +7,7 @@ import pytest
 from models import Conv, SimpleCNN, add_channel_bias, max_pool_2x2
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("padding", ["VALID", "SAME"])
 def test_conv_has_nn_conv_parameters_outputs_and_gradients(padding):
     x = jax.random.normal(jax.random.key(0), (4, 10, 10, 3))
@@ -25,6 +26,7 @@ def test_conv_has_nn_conv_parameters_outputs_and_gradients(padding):
     jax.tree.map(lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5), ours_grads, reference_grads)
 
 
+@pytest.mark.slow
 def test_bias_gradient_is_the_sum_over_all_but_the_channel_axis():
     y = jnp.zeros((2, 3, 4, 5))
     grad = jax.random.normal(jax.random.key(0), y.shape)
@@ -34,6 +36,7 @@ def test_bias_gradient_is_the_sum_over_all_but_the_channel_axis():
     np.testing.assert_allclose(grad_bias, grad.sum(axis=(0, 1, 2)), rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.slow
 def test_bfloat16_compute_keeps_float32_parameters_and_gradients():
     x = jnp.ones((2, 28, 28, 1))
     model = SimpleCNN(dtype=jnp.bfloat16)
@@ -50,6 +53,7 @@ def test_pooling_before_the_bias_gives_the_pooled_biased_convolution_exactly():
     np.testing.assert_array_equal(pooled_first.apply(variables, x), max_pool_2x2(plain.apply(variables, x)))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("padding", ["VALID", "SAME"])
 @pytest.mark.parametrize("channels", [1, 3])
 def test_channels_major_is_the_layer_output_laid_out_features_height_width_batch(padding, channels):
@@ -84,6 +88,7 @@ def test_a_chwn_copy_of_the_wrong_shape_is_named():
         conv.apply(variables, x, x)
 
 
+@pytest.mark.slow
 def test_simple_cnn_trains_on_the_same_gradients_with_and_without_the_channels_major_copy():
     x = jax.random.uniform(jax.random.key(0), (8, 28, 28, 1))
     labels = jnp.arange(8) % 10

@@ -26,6 +26,7 @@ def test_impossible_fold_counts_are_rejected(folds, message):
         stratified_folds(np.zeros(21, dtype=int), folds, seed=0)
 
 
+@pytest.mark.slow
 def test_zoo_cv_reports_each_fold_and_compiles_the_steps_once(tmp_path, capsys):
     code = main(["cv", "digits_cnn", "--folds", "3", "--workdir", str(tmp_path), "--set", "epochs=2", "--no-progress"])
     out = capsys.readouterr().out
@@ -39,6 +40,7 @@ def test_zoo_cv_reports_each_fold_and_compiles_the_steps_once(tmp_path, capsys):
     assert summary["compiles"] == {"train_step": 1, "eval_step": 1}
 
 
+@pytest.mark.slow
 def test_each_fold_s_schedule_is_sized_by_the_fold(tmp_path, monkeypatch):
     """digits_cnn's cosine decay must end at the fold's last step, not the full split's."""
     from zoo.core.experiment import Experiment
@@ -55,6 +57,7 @@ def test_each_fold_s_schedule_is_sized_by_the_fold(tmp_path, monkeypatch):
     assert zoo.split_size("digits", "train") // 100 != fold_steps
 
 
+@pytest.mark.slow
 def test_zoo_cv_never_reads_the_test_split(tmp_path, capsys, monkeypatch):
     from zoo.datasets import registry
 

@@ -39,6 +39,7 @@ def seq2seq_step_fn(model, variables):
     return step_fn
 
 
+@pytest.mark.slow
 def test_a_beam_of_one_is_greedy_search():
     model = tiny_model(vocab=9)
     for seed in range(3):
@@ -63,6 +64,7 @@ def table_step_fn(table):
     return step_fn
 
 
+@pytest.mark.slow
 def test_beam_search_finds_the_likeliest_sentence_that_greedy_search_misses():
     # Tokens: 0 pad, 1 unused, 2 BOS, 3 EOS, 4 "a", 5 "b". After BOS: "a" 0.6, "b" 0.4; after "a"
     # nothing stands out (a, b, EOS about 1/3 each); after "b", EOS is certain.
@@ -105,6 +107,7 @@ def every_output(emitted: list[int], max_length: int) -> np.ndarray:
     return np.array(rows, np.int32)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed, length_penalty", [(0, 0.0), (1, 0.0), (2, 1.0), (3, 0.6)])
 def test_a_beam_as_wide_as_every_output_returns_the_best_one(seed, length_penalty):
     model, max_length = tiny_model(vocab=6), 3
@@ -125,6 +128,7 @@ def test_a_beam_as_wide_as_every_output_returns_the_best_one(seed, length_penalt
     np.testing.assert_allclose(np.sort(beam_scores[0])[::-1], np.sort(scores)[::-1], atol=1e-4)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("beam_size", [1, 3])
 def test_padding_the_source_batch_never_changes_a_translation(beam_size):
     model = tiny_model(vocab=9)
@@ -139,6 +143,7 @@ def test_padding_the_source_batch_never_changes_a_translation(beam_size):
         np.testing.assert_allclose(attention[2 + row], attention_alone[0], atol=1e-5)
 
 
+@pytest.mark.slow
 def test_attention_never_reads_padding_and_outputs_end_with_padding():
     model = tiny_model(vocab=9)
     tokens, attention = decode(model, init(model, 0, scale=1.0), SOURCES, beam_size=2, max_length=6)

@@ -31,6 +31,7 @@ def stopped(steps, tmp_path_factory):
     return run(steps, tmp_path_factory.mktemp("early"))
 
 
+@pytest.mark.slow
 def test_stops_once_the_metric_has_not_improved_for_patience_epochs(stopped):
     losses = [record["eval_loss"] for record in stopped.history]
     best = losses.index(min(losses))
@@ -46,11 +47,13 @@ def test_returns_the_best_parameters_not_the_last(steps, stopped):
     assert int(stopped.state.step) == stopped.best_step
 
 
+@pytest.mark.slow
 def test_without_a_workdir_the_best_is_kept_in_memory(steps, stopped):
     in_memory = run(steps)
     assert_trees_bitwise_equal(in_memory.state.params, stopped.state.params)
 
 
+@pytest.mark.slow
 def test_its_state_survives_a_resume(steps, stopped, tmp_path):
     stop_at = stopped.history[1]["step"] + 3  # inside the third epoch
     assert not run(steps, tmp_path, stop_at_step=stop_at).completed
@@ -69,6 +72,7 @@ def test_a_metric_the_records_do_not_hold_is_named(steps):
         )
 
 
+@pytest.mark.slow
 def test_the_best_checkpoint_can_be_kept_without_stopping(steps, stopped, tmp_path):
     from train import CheckpointPolicy, Checkpoints
 
@@ -84,6 +88,7 @@ def test_the_best_checkpoint_can_be_kept_without_stopping(steps, stopped, tmp_pa
         assert best.steps() == [result.history[losses.index(min(losses))]["step"]] == [result.best_step]
 
 
+@pytest.mark.slow
 def test_without_evaluation_data_the_epochs_record_training_metrics_only(steps):
     train_step, eval_step = steps
     common = {
@@ -98,6 +103,7 @@ def test_without_evaluation_data_the_epochs_record_training_metrics_only(steps):
     assert fit(fresh_state(), epochs=2, early_stopping=watching_training, **common).completed
 
 
+@pytest.mark.slow
 def test_zoo_eval_and_zoo_restore_load_the_best_parameters_not_the_last(tmp_path, capsys):
     import tiny_zoo  # noqa: F401  (registers tiny_mlp)
 

@@ -37,6 +37,7 @@ def variables_of(state):
     return jax.tree.map(np.array, {"params": state.params, "batch_stats": state.batch_stats})
 
 
+@pytest.mark.slow
 def test_the_average_is_the_mean_of_the_steps_then_an_exponential_one():
     train_step = make_train_step(softmax_cross_entropy, example_spec=SPEC)
     state = resnet_state(ema_decay=0.6)  # the plain mean for 2 steps, then weight 1 - 0.6 = 0.4 on the newest
@@ -53,6 +54,7 @@ def test_the_average_is_the_mean_of_the_steps_then_an_exponential_one():
     assert not np.allclose(state.ema["batch_stats"]["stem_norm"]["mean"], state.batch_stats["stem_norm"]["mean"])
 
 
+@pytest.mark.slow
 def test_evaluation_reads_the_average_instead_of_the_latest_weights():
     train_step = make_train_step(softmax_cross_entropy, example_spec=SPEC)
     eval_step = make_eval_step(softmax_cross_entropy, {"accuracy": accuracy}, example_spec=SPEC)
@@ -76,6 +78,7 @@ def test_a_skipped_non_finite_step_leaves_the_average_alone():
     assert_trees_bitwise_equal(state.ema, before)
 
 
+@pytest.mark.slow
 def test_a_resumed_run_carries_its_average_on(tmp_path):
     train_step = make_train_step(softmax_cross_entropy, example_spec=SPEC)
     eval_step = make_eval_step(softmax_cross_entropy, example_spec=SPEC)

@@ -61,6 +61,7 @@ def copy_of(tmp_path):
     return copy
 
 
+@pytest.mark.slow
 def test_0_a_finished_run_and_its_evaluation(finished, capsys):
     code, out, _ = run(["train", ENTRY, "--workdir", str(finished), "--no-progress"], capsys)
     assert code == 0 and "already holds a finished run" in out
@@ -166,6 +167,7 @@ def test_2_a_damaged_workdir_is_named_and_left_as_it_is(damage, message, command
     assert snapshot(workdir) == before
 
 
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_orbax_reads_past_a_damaged_checkpoint_metadata_file(unfinished, copy_of, capsys):
     """``_CHECKPOINT_METADATA`` holds only timestamps: orbax logs it and restores the arrays."""
@@ -188,6 +190,7 @@ def test_2_a_damaged_results_json_is_named_and_left_as_it_is(finished, copy_of, 
     assert snapshot(workdir) == before
 
 
+@pytest.mark.slow
 def test_a_damaged_metrics_log_is_rewritten_from_the_checkpoint(unfinished, finished, copy_of, capsys):
     """``metrics.jsonl`` is a log the checkpoint's record is authoritative for: never read, rebuilt on resume."""
     workdir = copy_of(unfinished)

@@ -11,6 +11,7 @@ def splits(fashion_mnist_files):
     return {split: zoo.load_dataset("fashion_mnist_local", split) for split in ("train", "validation", "test")}
 
 
+@pytest.mark.slow
 def test_official_split_sizes_and_pixel_statistics(splits, data_dir):
     assert {name: len(split["targets"]) for name, split in splits.items()} == {"train": 55_000, "validation": 5_000, "test": 10_000}
     train = splits["train"]
@@ -30,6 +31,7 @@ def test_validation_is_a_seeded_stratified_slice_of_the_official_train_set(split
     np.testing.assert_array_equal(splits["validation"]["inputs"][:3], images[validation_positions[:3]].astype(np.float32) / 255.0)
 
 
+@pytest.mark.slow
 def test_denoising_targets_are_clean_and_held_out_inputs_carry_fixed_noise(fashion_mnist_files):
     train = zoo.load_dataset("fashion_mnist_local_denoising", "train")
     test = zoo.load_dataset("fashion_mnist_local_denoising", "test")

@@ -7,6 +7,7 @@ from models import FlipAveraged, ResNet20, SimpleCNN
 from models.flip_averaged import shifted
 
 
+@pytest.mark.slow
 def test_training_is_the_members_own_step():
     x = jax.random.uniform(jax.random.key(0), (4, 8, 8, 1))
     member = SimpleCNN(num_classes=5)
@@ -29,6 +30,7 @@ def test_inference_averages_the_probabilities_of_each_image_and_its_mirror():
     np.testing.assert_allclose(jnp.exp(log_probs).sum(axis=-1), 1.0, rtol=1e-5)
 
 
+@pytest.mark.slow
 def test_batch_norm_statistics_update_in_training_and_are_read_in_inference():
     x = jax.random.uniform(jax.random.key(0), (4, 16, 16, 1))
     model = FlipAveraged(ResNet20(num_classes=3, num_filters=4))

@@ -15,6 +15,7 @@ def lm_workdir(tmp_path_factory):
     return save_untrained_run(tmp_path_factory.mktemp("lm"), "kjv_char_lstm", {"hidden_size": 8, "embed_dim": 4})
 
 
+@pytest.mark.slow
 def test_same_seed_same_text(lm_workdir):
     first = generate(lm_workdir, "In the beginning", length=40, temperature=0.8, top_k=10, seed=1)
     again = generate(lm_workdir, "In the beginning", length=40, temperature=0.8, top_k=10, seed=1)
@@ -39,6 +40,7 @@ def test_one_compilation_for_every_prompt_and_seed(lm_workdir):
     assert sampler._cache_size() == 1
 
 
+@pytest.mark.slow
 def test_unknown_prompt_characters_are_reported_once(lm_workdir, capsys):
     assert main(["generate", "kjv_char_lstm", "--workdir", str(lm_workdir), "--prompt", "Zebra #1 #2", "--length", "5"]) == 0
     out, err = capsys.readouterr()

@@ -40,10 +40,12 @@ print(json.dumps([sorted(host_memory.applied_settings()), faults]))
 """
 
 
+@pytest.mark.slow
 def test_glibcs_settings_stay_unless_requested():
     assert _in_fresh_python("import train; from train import host_memory; print(host_memory.applied_settings())") == "{}"
 
 
+@pytest.mark.slow
 def test_requested_settings_make_buffers_reused_instead_of_faulted_in_every_call():
     settings, faults = json.loads(_in_fresh_python(PAGE_FAULTS, ZOO_REUSE_HOST_MEMORY="1"))
     default_settings, default_faults = json.loads(_in_fresh_python(PAGE_FAULTS))

@@ -35,6 +35,7 @@ def _run(code: str, **environment) -> str:
     return done.stdout.strip().splitlines()[-1]
 
 
+@pytest.mark.slow
 def test_importing_models_train_and_zoo_sets_no_variable_and_registers_no_listener():
     report = json.loads(_run(IMPORT_AND_REPORT))
     assert report["after"]["environ"] == report["before"]["environ"]
@@ -60,6 +61,7 @@ def test_the_command_compiles_from_its_persistent_cache_the_second_time(tmp_path
     assert int(_run(COMPILE_ONCE, ZOO_COMPILATION_CACHE=str(cache))) >= 1
 
 
+@pytest.mark.slow
 def test_the_cache_can_be_turned_off(tmp_path):
     assert _run(COMPILE_ONCE, ZOO_COMPILATION_CACHE="0", HOME=str(tmp_path)) == "0"
     assert not (tmp_path / ".cache").exists()

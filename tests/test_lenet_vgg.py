@@ -1,6 +1,7 @@
 import jax
 import jax.numpy as jnp
 import numpy as np
+import pytest
 
 from models import VGG, LeNet5
 
@@ -9,6 +10,7 @@ def parameter_count(variables) -> int:
     return sum(leaf.size for leaf in jax.tree.leaves(variables["params"]))
 
 
+@pytest.mark.slow
 def test_lenet5_has_61_706_parameters_and_the_classic_feature_maps():
     model = LeNet5(num_classes=10)
     variables = model.init(jax.random.PRNGKey(0), jnp.zeros((1, 28, 28, 1)))
@@ -27,6 +29,7 @@ def test_vgg_widths_and_depth_are_configurable():
     assert jax.eval_shape(model.apply, variables, x).shape == (2, 10)
 
 
+@pytest.mark.slow
 def test_vgg_dropout_and_batch_norm_act_only_in_training():
     model = VGG(num_classes=10, stage_widths=(4,), dense_width=16)
     x = jax.random.normal(jax.random.PRNGKey(0), (4, 8, 8, 1))

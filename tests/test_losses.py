@@ -39,6 +39,7 @@ def test_mean_squared_error_averages_elements_then_examples():
     assert mean_squared_error(predictions, targets, mask=jnp.array([0, 1])) == pytest.approx(4.5)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("loss", [softmax_cross_entropy, mean_squared_error])
 def test_losses_are_jittable_scalars(loss):
     outputs = jnp.asarray(np.random.default_rng(0).normal(size=(4, 3)), jnp.float32)
@@ -48,6 +49,7 @@ def test_losses_are_jittable_scalars(loss):
     assert float(value) == pytest.approx(float(loss(outputs, targets)), rel=1e-6)
 
 
+@pytest.mark.slow
 def test_sequence_cross_entropy_ignores_padded_targets():
     logits = jnp.log(jnp.array([[[0.5, 0.25, 0.25]] * 3]))  # [1, 3, 3]
     real = sequence_cross_entropy(logits[:, :2], jnp.array([[1, 2]]))

@@ -73,6 +73,7 @@ def weighted_sum(function, weights):
     return lambda *args: sum((out * w).sum() for out, w in zip(function(*args), weights))
 
 
+@pytest.mark.slow
 def test_parameters_are_initialized_per_gate_as_flax_does(inputs):
     params = OurLSTM().init(jax.random.PRNGKey(0), inputs)["params"]["lstm"]
     assert {name: value.shape for name, value in params.items()} == {
@@ -84,11 +85,13 @@ def test_parameters_are_initialized_per_gate_as_flax_does(inputs):
     np.testing.assert_array_equal(params["bias"], 0)
 
 
+@pytest.mark.slow
 def test_initial_kernel_has_lecun_scale():
     wide = ScannedLSTM(64).init(jax.random.PRNGKey(0), jnp.zeros((1, 2, 400)))["params"]["kernel_ih"]
     assert abs(float(wide.std()) - 1 / 400**0.5) < 0.05 / 400**0.5
 
 
+@pytest.mark.slow
 def test_outputs_and_carry_at_each_rows_last_real_step_match_flax(inputs, variables):
     lengths = jnp.array([TIME, 4, 1])
     expected_carry, expected = FlaxLSTM().apply(variables, inputs, seq_lengths=lengths, return_carry=True)
@@ -105,6 +108,7 @@ def test_continues_from_a_given_carry(inputs, variables):
     assert_trees_close(expected, OurLSTM().apply(packed(variables), inputs, initial_carry=carry), atol=1e-6)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("use_carry", [False, True], ids=["outputs only", "outputs and final carry"])
 def test_gradients_match_flax(inputs, variables, use_carry):
     lengths = jnp.array([TIME, 6, 2])
@@ -124,6 +128,7 @@ def test_gradients_match_flax(inputs, variables, use_carry):
     assert_trees_close(flax_input_grads, our_input_grads, atol=2e-6)
 
 
+@pytest.mark.slow
 def test_lstm_scan_gradients_match_autodiff_of_the_same_loop():
     keys = jax.random.split(jax.random.PRNGKey(4), 7)
     args = (
@@ -156,6 +161,7 @@ def embedding():
     return jax.random.normal(jax.random.PRNGKey(6), (VOCAB, IN_FEATURES))
 
 
+@pytest.mark.slow
 def test_token_ids_with_an_embedding_are_the_layer_after_nn_embed(inputs, tokens, embedding):
     variables = OurLSTM().init(jax.random.PRNGKey(0), inputs)
     variables["params"]["lstm"]["bias"] = jnp.linspace(-0.5, 0.5, 4 * FEATURES)
@@ -176,6 +182,7 @@ def test_token_ids_with_an_embedding_are_the_layer_after_nn_embed(inputs, tokens
     assert_trees_close(expected_grads, grads, atol=2e-5)
 
 
+@pytest.mark.slow
 def test_out_of_range_token_ids_read_as_nn_embed_reads_them(inputs, embedding):
     """A negative id wraps around, an id past the table gives NaN from its step on."""
     variables = OurLSTM().init(jax.random.PRNGKey(0), inputs)
@@ -186,6 +193,7 @@ def test_out_of_range_token_ids_read_as_nn_embed_reads_them(inputs, embedding):
     assert np.isnan(given[1, 1:]).all() and np.isfinite(given[0]).all() and np.isfinite(given[1, 0]).all()
 
 
+@pytest.mark.slow
 def test_lstm_scan_tokens_gradients_match_autodiff_of_the_same_loop():
     keys = jax.random.split(jax.random.PRNGKey(9), 6)
     tokens = jax.random.randint(keys[0], (TIME, BATCH), 0, VOCAB)

@@ -12,6 +12,7 @@ def dtypes(tree) -> set[str]:
     return {str(leaf.dtype) for leaf in jax.tree.leaves(tree) if jnp.issubdtype(leaf.dtype, jnp.floating)}
 
 
+@pytest.mark.slow
 def test_parameters_and_optimizer_state_stay_float32_while_compute_is_bfloat16():
     built = zoo.build("digits_cnn", {"compute_dtype": "bfloat16"})
     state, model = built.state, built.experiment.model

@@ -42,6 +42,7 @@ def run(data, nan_policy, workdir=None):
     )
 
 
+@pytest.mark.slow
 def test_skip_leaves_the_state_untouched_and_logs_the_steps():
     result = run(poisoned(np.nan), "skip")
     assert result.nonfinite_steps == steps_holding(5) and result.nonfinite_steps
@@ -52,6 +53,7 @@ def test_skip_leaves_the_state_untouched_and_logs_the_steps():
     assert logged == result.nonfinite_steps
 
 
+@pytest.mark.slow
 def test_fail_names_the_step_and_the_inputs_and_keeps_the_last_good_checkpoint(tmp_path):
     per_epoch = len(CLEAN["targets"]) // BATCH
     # An example dropped from the first epoch's batches: the first bad step comes after epoch 1's checkpoint.
@@ -65,11 +67,13 @@ def test_fail_names_the_step_and_the_inputs_and_keeps_the_last_good_checkpoint(t
     assert all(np.isfinite(leaf).all() for leaf in jax.tree.leaves(state.params))
 
 
+@pytest.mark.slow
 def test_fail_names_the_loss_when_finite_inputs_overflow():
     with pytest.raises(NonFiniteError, match=r"the loss contains NaN or inf"):
         run(poisoned(3e38), "fail")
 
 
+@pytest.mark.slow
 def test_off_lets_non_finite_values_through():
     result = run(poisoned(np.nan), "off")
     assert not np.isfinite(result.history[0]["train_loss"])

@@ -97,6 +97,7 @@ def max_abs_difference(name: str) -> float:
     return float(np.abs(ported_outputs(network.state_dict(), model, inputs) - torch_outputs(network, inputs)).max())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", CASES)
 def test_ported_weights_give_pytorchs_outputs(name):
     assert max_abs_difference(name) <= TOLERANCE
@@ -117,6 +118,7 @@ def canonical(state_dict, model) -> dict:
     return result
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", CASES)
 def test_the_round_trip_reproduces_the_state_dict_exactly(name):
     model, inputs, twin = CASES[name]

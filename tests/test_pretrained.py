@@ -41,6 +41,7 @@ def test_shipped_weights_belong_to_the_published_run(entry):
     assert record["test"] == {k: v for k, v in published["test"].items() if isinstance(v, int | float)}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("entry", SHIPPED)
 def test_pretrained_is_ready_for_apply(entry):
     shipped = zoo.pretrained(entry)
@@ -117,6 +118,7 @@ def test_missing_and_extra_variables_are_named():
     assert "not in the model: batch_stats/mean" in message
 
 
+@pytest.mark.slow
 def test_export_writes_what_pretrained_reads_and_refuses_a_run_that_is_not_the_published_one(tmp_path):
     workdir = save_untrained_run(tmp_path / "run", "names_tutorial_rnn")
     results = {"entry": "names_tutorial_rnn", "config": zoo.default_config("names_tutorial_rnn"),
@@ -182,6 +184,7 @@ def test_fine_tuning_starts_from_the_shipped_weights_with_a_fresh_optimizer(tmp_
         train_and_evaluate("names_tutorial_rnn", workdir, overrides, init_from=workdir, progress=False)
 
 
+@pytest.mark.slow
 def test_fine_tuning_from_a_run_of_another_shape_is_refused_before_training(tmp_path):
     other = save_untrained_run(tmp_path / "small", "names_tutorial_rnn", {"hidden_size": 8})
     with pytest.raises(zoo.ZooError, match=r"the variables of workdir .*small \(step 0\) of 'names_tutorial_rnn' do not fit"):

@@ -2,11 +2,13 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
+import pytest
 
 from models import ResNet20
 from train.regularization import decay_mask
 
 
+@pytest.mark.slow
 def test_the_mask_decays_kernels_and_leaves_biases_and_norm_scales_alone():
     variables = ResNet20(num_classes=10).init(jax.random.PRNGKey(0), jnp.zeros((1, 28, 28, 1)))
     masked = jax.tree_util.tree_flatten_with_path(decay_mask(variables["params"]))[0]
@@ -17,6 +19,7 @@ def test_the_mask_decays_kernels_and_leaves_biases_and_norm_scales_alone():
     assert all(path.endswith(("['scale']", "['bias']")) for path in kept)
 
 
+@pytest.mark.slow
 def test_weight_decay_with_the_mask_shrinks_kernels_only():
     params = {"dense": {"kernel": jnp.ones((3, 2)), "bias": jnp.ones(2)}, "norm": {"scale": jnp.ones(2)}}
     optimizer = optax.chain(optax.add_decayed_weights(0.1, mask=decay_mask), optax.sgd(1.0))

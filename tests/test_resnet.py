@@ -10,6 +10,7 @@ def parameter_count(variables) -> int:
     return sum(leaf.size for leaf in jax.tree.leaves(variables["params"]))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "model, parameters",
     # He et al. report 0.27 M, 0.46 M and 0.85 M for the CIFAR ResNet-20/32/56 (identity shortcuts;
@@ -33,6 +34,7 @@ def test_logits_for_28_and_32_pixel_images_and_a_strided_stem():
         assert jax.eval_shape(model.apply, variables, x).shape == (2, 7)
 
 
+@pytest.mark.slow
 def test_batch_norm_statistics_update_in_training_and_are_used_in_evaluation():
     model = ResNet(stage_sizes=(1,), num_filters=4)
     x = jax.random.normal(jax.random.PRNGKey(1), (8, 12, 12, 1)) * 3 + 2
@@ -45,6 +47,7 @@ def test_batch_norm_statistics_update_in_training_and_are_used_in_evaluation():
     assert not np.allclose(evaluated, logits), "evaluation uses the running averages, not the batch's"
 
 
+@pytest.mark.slow
 def test_each_block_starts_as_the_identity_plus_relu():
     from models import BasicBlock
 

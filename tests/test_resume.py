@@ -41,6 +41,7 @@ def golden(steps, tmp_path_factory):
     return run_fit(steps, tmp_path_factory.mktemp("golden"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("stop_at", [13, 18], ids=["mid-epoch", "epoch-boundary"])
 def test_stopped_and_resumed_equals_uninterrupted(steps, golden, tmp_path, stop_at):
     partial = run_fit(steps, tmp_path, stop_at_step=stop_at)
@@ -56,6 +57,7 @@ def test_stopped_and_resumed_equals_uninterrupted(steps, golden, tmp_path, stop_
     assert metric_history(lines) == metric_history(golden.history)
 
 
+@pytest.mark.slow
 def test_checkpoints_every_n_steps_keep_the_last_k(steps, tmp_path):
     run_fit(steps, tmp_path, checkpoint_policy=CheckpointPolicy(every_epochs=None, every_steps=4, keep=2))
     with Checkpoints(tmp_path / "checkpoints") as checkpoints:
@@ -65,6 +67,7 @@ def test_checkpoints_every_n_steps_keep_the_last_k(steps, tmp_path):
     assert record["seed"] == 3 and len(record["history"]) == 3
 
 
+@pytest.mark.slow
 def test_checkpoints_of_another_run_are_refused(steps, golden, tmp_path):
     run_fit(steps, tmp_path, stop_at_step=5)
     train_step, eval_step = steps
@@ -76,6 +79,7 @@ def test_checkpoints_of_another_run_are_refused(steps, golden, tmp_path):
         )
 
 
+@pytest.mark.slow
 def test_a_leftover_temporary_checkpoint_is_cleaned_up(steps, golden, tmp_path):
     run_fit(steps, tmp_path, stop_at_step=9)
     leftover = tmp_path / "checkpoints" / "12.orbax-checkpoint-tmp"
@@ -91,6 +95,7 @@ def _files(directory):
 
 
 # Orbax leaves its unfinished read coroutines behind when a restore fails; they are collected later.
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 @pytest.mark.parametrize("damage", ["truncate", "delete"])
 def test_a_damaged_checkpoint_is_a_clear_error_not_a_partial_restore(steps, tmp_path, damage):
@@ -105,6 +110,7 @@ def test_a_damaged_checkpoint_is_a_clear_error_not_a_partial_restore(steps, tmp_
         run_fit(steps, tmp_path)
 
 
+@pytest.mark.slow
 def test_load_final_state_restores_what_fit_returned(steps, golden, tmp_path_factory):
     workdir = tmp_path_factory.mktemp("final")
     result = run_fit(steps, workdir)

@@ -45,6 +45,7 @@ def linear_tutorial_rnn():
     return model, variables
 
 
+@pytest.mark.slow
 def test_tutorial_rnn_reproduces_the_reference_function(linear_tutorial_rnn):
     model, variables = linear_tutorial_rnn
     cell_params = variables["params"]["cell"]
@@ -55,6 +56,7 @@ def test_tutorial_rnn_reproduces_the_reference_function(linear_tutorial_rnn):
         assert np.isclose(np.exp(got).sum(), 1.0, atol=1e-5), "the output is log-probabilities"
 
 
+@pytest.mark.slow
 def test_default_tutorial_rnn_applies_tanh_to_the_hidden_state(linear_tutorial_rnn):
     model, variables = linear_tutorial_rnn
     sequence = jnp.array([SEQUENCES[2]], jnp.int32)
@@ -96,6 +98,7 @@ MODELS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", MODELS)
 def test_padding_never_changes_an_output(name):
     """Each sequence alone (no padding) gives what it gives inside a padded batch."""
@@ -111,6 +114,7 @@ def test_padding_never_changes_an_output(name):
             np.testing.assert_allclose(together[row], alone, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.slow
 def test_bidirectional_final_state_reads_both_directions():
     model = MODELS["bilstm_2_layers"]
     batch = padded(SEQUENCES, 9)
@@ -121,6 +125,7 @@ def test_bidirectional_final_state_reads_both_directions():
     assert not np.allclose(apply(variables, batch.at[0, 3].set(11))[0], base)
 
 
+@pytest.mark.slow
 def test_language_model_continues_from_its_carries():
     """Feeding a text in two parts, carrying the state, gives the logits of one pass."""
     model = MODELS["char_lm_2_layers"]
@@ -132,6 +137,7 @@ def test_language_model_continues_from_its_carries():
     np.testing.assert_allclose(jnp.concatenate([head[:, :4], tail], axis=1), whole, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("dropout", [{"dropout_rate": 0.5, "bidirectional": False}, {"embedding_dropout": 0.5}])
 def test_dropout_is_active_only_in_training(dropout):
     model = SequenceClassifier(vocab_size=12, num_classes=5, hidden_size=8, **dropout)
@@ -171,6 +177,7 @@ def test_the_same_ngram_gets_the_same_embedding_wherever_it_stands():
     assert not np.allclose(out[1], out[2])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("cell_type", "bidirectional", "num_layers"), [("lstm", False, 2), ("lstm", True, 1), ("gru", False, 1)]
 )
@@ -185,6 +192,7 @@ def test_a_stack_given_token_ids_and_their_table_reads_them_as_nn_embed(cell_typ
     np.testing.assert_allclose(given, expected, atol=1e-6)
 
 
+@pytest.mark.slow
 def test_language_model_parameters_are_the_packed_lstm_layers():
     model = CharLanguageModel(vocab_size=10, embed_dim=6, hidden_size=8, num_layers=2)
     params = model.init(jax.random.PRNGKey(0), jnp.ones((1, 7), jnp.int32))["params"]

@@ -19,6 +19,7 @@ def model(source_length=5, **fields):
     return Seq2Seq(10, 12, source_length=source_length, bos_id=2, eos_id=3, embed_dim=4, hidden_size=8, **fields)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("cell_type, attention", [("lstm", "multiplicative"), ("gru", "additive")])
 def test_source_padding_changes_nothing_and_gets_no_attention(cell_type, attention):
     short, long = model(5, cell_type=cell_type, attention=attention), model(9, cell_type=cell_type, attention=attention)
@@ -32,6 +33,7 @@ def test_source_padding_changes_nothing_and_gets_no_attention(cell_type, attenti
     np.testing.assert_allclose(weights.sum(axis=-1), 1.0, atol=1e-6)
 
 
+@pytest.mark.slow
 def test_teacher_forcing_equals_decoding_step_by_step():
     network = model(cell_type="lstm")
     variables = network.init(jax.random.PRNGKey(1), pack_inputs(SOURCE, DECODER_INPUTS))
@@ -44,6 +46,7 @@ def test_teacher_forcing_equals_decoding_step_by_step():
         np.testing.assert_allclose(step_logits, logits[:, t], atol=1e-5)
 
 
+@pytest.mark.slow
 def test_every_parameter_gets_a_gradient_with_dropout():
     network = model(dropout_rate=0.2)
     inputs = pack_inputs(SOURCE, DECODER_INPUTS)

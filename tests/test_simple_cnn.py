@@ -16,6 +16,7 @@ def test_reference_size_has_exactly_1_199_882_parameters():
     assert variables["params"]["fc1"]["kernel"].shape == (9216, 128)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("size, features", [(8, 256), (28, 9216), (29, 9216), (30, 10816)])
 def test_flatten_size_follows_the_input(size, features):
     model = SimpleCNN(num_classes=7)
@@ -51,6 +52,7 @@ def test_matches_the_reference_forward_including_no_relu_after_conv2():
     assert not np.allclose(with_relu, _reference_forward(variables["params"], x), atol=1e-3)
 
 
+@pytest.mark.slow
 def test_pytorch_mnist_variant_uses_dropout_only_in_training():
     model = PyTorchMnistCNN(num_classes=10)
     x = jnp.ones((2, 28, 28, 1))
@@ -61,6 +63,7 @@ def test_pytorch_mnist_variant_uses_dropout_only_in_training():
     assert not np.allclose(one, two)
 
 
+@pytest.mark.slow
 def test_reshape_pooling_equals_flax_max_pool_and_floors_odd_sizes():
     import flax.linen as nn
 

@@ -2,11 +2,13 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
+import pytest
 
 from models import SimpleCNN
 from train import create_train_state, make_train_step, softmax_cross_entropy
 
 
+@pytest.mark.slow
 def test_two_states_from_one_init_both_train():
     """An optimizer comparison: the step donates its state, never the caller's variables."""
     model = SimpleCNN(num_classes=10)

@@ -29,6 +29,7 @@ def fixed_batch(size=16):
     }
 
 
+@pytest.mark.slow
 def test_one_step_lowers_the_loss_and_changes_every_parameter():
     train_step = make_train_step(softmax_cross_entropy, {"accuracy": accuracy}, example_spec=SPEC)
     eval_step = make_eval_step(softmax_cross_entropy, example_spec=SPEC)
@@ -50,6 +51,7 @@ def test_one_step_lowers_the_loss_and_changes_every_parameter():
     assert int(state.step) == 1
 
 
+@pytest.mark.slow
 def test_train_step_donates_the_input_state():
     train_step = make_train_step(softmax_cross_entropy)
     state = fresh_state()
@@ -58,6 +60,7 @@ def test_train_step_donates_the_input_state():
     assert kernel.is_deleted()
 
 
+@pytest.mark.slow
 def test_eval_counts_every_example_once_whatever_the_batch_size():
     eval_step = make_eval_step(softmax_cross_entropy, {"accuracy": accuracy}, example_spec=SPEC)
     state, data = fresh_state(), fixed_batch(size=13)  # a prime number of examples
@@ -86,6 +89,7 @@ def test_a_wrong_batch_is_rejected_before_tracing(change, message):
         train_step(fresh_state(), change(fixed_batch()))
 
 
+@pytest.mark.slow
 def test_augment_runs_inside_the_train_step_with_a_per_step_key():
     seen_keys = []
 

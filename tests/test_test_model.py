@@ -29,6 +29,7 @@ def mismatched_test_model() -> Experiment:
     return digits_experiment(network, FlipAveraged(network))
 
 
+@pytest.mark.slow
 def test_the_test_split_is_evaluated_by_the_test_model(tmp_path):
     results = zoo.train_and_evaluate("views_on_digits", tmp_path, progress=False)
     by_test_model = zoo.evaluate_workdir("views_on_digits", tmp_path, "test")

@@ -6,6 +6,7 @@ import pytest
 from train.text_augment import token_dropout
 
 
+@pytest.mark.slow
 def test_token_dropout_replaces_about_rate_of_the_real_tokens_and_never_padding():
     tokens = jnp.array([[5, 6, 7, 8, 0, 0]] * 500)
     augmented = token_dropout(0.25, replacement_id=1)(jax.random.PRNGKey(0), tokens)

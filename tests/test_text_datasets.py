@@ -60,6 +60,7 @@ def test_surname_selection_keeps_single_country_latin_names():
     assert select_surnames(table, top_n=1000) == [("Müller", "DE"), ("Novák", "PL"), ("Rossi", "IT")]
 
 
+@pytest.mark.slow
 def test_names_splits_are_disjoint_and_stratified():
     splits = {split: zoo.load_dataset("names", split) for split in ("train", "validation", "test")}
     assert [len(splits[s]["targets"]) for s in splits] == [26598, 3325, 3325]

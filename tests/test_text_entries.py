@@ -20,6 +20,7 @@ def test_names_tutorial_rnn_reports_accuracy_macro_f1_and_confusion(tmp_path):
     assert results["model"] == "TutorialRNN"
 
 
+@pytest.mark.slow
 def test_names_bilstm_updates_every_parameter():
     built = zoo.build("names_bilstm", {"hidden_size": 8, "embed_dim": 4})
     data = zoo.load_dataset("names", "train")
@@ -41,6 +42,7 @@ def test_kjv_char_lstm_learns_something_in_one_tiny_epoch(tmp_path):
     assert math.isclose(results["test"]["loss"] / math.log(2), results["test"]["bits_per_character"], rel_tol=1e-5)
 
 
+@pytest.mark.slow
 def test_the_corpus_is_a_config_value_and_building_the_entry_reads_no_file(monkeypatch):
     from zoo.datasets import kjv
 

@@ -31,6 +31,7 @@ def mocked_tfds(monkeypatch, tmp_path):
     tfds_canonical.official_split.cache_clear()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["mnist", "cifar10"])
 def test_canonical_splits_match_their_registered_spec(mocked_tfds, name):
     info = dataset_info(name)
@@ -42,6 +43,7 @@ def test_canonical_splits_match_their_registered_spec(mocked_tfds, name):
     assert info.split_sizes == REAL_SPLIT_SIZES[name]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("entry, source_dataset", [("mnist_simple_cnn", "mnist"), ("cifar10_resnet20", "cifar10")])
 def test_online_entries_train_on_their_pipeline(mocked_tfds, entry, source_dataset):
     built = build(entry, {"batch_size": 16})

@@ -65,6 +65,7 @@ def test_the_bench_twin_is_the_same_network():
     prepare(IMAGES, np.zeros(4, np.int32))()  # one Adam step runs
 
 
+@pytest.mark.slow
 def test_the_bench_twin_of_the_character_lstm_has_the_same_weights():
     from models import CharLanguageModel
     from zoo.bench.torch_twins import char_lm_twin
@@ -80,6 +81,7 @@ def test_the_bench_twin_of_the_character_lstm_has_the_same_weights():
     prepare(tokens, tokens)()  # one Adam step runs
 
 
+@pytest.mark.slow
 def test_train_mode_gradients_match_pytorch_autograd():
     """SimpleCNN's hand-shaped gradients (bias after pooling, conv2's kernel gradient from a
     channels-major copy of conv1) against PyTorch's autograd on the same weights."""

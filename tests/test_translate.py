@@ -67,6 +67,7 @@ def test_bad_requests_are_refused_before_anything_is_read(texts, options, messag
         zoo.translate(tmp_path / "nothing", texts, **options)
 
 
+@pytest.mark.slow
 def test_texts_too_long_or_with_unknown_characters_are_refused():
     built = zoo.build("numbers_en_fr", {"hidden_size": 8, "embed_dim": 4})
     with pytest.raises(ConfigError, match=r"text 1 \('Forty-2'\): 'F', '2' not in the model's source vocabulary"):

@@ -21,20 +21,24 @@ SHOW = (
 )
 
 
+@pytest.mark.slow
 def test_importing_train_adds_no_flag():
     code = "import os, train, zoo; print(os.environ.get('XLA_FLAGS'))"
     assert _in_fresh_python(code) == "None"
 
 
+@pytest.mark.slow
 def test_apply_defaults_adds_the_default_flags_but_records_none_as_the_users():
     assert _in_fresh_python(SHOW) == f"{' '.join(xla_flags.DEFAULT_FLAGS)} |"
 
 
+@pytest.mark.slow
 def test_a_flag_the_user_set_keeps_the_users_value():
     flags = "--xla_backend_optimization_level=3 --xla_cpu_enable_fast_math=false"
     assert _in_fresh_python(SHOW, XLA_FLAGS=flags) == f"{flags} | {flags}"
 
 
+@pytest.mark.slow
 def test_the_package_flags_can_be_turned_off():
     assert _in_fresh_python(SHOW, ZOO_XLA_DEFAULTS="0") == "None |"
 
