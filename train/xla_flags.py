@@ -44,7 +44,7 @@ OPT_OUT_VARIABLE = "ZOO_XLA_DEFAULTS"
 # fusion code generator makes the plain CNN's step 3.7x faster than JAX's defaults, and the LSTM's
 # 1.1x slower; the BatchNorm ResNet wants YNNPACK for its products and reductions only.
 PRESETS = {
-    # Convolutions, pooling and dense layers without normalization: SimpleCNN, LeNet-5.
+    # Convolutions, pooling and dense layers without normalization (measured on SimpleCNN).
     "convolutions": ("--xla_cpu_experimental_ynn_fusion_type=", "--xla_cpu_use_fusion_emitters=false", SMALL_HEAPS),
     # Convolutions with BatchNorm (ResNet): YNNPACK for the products and the statistics' reductions.
     "batchnorm": (
