@@ -127,6 +127,16 @@ class KillPoint:
         return f"{self.event} {self.count} +{self.delay * 1000:.0f} ms"
 
 
+_delayed_kill = threading.Event()
+"""Set once a kill is on its way in another thread: the child then never exits normally, so a
+run quicker than the delay still dies (at its very end) instead of finishing."""
+
+
+def _die_later(delay: float) -> None:
+    _delayed_kill.set()
+    threading.Thread(target=_die, args=(delay,), daemon=True).start()
+
+
 def _die(delay: float) -> None:
     if delay:
         time.sleep(delay)
@@ -171,7 +181,7 @@ def _install(kill: KillPoint) -> None:
         def save_then_die(self, step, tree, record):
             save(self, step, tree, record)
             if reached():  # the write continues in orbax's threads while this one sleeps
-                threading.Thread(target=_die, args=(kill.delay,), daemon=True).start()
+                _die_later(kill.delay)
 
         train.checkpoints.Checkpoints.save = save_then_die
     elif kill.event == "test":
@@ -179,7 +189,7 @@ def _install(kill: KillPoint) -> None:
 
         def report_then_die(*args, **kwargs):
             if reached():
-                threading.Thread(target=_die, args=(kill.delay,), daemon=True).start()
+                _die_later(kill.delay)
             return test_report(*args, **kwargs)
 
         jobs_train.test_report = report_then_die
@@ -211,6 +221,8 @@ def _child(argv: list[str], kill: KillPoint | None, log: str) -> None:
         if kill is not None:
             _install(kill)
         code = main(argv)
+        if _delayed_kill.is_set():
+            _die(0.0)
     except BaseException:
         import traceback
 
