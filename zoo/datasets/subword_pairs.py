@@ -120,7 +120,9 @@ def load_subword_pairs(pairs: SubwordPairs, split: str, directory: Path) -> Arra
     )
 
 
-def _register(pairs: SubwordPairs, description: str) -> None:
+def register_subword_pairs(pairs: SubwordPairs, description: str) -> None:
+    """Registers ``pairs`` as a dataset (``zoo.load_dataset``) and its tokenizers and references
+    (``text_pairs.register_tokenizers``)."""
     tokenizers = pairs.tokenizers
     register_dataset(
         pairs.name,
@@ -134,5 +136,5 @@ def _register(pairs: SubwordPairs, description: str) -> None:
     register_tokenizers(pairs.name, tokenizers, references=lambda split, directory: kept_pairs(pairs, split, directory)[0])
 
 
-_register(DOCSTRING_SUMMARY, "Python standard-library function source -> its docstring's first sentence; subword ids")
-_register(BIBLE_EN_ES, "King James verse -> Reina-Valera 1909 verse (English -> Spanish); subword ids")
+register_subword_pairs(DOCSTRING_SUMMARY, "Python standard-library function source -> its docstring's first sentence; subword ids")
+register_subword_pairs(BIBLE_EN_ES, "King James verse -> Reina-Valera 1909 verse (English -> Spanish); subword ids")
