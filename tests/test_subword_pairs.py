@@ -1,6 +1,7 @@
 """Subword text pairs: declared shapes and sizes, tokenizers that travel with a run, decoded test
 scores in results.json, and bad input to ``zoo predict``/``zoo translate`` refused with exit 2."""
 
+import json
 import os
 import shutil
 
@@ -139,13 +140,14 @@ def test_a_tiny_run_reports_decoded_scores_and_decodes_from_a_copied_workdir(tin
     copied = tmp_path / "copied"
     shutil.copytree(workdir, copied)
     (greedy,) = zoo.translate(copied, ["seven"])
-    assert greedy.attention.shape[1] == len(greedy.source_tokens) and greedy.output_tokens[-1:] in (("</s>",), ())
+    assert greedy.attention.shape == (len(greedy.output_tokens), len(greedy.source_tokens))
     plot = tmp_path / "map.png"
     assert main(["translate", TINY, "--workdir", str(copied), "seven", "--beam", "2", "--attention", str(plot)]) == 0
     assert plot.read_bytes()[:4] == b"\x89PNG"
     capsys.readouterr()
-    assert main(["predict", TINY, "--workdir", str(copied), "seven", "forty-two", "--beam", "3"]) == 0
-    assert len(capsys.readouterr().out.strip().split("\n")) == 2
+    assert main(["predict", TINY, "--workdir", str(copied), "seven", "forty-two", "--beam", "3", "--json"]) == 0
+    predictions = json.loads(capsys.readouterr().out)
+    assert [p["input"] for p in predictions] == ["seven", "forty-two"] and all("output" in p for p in predictions)
 
 
 @pytest.mark.slow
