@@ -10,7 +10,7 @@ def add_parser(commands) -> None:
         "predict", help="classify images or surnames, denoise an image or continue a prompt",
         description="Image entries take image files (PNG, JPEG; converted to the dataset's grey, light-on-dark "
                     "frame, see docs/pretrained.md), the names entries surnames, the character language models "
-                    "prompts; the denoiser writes INPUT_STEM.denoised.png in --output-dir.",
+                    "prompts, the sequence-to-sequence entries texts to translate or summarize; the denoiser writes INPUT_STEM.denoised.png in --output-dir.",
     )
     predict.add_argument("entry")
     source = predict.add_mutually_exclusive_group(required=True)
@@ -24,6 +24,7 @@ def add_parser(commands) -> None:
     predict.add_argument("--length", type=int, default=200, help="characters a language model adds (default 200)")
     predict.add_argument("--temperature", type=float, default=1.0)
     predict.add_argument("--seed", type=int, default=0)
+    predict.add_argument("--beam", type=int, default=1, help="a sequence-to-sequence entry's beam width (default 1: greedy)")
 
 
 def run(args) -> None:
@@ -31,7 +32,7 @@ def run(args) -> None:
 
     predictions = predict(
         load(args.entry, args.workdir), args.inputs, top_k=args.top_k, output_dir=args.output_dir,
-        length=args.length, temperature=args.temperature, seed=args.seed,
+        length=args.length, temperature=args.temperature, seed=args.seed, beam=args.beam,
     )
     if args.json:
         print(json.dumps([prediction_record(prediction) for prediction in predictions], indent=2, ensure_ascii=False))
@@ -42,6 +43,8 @@ def run(args) -> None:
         if prediction.classes is not None:
             ranked = ", ".join(f"{name} {probability:.1%}" for name, probability in prediction.classes)
             print(f"{prediction.input}: {ranked}")
+        elif prediction.output is not None:
+            print(prediction.output)
         elif prediction.text is not None:
             print(prediction.input + prediction.text)
         else:
@@ -54,6 +57,8 @@ def prediction_record(prediction) -> dict:
         record["classes"] = [{"name": name, "probability": probability} for name, probability in prediction.classes]
     if prediction.text is not None:
         record["continuation"] = prediction.text
+    if prediction.output is not None:
+        record["output"] = prediction.output
     if prediction.written is not None:
         record["written"] = prediction.written
     return record

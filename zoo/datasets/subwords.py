@@ -6,12 +6,15 @@ subwords are ids 4 to ``vocab_size - 1``. Text is kept exactly (no normalization
 newlines kept), so ``decode(encode(text)) == text`` for text of known characters.
 """
 
+import dataclasses
+import functools
 import io
 import os
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
+import numpy as np
 import sentencepiece
 
 from zoo.core.errors import ZooError
@@ -65,3 +68,60 @@ def load_tokenizer(path: str | os.PathLike) -> sentencepiece.SentencePieceProces
     if not path.is_file():
         raise ZooError(f"expected a sentencepiece model at {path}, found none")
     return sentencepiece.SentencePieceProcessor(model_file=str(path))
+
+
+@functools.lru_cache(maxsize=16)
+def _processor(path: str, modified: int) -> sentencepiece.SentencePieceProcessor:
+    """The model at ``path``, read once per file version (``modified``: its mtime in ns)."""
+    return load_tokenizer(path)
+
+
+@dataclasses.dataclass(frozen=True)
+class SubwordTokenizer:
+    """A ``sentencepiece`` model of ``size`` pieces as a ``text_pairs.Tokenizer``: ids without
+    markers from ``encode``, text from ``decode`` (up to the first ``EOS_ID``; padding and ``BOS_ID``
+    dropped). ``directory`` holds its ``subwords.model``, read at first use; ``None`` (a dataset's
+    declared tokenizer, not yet bound to its files, see ``text_pairs.TextPairTokenizers.bound_to``)
+    knows only its size. A model of another size than declared is a ``ZooError``."""
+
+    name: str
+    """Its folder under the tokenizers' directory, e.g. ``"source"``."""
+    size: int
+    directory: Path | None = None
+
+    @property
+    def path(self) -> Path:
+        if self.directory is None:
+            raise ZooError(f"the {self.name} tokenizer is not bound to a directory of trained models")
+        return self.directory / MODEL_FILE
+
+    @property
+    def processor(self) -> sentencepiece.SentencePieceProcessor:
+        path = self.path
+        if not path.is_file():
+            raise ZooError(f"expected a sentencepiece model at {path}, found none")
+        processor = _processor(str(path), path.stat().st_mtime_ns)
+        if processor.get_piece_size() != self.size:
+            raise ZooError(
+                f"{path}: expected a model of {self.size} pieces, got {processor.get_piece_size()}; "
+                f"it was trained for another version: delete it to train it again"
+            )
+        return processor
+
+    def bound_to(self, directory: str | os.PathLike) -> "SubwordTokenizer":
+        """This tokenizer reading ``directory/<name>/subwords.model``."""
+        return dataclasses.replace(self, directory=Path(directory) / self.name)
+
+    def encode(self, text: str) -> np.ndarray:
+        """``<int32>[tokens]``; characters absent from the training text become ``UNKNOWN_ID``."""
+        return np.asarray(self.processor.encode(text), np.int32)
+
+    def decode(self, ids) -> str:
+        ids = np.asarray(ids).tolist()
+        ids = ids[: ids.index(EOS_ID)] if EOS_ID in ids else ids
+        return self.processor.decode([i for i in ids if i not in (PAD_ID, BOS_ID)])
+
+    def unknown_characters(self, text: str) -> list[str]:
+        """The distinct characters of ``text`` the model reads as ``UNKNOWN_ID``, in order of appearance."""
+        processor = self.processor
+        return [char for char in dict.fromkeys(text) if UNKNOWN_ID in processor.encode(char)]

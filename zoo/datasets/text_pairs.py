@@ -4,16 +4,28 @@ An example's ``inputs`` are ``<int32>[source_length + target_length]``: the sour
 with 0, then the decoder's input, ``BOS`` and the target ids, right-padded (``models.Seq2Seq``'s
 packed inputs); its ``targets`` are ``<int32>[target_length]``: the target ids then ``EOS``,
 right-padded. A dataset of text pairs registers its tokenizers with ``register_tokenizers`` so a
-trained model can read new text and write its output (``zoo.jobs.translate``).
+trained model can read new text and write its output (``zoo.jobs.translate``), and the raw target
+texts its test outputs are scored against (``text_references``).
+
+Tokenizers are fixed (``CharVocabulary``) or trained files (``subwords.SubwordTokenizer``). Trained
+ones live beside the prepared data, in ``<data dir>/<dataset>_tokenizers/{source,target}/``,
+trained once from the train split; ``zoo train`` copies them into the run's
+``<workdir>/tokenizers/`` (``save_run_tokenizers``), and everything that reads a run afterwards
+(its test report, ``zoo translate``, ``zoo predict``) reads that copy (``run_tokenizers``), so a
+workdir is all that decoding needs.
 """
 
 import dataclasses
-from collections.abc import Sequence
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
-from zoo.core.errors import UnknownNameError
+from zoo.core.errors import UnknownNameError, WorkdirError, ZooError
 
 
 class Tokenizer(Protocol):
@@ -40,12 +52,35 @@ class TextPairTokenizers:
     source_length: int
     target_length: int
 
+    @property
+    def trained(self) -> bool:
+        """Whether the tokenizers are trained files (to be bound to a directory before use)."""
+        return hasattr(self.source, "bound_to") or hasattr(self.target, "bound_to")
+
+    def bound_to(self, directory: str | os.PathLike) -> "TextPairTokenizers":
+        """These tokenizers reading their trained files from ``directory/{source,target}/``
+        (fixed vocabularies are unchanged)."""
+        return dataclasses.replace(
+            self, **{side: getattr(self, side).bound_to(directory) for side in ("source", "target")
+                     if hasattr(getattr(self, side), "bound_to")},
+        )
+
+
+References = Callable[[str, Path], list[str]]
+"""``references(split, data_dir)``: the split's raw target texts, in the order of its examples."""
+RUN_TOKENIZERS = "tokenizers"
+"""A run's copy of its dataset's trained tokenizers: ``<workdir>/tokenizers/``."""
 
 _TOKENIZERS: dict[str, TextPairTokenizers] = {}
+_REFERENCES: dict[str, References] = {}
 
 
-def register_tokenizers(dataset: str, tokenizers: TextPairTokenizers) -> None:
+def register_tokenizers(dataset: str, tokenizers: TextPairTokenizers, references: References | None = None) -> None:
+    """Registers a text-pair dataset's tokenizers and, when its test outputs are to be scored as
+    text (BLEU, chrF, ROUGE-L in ``results.json``), the loader of its ``references``."""
     _TOKENIZERS[dataset] = tokenizers
+    if references is not None:
+        _REFERENCES[dataset] = references
 
 
 def text_pair_datasets() -> list[str]:
@@ -53,11 +88,67 @@ def text_pair_datasets() -> list[str]:
     return sorted(_TOKENIZERS)
 
 
-def text_pair_tokenizers(dataset: str) -> TextPairTokenizers:
+def text_pair_tokenizers(dataset: str, directory: str | os.PathLike | None = None) -> TextPairTokenizers:
+    """The dataset's tokenizers; trained ones are bound to ``directory`` (a run's ``tokenizers``
+    folder or a dataset's ``trained_tokenizers_dir``) when given, else only their sizes are known."""
     try:
-        return _TOKENIZERS[dataset]
+        tokenizers = _TOKENIZERS[dataset]
     except KeyError:
         raise UnknownNameError("text-pair dataset", dataset, _TOKENIZERS) from None
+    return tokenizers.bound_to(directory) if directory is not None and tokenizers.trained else tokenizers
+
+
+def text_references(dataset: str, split: str, directory: str | os.PathLike) -> list[str] | None:
+    """The raw target texts of ``split`` (one split) read from data dir ``directory``, or None when
+    the dataset registered none."""
+    references = _REFERENCES.get(dataset)
+    return None if references is None else references(split, Path(directory))
+
+
+def trained_tokenizers_dir(dataset: str, directory: str | os.PathLike) -> Path:
+    """Where a dataset's trained tokenizers live in data dir ``directory``: ``<dataset>_tokenizers``."""
+    return Path(directory) / f"{dataset}_tokenizers"
+
+
+def save_run_tokenizers(dataset: str, data_directory: str | os.PathLike, workdir: str | os.PathLike) -> None:
+    """Copies the dataset's trained tokenizers (already trained: its splits are loaded) into
+    ``<workdir>/tokenizers/``, atomically; nothing for fixed vocabularies. A run that already has
+    a copy keeps it, and a copy that differs from the data dir's is a ``WorkdirError`` (the data
+    would be encoded with other subwords than the run was trained on)."""
+    if not text_pair_tokenizers(dataset).trained:
+        return
+    source, target = trained_tokenizers_dir(dataset, data_directory), Path(workdir) / RUN_TOKENIZERS
+    if target.is_dir():
+        prepared, saved = _file_contents(source), _file_contents(target)
+        if prepared != saved:
+            differing = sorted(name for name in prepared.keys() | saved.keys() if prepared.get(name) != saved.get(name))
+            raise WorkdirError(
+                f"{target} holds other tokenizers than {source} ({', '.join(differing)} differ): the run was "
+                f"trained on other subwords; pass --restart to train again, or point ZOO_DATA_DIR at the run's data"
+            )
+        return
+    staging = Path(tempfile.mkdtemp(dir=workdir, prefix=f".{RUN_TOKENIZERS}."))
+    shutil.copytree(source, staging, dirs_exist_ok=True)
+    os.replace(staging, target)
+
+
+def _file_contents(directory: Path) -> dict[str, bytes]:
+    return {path.relative_to(directory).as_posix(): path.read_bytes() for path in directory.rglob("*") if path.is_file()}
+
+
+def run_tokenizers(dataset: str, workdir: str | os.PathLike) -> TextPairTokenizers:
+    """The tokenizers a run in ``workdir`` was trained with: its ``tokenizers/`` copy for trained
+    ones (a ``ZooError`` naming it when missing), the dataset's for fixed vocabularies."""
+    tokenizers = text_pair_tokenizers(dataset)
+    if not tokenizers.trained:
+        return tokenizers
+    directory = Path(workdir) / RUN_TOKENIZERS
+    if not directory.is_dir():
+        raise ZooError(
+            f"{workdir} holds no tokenizers: expected {directory}, which `zoo train` copies there from the "
+            f"prepared {dataset!r} data"
+        )
+    return tokenizers.bound_to(directory)
 
 
 def pack_pairs(

@@ -17,9 +17,12 @@ DATASET = "numbers_en_fr"
 def seq2seq_experiment(
     dataset: str, *, learning_rate: float, batch_size: int, epochs: int, seed: int, embed_dim: int,
     hidden_size: int, cell_type: str, attention: str, dropout_rate: float, gradient_clip: float,
+    task: str = "translation",
 ) -> Experiment:
     """A ``Seq2Seq`` on a text-pair dataset (``zoo.datasets.text_pairs``): teacher-forced cross-entropy,
-    Adam with cosine decay and clipping.
+    Adam with cosine decay and clipping. ``task`` is ``"translation"`` or ``"summarization"``; for
+    a dataset with text references the test report adds scores of decoded outputs
+    (``zoo.jobs.text_outputs``).
 
     ``exact_match`` (validation after each epoch, test at the end) is the share of sentences whose
     every token is the teacher-forced arg-max: exactly the sentences greedy decoding gets right
@@ -54,7 +57,7 @@ def seq2seq_experiment(
         epochs=epochs,
         seed=seed,
         eval_split="validation",
-        task="translation",
+        task=task,
         xla_flags=xla_flags.PRESETS["recurrent"],
     )
 

@@ -3,7 +3,8 @@
 What an input is depends on the entry: an image file for the image classifiers (the top-k
 classes) and the denoiser (the cleaned image, written as a PNG), a surname for the names
 classifiers (the top-k countries), a prompt for the character language models (its
-continuation, ``zoo.jobs.generate``). Every input is checked and converted before the model
+continuation, ``zoo.jobs.generate``), a text for the sequence-to-sequence entries (its
+translation or summary, ``zoo.jobs.translate``). Every input is checked and converted before the model
 runs, so bad input writes nothing.
 """
 
@@ -22,6 +23,8 @@ from zoo.datasets.names import COUNTRIES, COUNTRY_NAMES, MAX_LENGTH, VOCABULARY 
 from zoo.jobs.generate import VOCABULARIES, Generation, check_request, continue_prompt
 from zoo.jobs.images import PIXEL_LEVELS, image_example, write_image
 from zoo.jobs.pretrained import Pretrained, from_workdir, pretrained
+from zoo.jobs.text_outputs import TEXT_TASKS
+from zoo.jobs.translate import translate_with
 
 DEFAULT_TOP_K = 3
 DEFAULT_LENGTH = 200
@@ -38,11 +41,13 @@ CLASS_NAMES = {
 @dataclasses.dataclass(frozen=True)
 class Prediction:
     """One input's answer: ``classes`` (top-k ``(name, probability)``), ``text`` (a prompt's
-    continuation) or ``written`` (the denoised image's path), with conversion ``notes``."""
+    continuation), ``output`` (a text's translation or summary) or ``written`` (the denoised
+    image's path), with conversion ``notes``."""
 
     input: str
     classes: list[tuple[str, float]] | None = None
     text: str | None = None
+    output: str | None = None
     written: str | None = None
     notes: tuple[str, ...] = ()
 
@@ -61,15 +66,23 @@ def predict(
     length: int = DEFAULT_LENGTH,
     temperature: float = 1.0,
     seed: int = 0,
+    beam: int = 1,
 ) -> list[Prediction]:
-    """``trained`` on each of ``inputs`` (image paths, surnames or prompts, by its entry).
+    """``trained`` on each of ``inputs`` (image paths, surnames, prompts or texts, by its entry).
 
     ``top_k``: classes reported (default 3), or for a language model the characters it samples
     among (default: all). The denoiser writes ``<input stem>.denoised.png`` in ``output_dir``.
+    A sequence-to-sequence entry decodes with a beam of ``beam`` (1: greedy).
     """
     if not inputs:
         raise ZooError(f"{trained.entry}: expected at least one input, got none")
     experiment = trained.experiment
+    if experiment.task in TEXT_TASKS:
+        translations = translate_with(
+            experiment, trained.variables, list(inputs), beam=beam, workdir=trained.workdir,
+            where=f"{trained.source} holds entry {trained.entry!r}",
+        )
+        return [Prediction(input=translation.source, output=translation.output) for translation in translations]
     if experiment.task == "language_modeling" and experiment.dataset in VOCABULARIES:
         for prompt in inputs:
             check_request(prompt, length, temperature, top_k or 0)
@@ -87,7 +100,8 @@ def predict(
         return _classify(trained, inputs, DEFAULT_TOP_K if top_k is None else top_k)
     raise ZooError(
         f"entry {trained.entry!r} ({experiment.task} on {experiment.dataset!r}) takes no inputs of one's own; "
-        f"zoo predict knows image classifiers, surname classifiers, the denoiser and character language models"
+        f"zoo predict knows image classifiers, surname classifiers, the denoiser, character language models and "
+        f"sequence-to-sequence entries"
     )
 
 

@@ -45,6 +45,8 @@ class Pretrained:
     source: str
     step: int | None = None
     """The train step the variables are from, when known."""
+    workdir: str | None = None
+    """The run's workdir, when the variables come from one (its trained tokenizers live there)."""
 
     def apply(self, inputs: jax.Array) -> jax.Array:
         return self.model.apply(self.variables, inputs, train=False)
@@ -134,6 +136,7 @@ def from_workdir(workdir: str | os.PathLike, entry: str | None = None) -> Pretra
         experiment=trained.experiment,
         source=f"workdir {workdir} (step {int(trained.state.step)})",
         step=int(trained.state.step),
+        workdir=str(workdir),
     )
 
 

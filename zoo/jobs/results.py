@@ -39,14 +39,17 @@ def read_results(paths: Iterable[str | os.PathLike]) -> list[dict[str, Any]]:
 
 def result_summary(results: dict[str, Any]) -> str:
     """The headline test metric: a denoiser's MSE beside the noisy input's, a language model's
-    bits per character, a sequence-to-sequence model's exact match or accuracy with the example
-    count (and macro-F1 when reported)."""
+    bits per character, a sequence-to-sequence model's decoded-text scores (else its exact match),
+    or accuracy with the example count (and macro-F1 when reported)."""
     test = results["test"]
     if "noisy_input_mse" in test:
         reduction = 1 - test["mse"] / test["noisy_input_mse"]
         return f"MSE {test['mse']:.4f} (noisy input {test['noisy_input_mse']:.4f}: {reduction:.0%} lower)"
     if "bits_per_character" in test:
         return f"{test['bits_per_character']:.3f} bits per character"
+    if "bleu" in test:
+        rouge = f"ROUGE-L {test['rouge_l']:.4f}, " if "rouge_l" in test else ""
+        return f"{rouge}BLEU {test['bleu']:.2f}, chrF {test['chrf']:.1f} ({test['count']:,} decoded)"
     if "exact_match" in test:
         right = round(test["exact_match"] * test["count"])
         return f"exact match {test['exact_match']:.2%} ({right:,}/{test['count']:,})"

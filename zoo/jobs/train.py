@@ -1,7 +1,8 @@
 """``train_and_evaluate``: train an entry in a workdir, resuming it, and write its results.
 
 A workdir holds one run: ``config.json`` (entry and config), ``metrics.jsonl`` (one line per
-epoch), ``checkpoints/`` (orbax) and, once training finished, ``results.json``.
+epoch), ``checkpoints/`` (orbax), for a dataset with trained tokenizers their copy in
+``tokenizers/`` (``text_pairs.save_run_tokenizers``) and, once training finished, ``results.json``.
 """
 
 import dataclasses
@@ -23,12 +24,14 @@ from train.records import environment, remove_interrupted_writes, write_json_ato
 from zoo.core import registry
 from zoo.core.config import resolve_config
 from zoo.core.errors import WorkdirError
-from zoo.datasets import dataset_info, load_dataset, split_size
+from zoo.datasets import data_dir, dataset_info, load_dataset, split_size
+from zoo.datasets.text_pairs import save_run_tokenizers
 from zoo.jobs.build import Built, build_from_config, for_testing, initial_state, parameter_count
 from zoo.jobs.pretrained import starting_variables
 from zoo.jobs.restore import read_json, read_run_config, saved_config
 from zoo.jobs.results import xla_flags_prefix
 from zoo.jobs.tensorboard import EpochEvents
+from zoo.jobs.text_outputs import text_report
 
 
 def command_line(
@@ -129,6 +132,7 @@ def train_and_evaluate(
     if is_writer:
         remove_interrupted_writes(workdir, ("config.json", "metrics.jsonl", "results.json"))
         write_json_atomic(workdir / "config.json", run_record)
+        save_run_tokenizers(experiment.dataset, data_dir(), workdir)
     events = EpochEvents(workdir) if tensorboard and is_writer else None
     try:
         result = fit(
@@ -152,7 +156,7 @@ def train_and_evaluate(
         "task": experiment.task,
         "model": type(experiment.model).__name__,
         "parameters": parameter_count(result.state.params),
-        "test": test_report(built, for_testing(experiment, result.state), test_data, parallel),
+        "test": test_report(built, for_testing(experiment, result.state), test_data, parallel, workdir=workdir),
         "epochs": len(result.history),
         "steps": result.history[-1]["step"] if result.history else 0,
         "final_state_step": int(result.state.step),
@@ -201,11 +205,17 @@ def _described(init_record: dict[str, Any] | None) -> str:
     return f"workdir {init_record['workdir']} (step {init_record['step']})"
 
 
-def test_report(built: Built, state: TrainState, data: dict, parallel: DataParallel | None = None) -> dict[str, Any]:
+def test_report(
+    built: Built, state: TrainState, data: dict, parallel: DataParallel | None = None,
+    workdir: str | os.PathLike | None = None,
+) -> dict[str, Any]:
     """The eval step's metrics; for classification also the confusion matrix, per-class
-    accuracy, precision, F1 and macro-F1; for denoising also the noisy input's own MSE."""
+    accuracy, precision, F1 and macro-F1; for denoising also the noisy input's own MSE; for
+    translation and summarization with text references also BLEU, chrF (and ROUGE-L) of decoded
+    outputs with samples (``zoo.jobs.text_outputs``, tokenizers read from ``workdir``)."""
     experiment = built.experiment
     metrics: dict[str, Any] = evaluate(built.eval_step, state, data, experiment.eval_batch_size, parallel)
+    metrics |= text_report(experiment, state, data, workdir)
     if experiment.task == "denoising":
         metrics["noisy_input_mse"] = float(mean_squared_error(data["inputs"], data["targets"]))
     num_classes = dataset_info(experiment.dataset).num_classes

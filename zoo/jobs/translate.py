@@ -2,7 +2,9 @@
 
 Texts are checked before anything is restored or computed: each must be non-empty, at most the
 dataset's source length (longer texts are refused, not truncated: a cut sentence would be
-translated as if it were whole) and made of characters the source tokenizer knows. The batch of
+translated as if it were whole) and made of characters the source tokenizer knows (a subword
+tokenizer would read others as its unknown id, which training never showed the model: refused
+too). A run's trained tokenizers are read from its workdir (``text_pairs.run_tokenizers``). The batch of
 texts is decoded at once (``models.decoding.decode``: greedy for ``beam=1``, else beam search),
 one compilation per number of texts, beam width and maximum length.
 """
@@ -17,13 +19,10 @@ import numpy as np
 
 from models.decoding import decode
 from zoo.core.errors import ConfigError, WorkdirError
-from zoo.datasets.text_pairs import TextPairTokenizers, text_pair_datasets, text_pair_tokenizers
+from zoo.datasets.text_pairs import TextPairTokenizers, text_pair_datasets
 from zoo.jobs.build import Built
 from zoo.jobs.restore import restore
-
-LENGTH_PENALTY = 0.6
-"""Beam search's length penalty (``models.decoding``): divides a hypothesis's log-probability by
-``((5 + n) / 6) ** 0.6``, as in Wu et al. 2016."""
+from zoo.jobs.text_outputs import LENGTH_PENALTY, TEXT_TASKS, tokenizers_for
 
 
 @dataclasses.dataclass(frozen=True)
@@ -33,6 +32,9 @@ class Translation:
     attention: np.ndarray
     """``<float32>[output tokens, source tokens]``: each output token's (its end marker last)
     attention over the source's tokens; rows sum to 1."""
+    source_tokens: tuple[str, ...] = ()
+    output_tokens: tuple[str, ...] = ()
+    """Each token's text (characters or subwords), for the attention map's labels."""
 
 
 def check_request(texts: Sequence[str], beam: int, max_length: int | None) -> None:
@@ -55,9 +57,11 @@ def encode_sources(texts: Sequence[str], tokenizers: TextPairTokenizers) -> np.n
     for index, text in enumerate(texts):
         unknown = tokenizers.source.unknown_characters(text)
         if unknown:
+            symbols = getattr(tokenizers.source, "symbols", None)
+            expected = f"characters among {symbols!r}" if symbols else "characters of its training texts"
             raise ConfigError(
-                f"text {index + 1} ({text!r}): {', '.join(map(repr, unknown))} not in the model's source "
-                f"vocabulary; expected characters among {getattr(tokenizers.source, 'symbols', '?')!r}"
+                f"text {index + 1} ({text[:60]!r}): {', '.join(map(repr, unknown))} not in the model's source "
+                f"vocabulary; expected {expected}"
             )
         encoded = tokenizers.source.encode(text)
         if len(encoded) > tokenizers.source_length:
@@ -81,20 +85,32 @@ def translate(
     ``entry``'s when given, or a ``zoo.restore``d ``Built``) for ``texts``, with their attention.
 
     ``beam = 1`` decodes greedily; ``max_length`` (output tokens, end marker included) defaults
-    to the dataset's target length.
+    to the dataset's target length. Trained tokenizers are the workdir's (a ``Built`` that was
+    not restored from one reads those prepared in the data dir).
     """
     check_request(texts, beam, max_length)
     built = workdir_or_built if isinstance(workdir_or_built, Built) else restore(workdir_or_built, entry)
-    experiment = built.experiment
-    if experiment.task != "translation" or experiment.dataset not in text_pair_datasets():
-        where = built.name if isinstance(workdir_or_built, Built) else workdir_or_built
-        raise WorkdirError(
-            f"{where} holds entry {built.name!r} ({experiment.task} on {experiment.dataset!r}); expected a "
-            f"sequence-to-sequence entry trained on one of {text_pair_datasets()}"
-        )
-    tokenizers = text_pair_tokenizers(experiment.dataset)
-    source = encode_sources(texts, tokenizers)
+    where = built.name if isinstance(workdir_or_built, Built) else workdir_or_built
+    workdir = None if isinstance(workdir_or_built, Built) else workdir_or_built
     variables = {"params": built.state.for_evaluation().params}
+    return translate_with(built.experiment, variables, texts, beam=beam, max_length=max_length, workdir=workdir,
+                          where=f"{where} holds entry {built.name!r}")
+
+
+def translate_with(
+    experiment, variables, texts: Sequence[str], *, beam: int = 1, max_length: int | None = None,
+    workdir: str | os.PathLike | None = None, where: str = "the model",
+) -> list[Translation]:
+    """``translate`` for an experiment and its evaluation ``variables`` (``{"params": ...}``),
+    tokenizers read from ``workdir`` (see ``text_outputs.tokenizers_for``)."""
+    check_request(texts, beam, max_length)
+    if experiment.task not in TEXT_TASKS or experiment.dataset not in text_pair_datasets():
+        raise WorkdirError(
+            f"{where} ({experiment.task} on {experiment.dataset!r}); expected a sequence-to-sequence entry "
+            f"trained on one of {text_pair_datasets()}"
+        )
+    tokenizers = tokenizers_for(experiment.dataset, workdir)
+    source = encode_sources(texts, tokenizers)
     tokens, attention = decode(
         experiment.model, variables, source, beam_size=beam, max_length=max_length or tokenizers.target_length,
         length_penalty=LENGTH_PENALTY,
@@ -104,10 +120,12 @@ def translate(
     for row, text in enumerate(texts):
         ids = tokens[row].tolist()
         steps = ids.index(tokenizers.eos_id) + 1 if tokenizers.eos_id in ids else len(ids)
-        source_tokens = int((source[row] != 0).sum())
+        source_ids = source[row][source[row] != 0].tolist()
         translations.append(Translation(
             source=text, output=tokenizers.target.decode(tokens[row]),
-            attention=attention[row, :steps, :source_tokens],
+            attention=attention[row, :steps, : len(source_ids)],
+            source_tokens=tuple(tokenizers.source.decode([i]) for i in source_ids),
+            output_tokens=tuple("</s>" if i == tokenizers.eos_id else tokenizers.target.decode([i]) for i in ids[:steps]),
         ))
     return translations
 
@@ -123,7 +141,7 @@ def check_plot_path(path: str | os.PathLike) -> Path:
 
 
 def plot_attention(translations: Sequence[Translation], path: str | os.PathLike) -> Path:
-    """Writes each translation's attention map (output characters down, source characters across)
+    """Writes each translation's attention map (output tokens down, source tokens across)
     to one PNG, atomically; returns its path."""
     from matplotlib.figure import Figure
 
@@ -132,9 +150,8 @@ def plot_attention(translations: Sequence[Translation], path: str | os.PathLike)
     for axes, translation in zip(np.atleast_1d(figure.subplots(len(translations), 1)), translations):
         weights = translation.attention
         axes.imshow(weights, cmap="Greys", vmin=0.0, vmax=1.0, aspect="auto")
-        axes.set_xticks(range(weights.shape[1]), list(translation.source[: weights.shape[1]]), fontsize=7)
-        output = list(translation.output) + ["</s>"]
-        axes.set_yticks(range(weights.shape[0]), output[: weights.shape[0]], fontsize=7)
+        axes.set_xticks(range(weights.shape[1]), translation.source_tokens, fontsize=7, rotation=90)
+        axes.set_yticks(range(weights.shape[0]), translation.output_tokens, fontsize=7)
         axes.set_title(f"{translation.source} -> {translation.output}", fontsize=9)
     with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".png", delete=False) as file:
         figure.savefig(file, format="png", dpi=120)

@@ -1,0 +1,140 @@
+"""The subword text-pair datasets: ``docstring_summary`` (a standard-library function's source ->
+its docstring's first sentence) and ``bible_en_es`` (a King James verse -> the Reina-Valera's).
+
+Each side has its own ``sentencepiece`` unigram model (``subwords.train_tokenizer``), trained on
+the train split's texts only, once, into ``<data dir>/<dataset>_tokenizers/{source,target}/``
+(the same texts give the same model; delete the folder to train them again). Examples are packed
+by ``text_pairs.pack_pairs`` to fixed caps chosen from the train split's token counts
+(docs/data.md): what does not fit is cut or, in the train split only, dropped, as each dataset's
+``SubwordPairs`` says. Validation and test keep every pair; their ``targets`` arrays are cut to
+the cap, but their outputs are scored against the whole raw texts (``text_pairs.text_references``).
+"""
+
+import dataclasses
+from collections.abc import Callable
+from pathlib import Path
+
+import jax
+import numpy as np
+
+from zoo.datasets import bible_pairs, docstring_pairs
+from zoo.datasets.registry import Arrays, register_dataset
+from zoo.datasets.subwords import BOS_ID, EOS_ID, MODEL_FILE, SubwordTokenizer, train_tokenizer
+from zoo.datasets.text_pairs import TextPairTokenizers, pack_pairs, register_tokenizers, trained_tokenizers_dir
+
+PairReader = Callable[[str, Path], tuple[list[str], list[str]]]
+"""``read(split, data_dir) -> (sources, targets)``: a split's raw texts, in a fixed order."""
+
+
+@dataclasses.dataclass(frozen=True)
+class SubwordPairs:
+    """A text-pair dataset tokenized into subwords: its raw pairs, its tokenizers (sizes and
+    caps), and how a train pair longer than the caps is treated: a source is cut to its first
+    ``source_length`` tokens when ``cut_train_sources``, else the pair is dropped; a pair whose
+    target (with its end marker) is longer than ``target_length`` is dropped."""
+
+    name: str
+    read: PairReader
+    tokenizers: TextPairTokenizers
+    cut_train_sources: bool
+    split_sizes: dict[str, int]
+
+
+def _read_docstrings(split: str, directory: Path) -> tuple[list[str], list[str]]:
+    records = docstring_pairs.split_functions(split, directory)
+    return records["source"], records["summary"]
+
+
+DOCSTRING_SUMMARY = SubwordPairs(
+    name="docstring_summary",
+    read=_read_docstrings,
+    tokenizers=TextPairTokenizers(
+        source=SubwordTokenizer("source", 4000), target=SubwordTokenizer("target", 2000),
+        bos_id=BOS_ID, eos_id=EOS_ID,
+        source_length=256,  # whole for 78% of train functions (median 79 tokens, 99th percentile 1,896)
+        target_length=48,  # 47 tokens and EOS: whole for 98.7% of train summaries (median 12, max 201)
+    ),
+    cut_train_sources=True,
+    split_sizes={"train": 5051, "validation": 769, "test": 416},  # 64 train summaries over 47 tokens dropped
+)
+"""Sources are cut to their first 256 tokens (decorators, signature and the body's start) in
+every split; Python 3.11.7's standard library (other versions have other pairs)."""
+
+BIBLE_EN_ES = SubwordPairs(
+    name="bible_en_es",
+    read=lambda split, directory: bible_pairs.split_pairs(split, directory),
+    tokenizers=TextPairTokenizers(
+        source=SubwordTokenizer("source", 4000), target=SubwordTokenizer("target", 4000),
+        bos_id=BOS_ID, eos_id=EOS_ID,
+        source_length=72,  # the 99th percentile of train verses is 71 English tokens (max 106)
+        target_length=72,  # and 69 Spanish tokens (max 109), then EOS
+    ),
+    cut_train_sources=False,
+    split_sizes={"train": 26833, "validation": 1228, "test": 2521},  # 294 train pairs over the caps dropped
+)
+"""Validation and test verses over 72 tokens (30 of 1,228 and 30 of 2,521 English ones) are cut
+for the model; their outputs are still scored against the whole Spanish verse."""
+
+DATASETS = {pairs.name: pairs for pairs in (DOCSTRING_SUMMARY, BIBLE_EN_ES)}
+
+
+def prepared_tokenizers(pairs: SubwordPairs, directory: Path) -> TextPairTokenizers:
+    """``pairs``' tokenizers bound to their files in data dir ``directory``, trained on the train
+    split's sources and targets first if missing."""
+    folder = trained_tokenizers_dir(pairs.name, directory)
+    tokenizers = pairs.tokenizers.bound_to(folder)
+    missing = [side for side in ("source", "target") if not (folder / side / MODEL_FILE).is_file()]
+    if missing:
+        texts = dict(zip(("source", "target"), pairs.read("train", directory), strict=True))
+        for side in missing:
+            train_tokenizer(texts[side], getattr(tokenizers, side).size, folder / side)
+    return tokenizers
+
+
+def kept_pairs(pairs: SubwordPairs, split: str, directory: Path) -> tuple[list[str], list[np.ndarray], list[np.ndarray]]:
+    """``(target texts, source ids, target ids)`` of the pairs ``split`` keeps (all but the train
+    pairs over the caps), ids whole, in the split's order."""
+    tokenizers = prepared_tokenizers(pairs, directory)
+    sources, targets = pairs.read(split, directory)
+    source_ids = [tokenizers.source.encode(text) for text in sources]
+    target_ids = [tokenizers.target.encode(text) for text in targets]
+    keep = [True] * len(sources)
+    if split == "train":
+        keep = [
+            len(target) < tokenizers.target_length and (pairs.cut_train_sources or len(source) <= tokenizers.source_length)
+            for source, target in zip(source_ids, target_ids)
+        ]
+    rows = [row for row, kept in enumerate(keep) if kept]
+    return [targets[row] for row in rows], [source_ids[row] for row in rows], [target_ids[row] for row in rows]
+
+
+def load_subword_pairs(pairs: SubwordPairs, split: str, directory: Path) -> Arrays:
+    """``pack_pairs`` of the kept pairs, sources cut to ``source_length`` tokens and targets to
+    ``target_length - 1`` (only validation and test ones can be longer)."""
+    _, source_ids, target_ids = kept_pairs(pairs, split, directory)
+    tokenizers = pairs.tokenizers
+    return pack_pairs(
+        [ids[: tokenizers.source_length] for ids in source_ids],
+        [ids[: tokenizers.target_length - 1] for ids in target_ids],
+        tokenizers,
+    )
+
+
+def register_subword_pairs(pairs: SubwordPairs, description: str) -> None:
+    """Registers ``pairs`` as a dataset (``zoo.load_dataset``) and its tokenizers and references
+    (``text_pairs.register_tokenizers``)."""
+    tokenizers = pairs.tokenizers
+    register_dataset(
+        pairs.name,
+        example_spec={
+            "inputs": jax.ShapeDtypeStruct((tokenizers.source_length + tokenizers.target_length,), np.int32),
+            "targets": jax.ShapeDtypeStruct((tokenizers.target_length,), np.int32),
+        },
+        split_sizes=pairs.split_sizes,
+        description=description,
+    )(lambda split, directory: load_subword_pairs(pairs, split, directory))
+    register_tokenizers(pairs.name, tokenizers, references=lambda split, directory: kept_pairs(pairs, split, directory)[0])
+
+
+register_subword_pairs(DOCSTRING_SUMMARY, "Python standard-library function source -> its docstring's first sentence; subword ids")
+register_subword_pairs(BIBLE_EN_ES, "King James verse -> Reina-Valera 1909 verse (English -> Spanish); subword ids")

@@ -1,0 +1,79 @@
+"""A sequence-to-sequence run's test outputs decoded and scored as text, for ``results.json``.
+
+For a ``"translation"`` or ``"summarization"`` entry whose dataset registered text references
+(``text_pairs.register_tokenizers``), every test source is decoded with a beam of ``TEST_BEAM``
+(``models.decoding.decode``, batches of ``DECODE_BATCH``, the last one padded with empty sources:
+one compilation) and the outputs are scored against the raw target texts: sacreBLEU BLEU and chrF,
+and ROUGE-L for summarization (``zoo.jobs.text_metrics``), with a few samples.
+"""
+
+import os
+from typing import Any
+
+import numpy as np
+
+from models.decoding import decode
+from zoo.datasets import data_dir
+from zoo.datasets.text_pairs import (
+    TextPairTokenizers, run_tokenizers, text_pair_tokenizers, text_references, trained_tokenizers_dir,
+)
+from zoo.jobs.text_metrics import text_scores
+
+TEXT_TASKS = ("translation", "summarization")
+TEST_BEAM = 4
+LENGTH_PENALTY = 0.6
+"""Beam search's length penalty (``models.decoding``): divides a hypothesis's log-probability by
+``((5 + n) / 6) ** 0.6``, as in Wu et al. 2016."""
+DECODE_BATCH = 128
+SAMPLES = 5
+
+
+def tokenizers_for(dataset: str, workdir: str | os.PathLike | None) -> TextPairTokenizers:
+    """The tokenizers of a run in ``workdir`` (its own copy), or without a workdir those prepared
+    in the data dir (``zoo.datasets.data_dir()``)."""
+    if workdir is not None:
+        return run_tokenizers(dataset, workdir)
+    return text_pair_tokenizers(dataset, trained_tokenizers_dir(dataset, data_dir()))
+
+
+def decode_sources(model, variables, sources: np.ndarray, *, beam: int, max_length: int) -> np.ndarray:
+    """``<int32>[n, max_length]`` output ids for ``<int32>[n, source_length]`` source ids, decoded
+    ``DECODE_BATCH`` rows at a time (greedy for ``beam = 1``)."""
+    outputs = []
+    for start in range(0, len(sources), DECODE_BATCH):
+        batch = sources[start : start + DECODE_BATCH]
+        padded = np.zeros((DECODE_BATCH, sources.shape[1]), np.int32)
+        padded[: len(batch)] = batch
+        tokens, _ = decode(model, variables, padded, beam_size=beam, max_length=max_length, length_penalty=LENGTH_PENALTY)
+        outputs.append(np.asarray(tokens)[: len(batch)])
+    return np.concatenate(outputs) if outputs else np.zeros((0, max_length), np.int32)
+
+
+def text_report(experiment, state, data: dict, workdir: str | os.PathLike | None = None) -> dict[str, Any]:
+    """``{"bleu", "chrf"[, "rouge_l"], "signatures", "decoding", "samples"}`` of the test split
+    ``data`` decoded by ``state``'s evaluation weights; ``{}`` for entries of other tasks or
+    datasets without text references."""
+    references = None
+    if experiment.task in TEXT_TASKS:
+        references = text_references(experiment.dataset, "test", data_dir())
+    if references is None:
+        return {}
+    tokenizers = tokenizers_for(experiment.dataset, workdir)
+    sources = np.asarray(data["inputs"])[:, : tokenizers.source_length]
+    if len(references) != len(sources):
+        raise ValueError(f"expected one reference per test example ({len(sources)}), got {len(references)}")
+    variables = {"params": state.for_evaluation().params}
+    tokens = decode_sources(experiment.model, variables, sources, beam=TEST_BEAM, max_length=tokenizers.target_length)
+    outputs = [tokenizers.target.decode(row) for row in tokens]
+    scores = text_scores(outputs, references, rouge=experiment.task == "summarization")
+    scores.pop("count")
+    return scores | {
+        "decoding": (
+            f"beam {TEST_BEAM}, length penalty {LENGTH_PENALTY}, at most {tokenizers.target_length} tokens; "
+            f"sources cut to {tokenizers.source_length} tokens; scored against the whole reference texts"
+        ),
+        "samples": [
+            {"source": tokenizers.source.decode(sources[row]), "reference": references[row], "output": outputs[row]}
+            for row in range(min(SAMPLES, len(outputs)))
+        ],
+    }
