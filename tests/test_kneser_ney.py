@@ -2,7 +2,7 @@ import math
 
 import pytest
 
-from zoo.baselines.kneser_ney import KneserNeyCharModel
+from zoo.baselines.kneser_ney import KneserNeyCharModel, fit_orders
 
 TEXT = "the cat sat on the mat. the hat is on the cat."
 
@@ -40,3 +40,16 @@ def test_bad_input_is_named():
         KneserNeyCharModel(order=2, vocabulary="ab").fit("abc")
     with pytest.raises(ValueError, match="order: expected an integer >= 1, got 0"):
         KneserNeyCharModel(order=0, vocabulary="ab")
+
+
+def test_orders_go_on_past_the_asked_ones_while_validation_improves():
+    text = "abcdefgh" * 20
+    held_out = {"validation": ["abcdefghabcdefgh"], "test": ["abcdefgh"]}
+    rows = fit_orders(text, held_out, set(text), orders=[1, 3])
+    orders = [row["order"] for row in rows]
+    validation = [row["validation"]["bits_per_character"] for row in rows]
+    # each order up to the last improves on the one before; the last one does not
+    assert orders[:2] == [1, 3] and len(orders) >= 3
+    assert all(later < earlier for earlier, later in zip(validation[:-2], validation[1:-1]))
+    assert validation[-1] >= validation[-2]
+    assert all(set(row) == {"order", "validation", "test", "wall_seconds"} for row in rows)

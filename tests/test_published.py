@@ -36,6 +36,14 @@ def test_docstring_quotes_the_published_number(entry):
         assert float(claimed.group(1)) == round(results["test"]["mse"], 4)
         assert float(claimed.group(2)) == round(results["test"]["noisy_input_mse"], 4)
         return
+    if "bleu" in results["test"]:
+        claimed = re.search(r"Result: test (?:ROUGE-L ([\d.]+), )?BLEU ([\d.]+), chrF ([\d.]+)", doc)
+        assert claimed, f"{entry}'s docstring should state its result as 'Result: test [ROUGE-L X, ]BLEU Y, chrF Z'"
+        if "rouge_l" in results["test"]:
+            assert float(claimed.group(1)) == round(results["test"]["rouge_l"], 3)
+        assert float(claimed.group(2)) == round(results["test"]["bleu"], 2)
+        assert float(claimed.group(3)) == round(results["test"]["chrf"], 1)
+        return
     if results["task"] == "translation":
         claimed = re.search(r"Result: test exact match ([\d.]+)%", doc)
         assert claimed, f"{entry}'s docstring should state its result as 'Result: test exact match X%'"
@@ -64,6 +72,20 @@ def test_published_exact_match_reaches_its_target(entry):
 def test_a_published_denoiser_halves_the_noisy_inputs_mse(entry):
     test = published_result(entry)["test"]
     assert test["mse"] <= 0.5 * test["noisy_input_mse"]
+
+
+# What a decoded-text entry must beat on test: its dataset's published baseline, by a margin.
+BASELINE_TO_BEAT = {
+    "docstring_summary": ("function_name", "rouge_l", 0.0),
+    "bible_en_es": ("word_by_word", "bleu", 5.0),
+}
+
+
+@pytest.mark.parametrize("entry", sorted(set(BASELINE_TO_BEAT) & set(PUBLISHED)))
+def test_a_published_text_entry_beats_its_baseline(entry):
+    baseline_name, metric, margin = BASELINE_TO_BEAT[entry]
+    baseline = published_baseline(published_result(entry)["dataset"])[baseline_name]["test"][metric]
+    assert published_result(entry)["test"][metric] > baseline + margin
 
 
 def published_baseline(dataset):

@@ -15,7 +15,8 @@ vocabulary, so every character of the vocabulary has a probability > 0.
 
 import collections
 import math
-from collections.abc import Iterable
+import time
+from collections.abc import Iterable, Mapping, Sequence
 
 
 def _discount(counts: Iterable[int]) -> float:
@@ -98,3 +99,24 @@ class KneserNeyCharModel:
                 total_bits -= math.log2(self.probability(window[position], window[:position]))
                 count += 1
         return total_bits / max(count, 1)
+
+
+def fit_orders(
+    text: str, held_out: Mapping[str, Sequence[str]], vocabulary: Iterable[str], orders: Sequence[int]
+) -> list[dict]:
+    """Fits a model of each of ``orders`` on ``text``, then of ever higher orders (by 2) while
+    the last one still lowered the ``"validation"`` bits per character; returns one row per
+    order: ``{"order", <split>: {"bits_per_character"}, "wall_seconds"}`` (fit and scoring)."""
+    vocabulary = frozenset(vocabulary)
+    rows, pending = [], sorted(orders)
+    while pending:
+        order = pending.pop(0)
+        start = time.perf_counter()
+        model = KneserNeyCharModel(order, vocabulary).fit(text)
+        scores = {split: {"bits_per_character": model.bits_per_character(windows)} for split, windows in held_out.items()}
+        rows.append({"order": order, **scores, "wall_seconds": round(time.perf_counter() - start, 3)})
+        del model  # the counts of high orders take gigabytes
+        bits = [row["validation"]["bits_per_character"] for row in rows[-2:]]
+        if not pending and len(bits) == 2 and bits[1] < bits[0]:
+            pending.append(order + 2)
+    return rows
