@@ -112,10 +112,11 @@ def trained_tokenizers_dir(dataset: str, directory: str | os.PathLike) -> Path:
 
 def save_run_tokenizers(dataset: str, data_directory: str | os.PathLike, workdir: str | os.PathLike) -> None:
     """Copies the dataset's trained tokenizers (already trained: its splits are loaded) into
-    ``<workdir>/tokenizers/``, atomically; nothing for fixed vocabularies. A run that already has
-    a copy keeps it, and a copy that differs from the data dir's is a ``WorkdirError`` (the data
-    would be encoded with other subwords than the run was trained on)."""
-    if not text_pair_tokenizers(dataset).trained:
+    ``<workdir>/tokenizers/``, atomically; nothing for fixed vocabularies or datasets that are not
+    text pairs. A run that already has a copy keeps it, and a copy that differs from the data
+    dir's is a ``WorkdirError`` (the data would be encoded with other subwords than the run was
+    trained on)."""
+    if dataset not in _TOKENIZERS or not _TOKENIZERS[dataset].trained:
         return
     source, target = trained_tokenizers_dir(dataset, data_directory), Path(workdir) / RUN_TOKENIZERS
     if target.is_dir():
