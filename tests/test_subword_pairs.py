@@ -11,14 +11,29 @@ from num2words import num2words
 
 import zoo
 from zoo.cli import main
-from zoo.datasets.bible_pairs import ENGLISH_MODULE, SPANISH_MODULE
 from zoo.core import registry as entries
 from zoo.core.errors import WorkdirError, ZooError
 from zoo.datasets import data_dir, registry, text_pairs
-from zoo.datasets.subword_pairs import BIBLE_EN_ES, DOCSTRING_SUMMARY, SubwordPairs, register_subword_pairs
-from zoo.datasets.subwords import BOS_ID, EOS_ID, UNKNOWN_ID, SubwordTokenizer, train_tokenizer
+from zoo.datasets.bible_pairs import ENGLISH_MODULE, SPANISH_MODULE
+from zoo.datasets.subword_pairs import (
+    BIBLE_EN_ES,
+    DOCSTRING_SUMMARY,
+    SubwordPairs,
+    register_subword_pairs,
+)
+from zoo.datasets.subwords import (
+    BOS_ID,
+    EOS_ID,
+    UNKNOWN_ID,
+    SubwordTokenizer,
+    train_tokenizer,
+)
 from zoo.datasets.text_pairs import (
-    RUN_TOKENIZERS, TextPairTokenizers, run_tokenizers, save_run_tokenizers, text_pair_tokenizers,
+    RUN_TOKENIZERS,
+    TextPairTokenizers,
+    run_tokenizers,
+    save_run_tokenizers,
+    text_pair_tokenizers,
     trained_tokenizers_dir,
 )
 from zoo.entries.numbers_en_fr import seq2seq_experiment

@@ -19,8 +19,19 @@ import numpy as np
 
 from zoo.datasets import bible_pairs, docstring_pairs
 from zoo.datasets.registry import Arrays, register_dataset
-from zoo.datasets.subwords import BOS_ID, EOS_ID, MODEL_FILE, SubwordTokenizer, train_tokenizer
-from zoo.datasets.text_pairs import TextPairTokenizers, pack_pairs, register_tokenizers, trained_tokenizers_dir
+from zoo.datasets.subwords import (
+    BOS_ID,
+    EOS_ID,
+    MODEL_FILE,
+    SubwordTokenizer,
+    train_tokenizer,
+)
+from zoo.datasets.text_pairs import (
+    TextPairTokenizers,
+    pack_pairs,
+    register_tokenizers,
+    trained_tokenizers_dir,
+)
 
 PairReader = Callable[[str, Path], tuple[list[str], list[str]]]
 """``read(split, data_dir) -> (sources, targets)``: a split's raw texts, in a fixed order."""

@@ -15,7 +15,11 @@ import numpy as np
 from models.decoding import decode
 from zoo.datasets import data_dir
 from zoo.datasets.text_pairs import (
-    TextPairTokenizers, run_tokenizers, text_pair_tokenizers, text_references, trained_tokenizers_dir,
+    TextPairTokenizers,
+    run_tokenizers,
+    text_pair_tokenizers,
+    text_references,
+    trained_tokenizers_dir,
 )
 from zoo.jobs.text_metrics import text_scores
 
