@@ -137,3 +137,14 @@ def test_digits_cnn_retrained_gets_exactly_the_published_count(tmp_path):
     assert (correct, results["test"]["count"]) == (
         round(published["test"]["accuracy"] * published["test"]["count"]), published["test"]["count"]
     )
+
+
+def test_the_kjv_baseline_covers_orders_5_7_9_and_reports_the_one_best_on_validation():
+    baseline = published_baseline("kjv")
+    orders = {row["order"]: row for row in baseline["orders"]}
+    assert {5, 7, 9} <= set(orders)
+    best = min(orders.values(), key=lambda row: row["validation"]["bits_per_character"])
+    assert baseline["chosen_order"] == best["order"] and baseline["test"] == best["test"]
+    # the search stopped at the first order that did not improve on validation
+    last, before = baseline["orders"][-1], baseline["orders"][-2]
+    assert last["validation"]["bits_per_character"] >= before["validation"]["bits_per_character"]

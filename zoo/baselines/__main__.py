@@ -2,7 +2,7 @@
 
     names              logistic regression on character 1-4-grams, C chosen on validation (seconds)
     kjv                character 5-, 7-, 9-grams (and higher while validation improves), interpolated
-                       Kneser-Ney; the order chosen on validation; bits per character (~10 min)
+                       Kneser-Ney; the order chosen on validation; bits per character (~20 min)
     bible_en_es        copy the source; word by word with IBM model 1 alignments: BLEU and chrF (~2 min)
     docstring_summary  the function's name as a sentence: BLEU, chrF and ROUGE-L (seconds)
 """
