@@ -16,6 +16,14 @@ not enter the recurrence, so under teacher forcing every step attends at once, a
 ``ScannedLSTM``). Every step's attention weights
 ``<float32>[batch, target_length, source_length]`` are sown in ``intermediates/attention``.
 ``encode`` and ``decode_step`` are the two halves ``models.decoding`` searches with.
+
+With ``copy_source`` (See et al. 2017's pointer-generator; source and target ids must be one
+vocabulary), each step mixes two distributions: the readout's softmax, weighted by a learned
+gate ``p = sigmoid(w . [state; context] + b)``, and, weighted by ``1 - p``, its attention weights
+summed onto the source tokens they fall on, so a token of the source, an identifier say, can be
+written out whether or not the readout learned it. The model then returns the log of the mixture,
+which is already log-probabilities; everything that takes logits (the cross-entropy,
+``log_softmax``, the searches) reads it unchanged.
 """
 
 from typing import NamedTuple
@@ -28,15 +36,18 @@ from models.rnn import CELLS, PAD_ID, RecurrentStack, lengths_from_padding
 
 ATTENTIONS = ("additive", "multiplicative")
 _MASKED = -1e9  # a score for padding: its weight underflows to exactly 0 in float32
+_TINY = 1e-30  # the least probability a copying decoder gives a token: its log stays finite
 
 
 class Encoded(NamedTuple):
     """What the decoder reads of a source batch: ``memory <float>[batch, source, 2 * hidden]`` (the
-    encoder outputs), ``keys`` (their attention projection) and ``mask <bool>[batch, source]``."""
+    encoder outputs), ``keys`` (their attention projection), ``mask <bool>[batch, source]`` and the
+    ``source <int32>[batch, source]`` ids themselves (what a copying decoder copies)."""
 
     memory: jax.Array
     keys: jax.Array
     mask: jax.Array
+    source: jax.Array
 
 
 def pack_inputs(source: jax.Array, decoder_inputs: jax.Array) -> jax.Array:
@@ -48,6 +59,18 @@ def pack_inputs(source: jax.Array, decoder_inputs: jax.Array) -> jax.Array:
 def allowed_logits(logits: jax.Array, bos_id: int) -> jax.Array:
     """``logits`` with padding and ``bos_id`` at -inf: tokens a decoder never emits."""
     return logits.at[..., jnp.array([PAD_ID, bos_id])].set(-jnp.inf)
+
+
+def copy_mixture(logits: jax.Array, generate: jax.Array, weights: jax.Array, source: jax.Array) -> jax.Array:
+    """``log(generate * softmax(logits) + (1 - generate) * copied)``, ``<float32>[batch, steps, vocab]``:
+    ``copied[b, t, v]`` is the attention ``weights <float>[batch, steps, source]`` summed over the
+    positions whose ``source <int>[batch, source]`` id is ``v``; ``generate <float>[batch, steps, 1]``."""
+    vocab = logits.shape[-1]
+    copied = jax.vmap(lambda rows, ids: jnp.zeros((rows.shape[0], vocab), rows.dtype).at[:, ids].add(rows))(
+        weights, source
+    )
+    mixture = generate * jax.nn.softmax(logits, axis=-1) + (1.0 - generate) * copied
+    return jnp.log(jnp.maximum(mixture, _TINY))
 
 
 def reverse_padded(tokens: jax.Array, lengths: jax.Array) -> jax.Array:
@@ -94,7 +117,8 @@ class Seq2Seq(nn.Module):
     ``inputs <int32>[batch, source_length + target_length]`` (see ``pack_inputs``) ->
     ``<float32>[batch, target_length, target_vocab_size]``. ``hidden_size`` is each encoder
     direction's and the decoder's. ``dropout_rate`` drops the encoder's outputs and the decoder's
-    states.
+    states. ``copy_source`` adds the pointer-generator's copying (above), for ``source_vocab_size ==
+    target_vocab_size``: the outputs are then log-probabilities.
     """
 
     source_vocab_size: int
@@ -107,10 +131,16 @@ class Seq2Seq(nn.Module):
     cell_type: str = "lstm"
     attention: str = "multiplicative"
     dropout_rate: float = 0.0
+    copy_source: bool = False
 
     def setup(self):
         if self.cell_type not in CELLS:
             raise ValueError(f"cell_type: expected one of {sorted(CELLS)}, got {self.cell_type!r}")
+        if self.copy_source and self.source_vocab_size != self.target_vocab_size:
+            raise ValueError(
+                f"copy_source: expected source and target ids of one vocabulary, got vocabulary sizes "
+                f"{self.source_vocab_size} and {self.target_vocab_size}"
+            )
         self.source_embed = nn.Embed(self.source_vocab_size, self.embed_dim)
         self.forward_encoder = RecurrentStack(self.hidden_size, cell_type=self.cell_type)
         self.backward_encoder = RecurrentStack(self.hidden_size, cell_type=self.cell_type)
@@ -120,6 +150,8 @@ class Seq2Seq(nn.Module):
         self.attend = Attention(self.attention, self.hidden_size)
         self.combine = nn.Dense(self.hidden_size)
         self.readout = nn.Dense(self.target_vocab_size)
+        if self.copy_source:
+            self.generate_gate = nn.Dense(1)
         self.dropout = nn.Dropout(self.dropout_rate)
 
     def encode(self, source: jax.Array, *, train: bool = False):
@@ -140,7 +172,7 @@ class Seq2Seq(nn.Module):
         mean = (memory * real).sum(axis=1) / jnp.maximum(real.sum(axis=1), 1.0)
         hidden = jnp.tanh(self.bridge(mean))
         carry = (jnp.zeros_like(hidden), hidden) if self.cell_type == "lstm" else hidden
-        return Encoded(memory, self.attend.project_keys(memory), mask), carry
+        return Encoded(memory, self.attend.project_keys(memory), mask, source), carry
 
     def _decode(self, carry, tokens, encoded: Encoded, train: bool):
         """Decoder steps over ``<int32>[batch, steps]`` previous tokens: ``(carry, logits <float32>[batch,
@@ -151,8 +183,12 @@ class Seq2Seq(nn.Module):
         )
         states = self.dropout(states, deterministic=not train)
         context, weights = self.attend(states, encoded.keys, encoded.memory, encoded.mask)
-        combined = jnp.tanh(self.combine(jnp.concatenate([states, context], axis=-1)))
-        return carry, self.readout(self.dropout(combined, deterministic=not train)), weights
+        attended = jnp.concatenate([states, context], axis=-1)
+        combined = jnp.tanh(self.combine(attended))
+        logits = self.readout(self.dropout(combined, deterministic=not train))
+        if self.copy_source:
+            logits = copy_mixture(logits, jax.nn.sigmoid(self.generate_gate(attended)), weights, encoded.source)
+        return carry, logits, weights
 
     def decode_step(self, carry, tokens: jax.Array, encoded: Encoded):
         """One decoder step (inference) from ``<int32>[batch]`` previous tokens: ``(carry, logits

@@ -3,7 +3,12 @@
 import pytest
 
 from zoo.datasets import docstring_pairs
-from zoo.datasets.docstring_pairs import FunctionPair, first_sentence, function_pairs
+from zoo.datasets.docstring_pairs import (
+    FunctionPair,
+    first_sentence,
+    function_pairs,
+    with_name_words,
+)
 
 MODULE = '''
 import functools
@@ -57,6 +62,16 @@ def test_each_documented_function_pairs_its_source_without_docstring_with_its_fi
 ])
 def test_the_first_sentence_ends_at_the_first_full_stop_before_a_space(docstring, sentence):
     assert first_sentence(docstring) == sentence
+
+
+@pytest.mark.parametrize("source, model_text", [
+    ("def get_value(self):\n    return 1", "get value\ndef get_value(self):\n    return 1"),
+    ("@cache\nasync def parseHTTPHeader(x):", "parse http header\n@cache\nasync def parseHTTPHeader(x):"),
+    ("def outer():\n    def inner(): pass", "outer\ndef outer():\n    def inner(): pass"),
+    ("x = undefined_name", "x = undefined_name"),
+])
+def test_a_source_is_read_after_its_function_s_name_words(source, model_text):
+    assert with_name_words(source) == model_text
 
 
 def test_the_dataset_is_named_by_the_python_version():

@@ -18,7 +18,9 @@ from zoo.datasets.bible_pairs import ENGLISH_MODULE, SPANISH_MODULE
 from zoo.datasets.subword_pairs import (
     BIBLE_EN_ES,
     DOCSTRING_SUMMARY,
+    FunctionSourceTokenizer,
     SubwordPairs,
+    prepared_tokenizers,
     register_subword_pairs,
 )
 from zoo.datasets.subwords import (
@@ -127,6 +129,28 @@ def test_tokenizers_are_trained_once_the_same_way_and_fit_the_split_sizes(tiny_e
     row = first["test"]["inputs"][0]
     assert tokenizers.source.decode(row[:24]) == num2words(301)
     assert row[24] == BOS_ID and tokenizers.target.decode(first["test"]["targets"][0]) == num2words(301, lang="fr")
+
+
+def test_a_shared_vocabulary_is_trained_once_on_both_sides(tmp_path):
+    sources = [f"def get_{n}_value(self):\n    return {n}" for n in range(30)]
+    targets = [f"Return the value of {n}." for n in range(30)]
+    shared = SubwordPairs(
+        name="tiny_shared",
+        read=lambda split, directory: (sources, targets),
+        tokenizers=TextPairTokenizers(
+            source=FunctionSourceTokenizer("shared", 36), target=SubwordTokenizer("shared", 36), bos_id=BOS_ID,
+            eos_id=EOS_ID, source_length=32, target_length=16,
+        ),
+        cut_train_sources=True,
+        split_sizes={"train": 30},
+    )
+    tokenizers = prepared_tokenizers(shared, tmp_path)
+    folder = trained_tokenizers_dir("tiny_shared", tmp_path)
+    assert [path.name for path in folder.iterdir()] == ["shared"]
+    assert tokenizers.source.processor is tokenizers.target.processor
+    # the source is read after its name's words, which the summaries spell the same way
+    assert tokenizers.source.encode(sources[0]).tolist() == tokenizers.target.encode(f"get 0 value\n{sources[0]}").tolist()
+    assert set(tokenizers.target.encode("value").tolist()) <= set(tokenizers.source.encode(sources[0]).tolist())
 
 
 def test_a_run_keeps_its_own_tokenizers(tiny_entry, tmp_path):

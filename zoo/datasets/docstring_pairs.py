@@ -17,6 +17,8 @@ from zoo.datasets.python_source import stdlib_modules
 from zoo.datasets.tfds_local import prepare, read_split
 
 _SENTENCE_END = re.compile(r"[.!?](?=\s|$)")
+_NAME_PART = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+\d*|[A-Z]+\d*|\d+")
+_DEFINITION = re.compile(r"^[ \t]*(?:async[ \t]+)?def[ \t]+(\w+)", re.MULTILINE)
 
 
 class FunctionPair(NamedTuple):
@@ -34,6 +36,20 @@ def first_sentence(docstring: str) -> str:
     paragraph = " ".join(docstring.strip().split("\n\n")[0].split())
     end = _SENTENCE_END.search(paragraph)
     return paragraph[: end.end()] if end else paragraph
+
+
+def name_words(name: str) -> list[str]:
+    """A function name's words, lower case: ``"get_value"`` -> ``["get", "value"]``; camelCase
+    splits too (``"parseHTTPHeader"`` -> ``["parse", "http", "header"]``); ``[name]`` when it has none."""
+    return [part.lower() for part in _NAME_PART.findall(name)] or [name]
+
+
+def with_name_words(source: str) -> str:
+    """``source`` after a first line of its first function's name words (``"get value\n" + source``;
+    unchanged when it defines no function): a summary's words, spelled as a docstring spells them,
+    where a copying decoder can copy them."""
+    definition = _DEFINITION.search(source)
+    return f"{' '.join(name_words(definition.group(1)))}\n{source}" if definition else source
 
 
 def _cut(lines: list[bytes], node: ast.expr, first_line: int) -> list[bytes]:

@@ -112,9 +112,15 @@ class SubwordTokenizer:
         """This tokenizer reading ``directory/<name>/subwords.model``."""
         return dataclasses.replace(self, directory=Path(directory) / self.name)
 
+    def model_text(self, text: str) -> str:
+        """What the model reads of ``text``: ``text`` itself (a subclass may add to it); the
+        tokenizer is trained on and encodes these texts."""
+        return text
+
     def encode(self, text: str) -> np.ndarray:
-        """``<int32>[tokens]``; characters absent from the training text become ``UNKNOWN_ID``."""
-        return np.asarray(self.processor.encode(text), np.int32)
+        """``<int32>[tokens]`` of ``model_text(text)``; characters absent from the training text
+        become ``UNKNOWN_ID``."""
+        return np.asarray(self.processor.encode(self.model_text(text)), np.int32)
 
     def decode(self, ids) -> str:
         ids = np.asarray(ids).tolist()

@@ -8,11 +8,11 @@ trained model can read new text and write its output (``zoo.jobs.translate``), a
 texts its test outputs are scored against (``text_references``).
 
 Tokenizers are fixed (``CharVocabulary``) or trained files (``subwords.SubwordTokenizer``). Trained
-ones live beside the prepared data, in ``<data dir>/<dataset>_tokenizers/{source,target}/``,
-trained once from the train split; ``zoo train`` copies them into the run's
-``<workdir>/tokenizers/`` (``save_run_tokenizers``), and everything that reads a run afterwards
-(its test report, ``zoo translate``, ``zoo predict``) reads that copy (``run_tokenizers``), so a
-workdir is all that decoding needs.
+ones live beside the prepared data, in ``<data dir>/<dataset>_tokenizers/<name>/`` (``source/`` and
+``target/``, or one ``shared/``), trained once from the train split; ``zoo train`` copies them
+into the run's ``<workdir>/tokenizers/`` (``save_run_tokenizers``), and everything that reads a
+run afterwards (its test report, ``zoo translate``, ``zoo predict``) reads that copy
+(``run_tokenizers``), so a workdir is all that decoding needs.
 """
 
 import dataclasses
@@ -58,7 +58,7 @@ class TextPairTokenizers:
         return hasattr(self.source, "bound_to") or hasattr(self.target, "bound_to")
 
     def bound_to(self, directory: str | os.PathLike) -> "TextPairTokenizers":
-        """These tokenizers reading their trained files from ``directory/{source,target}/``
+        """These tokenizers reading their trained files from ``directory/<name>/``
         (fixed vocabularies are unchanged)."""
         return dataclasses.replace(
             self, **{side: getattr(self, side).bound_to(directory) for side in ("source", "target")

@@ -1,4 +1,4 @@
-"""Python function source -> the first sentence of its docstring, with an attention encoder-decoder over subwords."""
+"""Python function source -> the first sentence of its docstring, with an attention encoder-decoder over subwords that can copy from the source."""
 
 from zoo.core.experiment import Experiment
 from zoo.core.registry import register
@@ -20,19 +20,24 @@ def docstring_summary(
     attention: str = "multiplicative",
     dropout_rate: float = 0.2,
     gradient_clip: float = 1.0,
+    copy_source: bool = True,
 ) -> Experiment:
-    """Seq2Seq (4,000 source subwords, the function's first 256 -> bidirectional LSTM -> LSTM
-    decoder with multiplicative attention -> 2,000 target subwords) from a standard-library
-    function's source to its docstring's first sentence; Adam, cosine decay. The test report
-    scores beam-4 outputs of every test function with ROUGE-L, BLEU and chrF.
+    """Seq2Seq with copying (6,000 subwords shared by both sides; the function's name words, then
+    its first 256 subwords -> bidirectional LSTM -> LSTM decoder with multiplicative attention
+    and a pointer-generator over the source) from a standard-library function's source to its
+    docstring's first sentence; Adam, cosine decay. The test report scores beam-4 outputs of every
+    test function with ROUGE-L, BLEU and chrF.
 
     Command: ``zoo train docstring_summary``
-    Result: not published: two runs read test ROUGE-L 0.181 and 0.160, below the baseline it must
-    beat, the function's name as a sentence (0.2207, ``zoo/published/baselines/docstring_summary.json``);
-    docs/experiments/docstring_summary.md.
+    Result: test ROUGE-L 0.227, BLEU 1.95, chrF 17.3 on 416 functions, 36.8 min of training on the
+    2-core CPU shared with another training (``zoo/published/docstring_summary.json``). The
+    baseline, the function's name as a sentence, reads 0.2207, 0.23 and 13.2: ahead on ROUGE-L
+    within noise on test (paired bootstrap 95% interval -0.015 to +0.029), by 0.059 on
+    validation. docs/experiments/docstring_summary.md.
     """
     return seq2seq_experiment(
         DATASET, learning_rate=learning_rate, batch_size=batch_size, epochs=epochs, seed=seed,
         embed_dim=embed_dim, hidden_size=hidden_size, cell_type=cell_type, attention=attention,
         dropout_rate=dropout_rate, gradient_clip=gradient_clip, task="summarization",
+        copy_source=copy_source,
     )

@@ -17,12 +17,13 @@ DATASET = "numbers_en_fr"
 def seq2seq_experiment(
     dataset: str, *, learning_rate: float, batch_size: int, epochs: int, seed: int, embed_dim: int,
     hidden_size: int, cell_type: str, attention: str, dropout_rate: float, gradient_clip: float,
-    task: str = "translation",
+    task: str = "translation", copy_source: bool = False,
 ) -> Experiment:
     """A ``Seq2Seq`` on a text-pair dataset (``zoo.datasets.text_pairs``): teacher-forced cross-entropy,
-    Adam with cosine decay and clipping. ``task`` is ``"translation"`` or ``"summarization"``; for
-    a dataset with text references the test report adds scores of decoded outputs
-    (``zoo.jobs.text_outputs``).
+    Adam with cosine decay and clipping. ``task`` is ``"translation"`` or ``"summarization"``;
+    ``copy_source`` makes the decoder a pointer-generator (the dataset's source and target must
+    share one vocabulary). For a dataset with text references the test report adds scores of
+    decoded outputs (``zoo.jobs.text_outputs``).
 
     ``exact_match`` (validation after each epoch, test at the end) is the share of sentences whose
     every token is the teacher-forced arg-max: exactly the sentences greedy decoding gets right
@@ -42,7 +43,7 @@ def seq2seq_experiment(
         source_vocab_size=tokenizers.source.size, target_vocab_size=tokenizers.target.size,
         source_length=tokenizers.source_length, bos_id=tokenizers.bos_id, eos_id=tokenizers.eos_id,
         embed_dim=embed_dim, hidden_size=hidden_size, cell_type=cell_type, attention=attention,
-        dropout_rate=dropout_rate,
+        dropout_rate=dropout_rate, copy_source=copy_source,
     )
     return Experiment(
         model=model,
