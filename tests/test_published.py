@@ -88,6 +88,14 @@ def test_a_published_text_entry_beats_its_baseline(entry):
     assert published_result(entry)["test"][metric] > baseline + margin
 
 
+def test_the_published_language_model_beats_the_best_n_gram_by_its_margin():
+    """On test, 0.05 bits per character under the n-gram of the order chosen on validation."""
+    n_grams = published_baseline("kjv")
+    best = next(fit for fit in n_grams["orders"] if fit["order"] == n_grams["chosen_order"])
+    assert min(fit["validation"]["bits_per_character"] for fit in n_grams["orders"]) == best["validation"]["bits_per_character"]
+    assert published_result("kjv_char_lstm")["test"]["bits_per_character"] < best["test"]["bits_per_character"] - 0.05
+
+
 def published_baseline(dataset):
     return json.loads((resources.files("zoo") / "published" / "baselines" / f"{dataset}.json").read_text())
 
