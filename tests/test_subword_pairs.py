@@ -229,8 +229,6 @@ def _check_declared(dataset):
 
 
 def test_a_run_of_a_dataset_without_tokenizers_copies_none(tmp_path):
-    from zoo.datasets.text_pairs import RUN_TOKENIZERS, save_run_tokenizers
-
     for dataset in ("digits", "numbers_en_fr"):
         save_run_tokenizers(dataset, tmp_path / "data", tmp_path / dataset)
         assert not (tmp_path / dataset / RUN_TOKENIZERS).exists()
