@@ -19,11 +19,11 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
-from train import xla_flags
-from train.records import environment
-from zoo.bench.timing import synthetic_batch
-from zoo.core.errors import ConfigError
-from zoo.jobs.build import build
+from jax_zoo.train import xla_flags
+from jax_zoo.train.records import environment
+from jax_zoo.bench.timing import synthetic_batch
+from jax_zoo.core.errors import ConfigError
+from jax_zoo.api.build import build
 
 # A debug option that changes nothing while XLA dumps nothing: varying it makes each compile
 # a fresh one instead of a hit in JAX's in-memory cache of executables.
@@ -122,8 +122,8 @@ def main(argv: list[str] | None = None) -> int:
     import argparse
     import sys
 
-    from train.records import write_json_atomic
-    from zoo.core.config import parse_assignments
+    from jax_zoo.train.records import write_json_atomic
+    from jax_zoo.core.config import parse_assignments
 
     parser = argparse.ArgumentParser(prog="python -m benchmarks.compare_xla", description=__doc__.splitlines()[0])
     parser.add_argument("entry")

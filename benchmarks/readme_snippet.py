@@ -2,11 +2,11 @@
 
     python -m benchmarks.readme_snippet [--steps 20] [--repeats 7] [--json FILE]
 
-Runs the README block that builds ``models.SimpleCNN`` and ``train.make_train_step(...,
+Runs the README block that builds ``jax_zoo.models.SimpleCNN`` and ``jax_zoo.train.make_train_step(...,
 compiler_options="convolutions")`` as written, then times its train step on a random batch of
 128 images of 28x28, in interleaved rounds with: the same step without the preset, the
-``fashion_simple_cnn`` entry's step (``zoo.build``), and the PyTorch twin in a child process
-(``zoo.bench.timing``). Medians over rounds after a warm-up; compile time reported apart.
+``fashion_simple_cnn`` entry's step (``jax_zoo.build``), and the PyTorch twin in a child process
+(``jax_zoo.bench.timing``). Medians over rounds after a warm-up; compile time reported apart.
 """
 
 import argparse
@@ -19,7 +19,7 @@ import jax
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-MARKER = "from models import SimpleCNN"
+MARKER = "from jax_zoo.models import SimpleCNN"
 
 
 def readme_snippet() -> str:
@@ -38,10 +38,10 @@ def _timed_compile(step, state, batch):
 def measure(steps: int = 20, repeats: int = 7, warmup: int = 3) -> dict:
     import optax
 
-    import zoo
-    from train import accuracy, create_train_state, make_train_step, softmax_cross_entropy
-    from train.records import environment
-    from zoo.bench.timing import _TorchTwin
+    import jax_zoo as zoo
+    from jax_zoo.train import accuracy, create_train_state, make_train_step, softmax_cross_entropy
+    from jax_zoo.train.records import environment
+    from jax_zoo.bench.timing import _TorchTwin
 
     namespace: dict = {}
     exec(compile(readme_snippet(), "README.md", "exec"), namespace)
@@ -109,7 +109,7 @@ def main(argv: list[str] | None = None) -> None:
         extra = f"  {ratio:.2f}x PyTorch, compile {compile_:.2f} s" if ratio else ""
         print(f"{name:32s} {milliseconds:7.1f} ms/step{extra}")
     if args.json:
-        from train.records import write_json_atomic
+        from jax_zoo.train.records import write_json_atomic
 
         write_json_atomic(args.json, report)
 

@@ -2,7 +2,7 @@
 
     PYTHONPATH=$PWD python benchmarks/seq2seq_decoding.py runs/numbers_en_fr [--beams 1 4] [--batch-size 64]
 
-Sources go through ``models.decoding.decode`` in batches of ``--batch-size`` (the last one padded
+Sources go through ``jax_zoo.models.decoding.decode`` in batches of ``--batch-size`` (the last one padded
 with empty rows); a warm-up batch compiles first, then sentences per second are timed over the
 whole split (``block_until_ready`` per batch). Exact match compares each decoded text with the
 reference target, so it checks the ``exact_match`` metric the harness reports (teacher-forced).
@@ -14,10 +14,10 @@ import time
 import jax
 import numpy as np
 
-import zoo
-from models.decoding import decode
-from zoo.datasets.text_pairs import text_pair_tokenizers
-from zoo.jobs.translate import LENGTH_PENALTY
+import jax_zoo as zoo
+from jax_zoo.models.decoding import decode
+from jax_zoo.datasets.text_pairs import text_pair_tokenizers
+from jax_zoo.api.translate import LENGTH_PENALTY
 
 
 def main() -> None:

@@ -2,7 +2,7 @@
 
 Run: ``python -m benchmarks.step_breakdown [--batch-size 128]`` (add ``XLA_FLAGS=...`` to
 compare flags). Medians over rounds after one warm-up call; the PyTorch half (needs the
-``torch`` extra) runs in a child process of its own, for the reason ``zoo.bench.timing`` gives.
+``torch`` extra) runs in a child process of its own, for the reason ``jax_zoo.bench.timing`` gives.
 docs/performance.md lists what it found.
 """
 
@@ -18,8 +18,8 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from models import SimpleCNN
-from models.pooling import max_pool_2x2
+from jax_zoo.models import SimpleCNN
+from jax_zoo.models.pooling import max_pool_2x2
 
 CONV_DIMENSIONS = ("NHWC", "HWIO", "NHWC")
 

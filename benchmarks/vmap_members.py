@@ -15,12 +15,12 @@ import os
 import statistics
 import time
 
-from train import fit
-from train.member_fit import fit_members
-from train.records import environment, write_json_atomic
-from zoo.datasets import load_dataset
-from zoo.jobs.build import build
-from zoo.jobs.members import member_states
+from jax_zoo.train import fit
+from jax_zoo.train.member_fit import fit_members
+from jax_zoo.train.records import environment, write_json_atomic
+from jax_zoo.datasets import load_dataset
+from jax_zoo.api.build import build
+from jax_zoo.api.members import member_states
 
 
 def time_members(built, train, validation, epochs):
@@ -60,7 +60,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--json")
     args = parser.parse_args()
-    from zoo.cli.process import prepare_process
+    from jax_zoo.cli.process import prepare_process
 
     os.environ.setdefault("ZOO_COMPILATION_CACHE", "0")  # every timing includes its real compilation
     prepare_process()

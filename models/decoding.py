@@ -9,7 +9,7 @@ tokens; outputs are ``<int32>[..., max_length]`` with ``PAD_ID`` (0) after ``eos
 
 A hypothesis of ``n`` tokens (its ``eos_id`` included) scores ``log p / ((5 + n) / 6) **
 length_penalty`` (Wu et al. 2016); one that reaches ``max_length`` without ``eos_id`` ends there.
-``decode`` runs a ``models.Seq2Seq``: the encoder once per source, then either search.
+``decode`` runs a ``jax_zoo.models.Seq2Seq``: the encoder once per source, then either search.
 """
 
 import functools
@@ -19,8 +19,8 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 
-from models.rnn import PAD_ID
-from models.seq2seq import Seq2Seq, allowed_logits
+from jax_zoo.models.rnn import PAD_ID
+from jax_zoo.models.seq2seq import Seq2Seq, allowed_logits
 
 StepFn = Callable
 """``step_fn(static, carry, tokens) -> (carry, log_probs, extras)``, as above."""
@@ -149,7 +149,7 @@ def beam_search(
 
 @functools.partial(jax.jit, static_argnames=("model", "beam_size", "max_length", "length_penalty"))
 def decode(model, variables, source, *, beam_size: int, max_length: int, length_penalty: float = 0.0):
-    """A ``models.Seq2Seq``'s output for ``<int32>[batch, source_length]`` source ids: ``(tokens
+    """A ``jax_zoo.models.Seq2Seq``'s output for ``<int32>[batch, source_length]`` source ids: ``(tokens
     <int32>[batch, max_length], attention <float32>[batch, max_length, source_length])``, greedy
     for ``beam_size = 1``, else the best hypothesis of a beam search. One compilation per model,
     batch, ``beam_size``, ``max_length`` and ``length_penalty``; the encoder runs once per source."""

@@ -29,7 +29,7 @@ class Ensemble(nn.Module):
 
     ``independent=True`` (a deep ensemble, Lakshminarayanan et al. 2017): in training the output
     is every member's logits, ``<float32>[batch, size, num_classes]``, for a loss and metrics
-    wrapped in ``train.member_mean`` (each member then learns from its own loss alone); at
+    wrapped in ``jax_zoo.train.member_mean`` (each member then learns from its own loss alone); at
     inference it is the log of the members' mean probabilities, ``[batch, num_classes]``.
     """
 

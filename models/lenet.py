@@ -3,7 +3,7 @@
 import flax.linen as nn
 import jax.numpy as jnp
 
-from models.pooling import max_pool_2x2
+from jax_zoo.models.pooling import max_pool_2x2
 
 
 class LeNet5(nn.Module):

@@ -12,7 +12,7 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from models.lstm import ScannedLSTM
+from jax_zoo.models.lstm import ScannedLSTM
 
 PAD_ID = 0
 CELLS: dict[str, type[nn.RNNCellBase]] = {"lstm": nn.OptimizedLSTMCell, "gru": nn.GRUCell}

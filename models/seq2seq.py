@@ -15,7 +15,7 @@ state attends over the encoder outputs, padding masked out (additive, Bahdanau's
 not enter the recurrence, so under teacher forcing every step attends at once, and an LSTM runs as
 ``ScannedLSTM``). Every step's attention weights
 ``<float32>[batch, target_length, source_length]`` are sown in ``intermediates/attention``.
-``encode`` and ``decode_step`` are the two halves ``models.decoding`` searches with.
+``encode`` and ``decode_step`` are the two halves ``jax_zoo.models.decoding`` searches with.
 
 With ``copy_source`` (See et al. 2017's pointer-generator; source and target ids must be one
 vocabulary), each step mixes two distributions: the readout's softmax, weighted by a learned
@@ -32,7 +32,7 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from models.rnn import CELLS, PAD_ID, RecurrentStack, lengths_from_padding
+from jax_zoo.models.rnn import CELLS, PAD_ID, RecurrentStack, lengths_from_padding
 
 ATTENTIONS = ("additive", "multiplicative")
 _MASKED = -1e9  # a score for padding: its weight underflows to exactly 0 in float32

@@ -6,9 +6,9 @@ from typing import Any
 import flax.linen as nn
 import jax.numpy as jnp
 
-from models.conv import Conv
-from models.dropout import Dropout16
-from models.pooling import max_pool_2x2
+from jax_zoo.models.conv import Conv
+from jax_zoo.models.dropout import Dropout16
+from jax_zoo.models.pooling import max_pool_2x2
 
 
 class SimpleCNN(nn.Module):
@@ -25,7 +25,7 @@ class SimpleCNN(nn.Module):
     example instead (see ``PyTorchMnistCNN``); that example ends in ``log_softmax`` + NLL, which
     equals softmax cross-entropy on these logits.
 
-    The convolutions are ``models.Conv``: ``nn.Conv``'s parameters and outputs, with gradients
+    The convolutions are ``jax_zoo.models.Conv``: ``nn.Conv``'s parameters and outputs, with gradients
     XLA's CPU backend computes faster. In training, conv1 also runs laid out ``[channels, height,
     width, batch]`` (``channels_major_copy``) for conv2's kernel gradient; conv2's bias and the
     optional ReLU come after the pooling (the same values, see ``Conv.pool``); dropout draws 16
@@ -41,7 +41,7 @@ class SimpleCNN(nn.Module):
     # Dropout after the pooling and after the first dense layer; 0 disables it.
     dropout_rates: tuple[float, float] = (0.0, 0.0)
     dtype: Any = jnp.float32
-    # Compute conv1 twice in training, once laid out for conv2's kernel gradient (``models.Conv``).
+    # Compute conv1 twice in training, once laid out for conv2's kernel gradient (``jax_zoo.models.Conv``).
     channels_major_copy: bool = True
 
     @nn.compact

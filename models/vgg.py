@@ -6,7 +6,7 @@ from collections.abc import Sequence
 import flax.linen as nn
 import jax.numpy as jnp
 
-from models.pooling import max_pool_2x2
+from jax_zoo.models.pooling import max_pool_2x2
 
 
 class VGG(nn.Module):

@@ -34,11 +34,11 @@ import numpy as np
 import optax
 import tensorflow_datasets as tfds
 
-import train
-import zoo
-from zoo.datasets import data_dir
-from zoo.datasets.tfds_local import prepare, read_split
-from zoo.jobs.cross_validation import cross_validate_entry
+from jax_zoo import train
+import jax_zoo as zoo
+from jax_zoo.datasets import data_dir
+from jax_zoo.datasets.tfds_local import prepare, read_split
+from jax_zoo.api.cross_validation import cross_validate_entry
 
 SMALL = os.environ.get("ZOO_NOTEBOOK_BUDGET") == "small"
 EPOCHS, FOLDS = (10, 2) if SMALL else (30, 5)
@@ -96,7 +96,7 @@ print(zoo.dataset_info("two_moons").description, {k: v.shape for k, v in zoo.loa
 # %% [markdown]
 # ## A dataset from a TFDS builder
 # For data that should be prepared once and stored, write a `tfds.core.GeneratorBasedBuilder`:
-# `zoo.datasets.tfds_local.prepare` generates its array_record files on first use (no
+# `jax_zoo.datasets.tfds_local.prepare` generates its array_record files on first use (no
 # TensorFlow needed) and `read_split` reads a split back into arrays. Here the 178 wines of
 # scikit-learn's wine data, 13 chemical measurements each, split 60/20/20 by class.
 # (`skip_registration` keeps TFDS from complaining when the cell runs twice.)
@@ -184,7 +184,7 @@ def sign_momentum(beta: float = 0.9) -> optax.GradientTransformation:
 # %% [markdown]
 # ## An entry
 # An entry is a function of keyword-only settings with defaults (int, float, bool or str: they
-# become `--set` values and `config.json`) that returns an `Experiment`. `zoo.register`
+# become `--set` values and `config.json`) that returns an `Experiment`. `jax_zoo.register`
 # adds it to the registry next to the zoo's own; nothing in the package changes.
 
 # %%

@@ -32,9 +32,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import optax
 
-import models
-import train
-from zoo.datasets import load_dataset
+from jax_zoo import models, train
+from jax_zoo.datasets import load_dataset
 
 SMALL = os.environ.get("ZOO_NOTEBOOK_BUDGET") == "small"
 EPOCHS, SEEDS = (3, (0, 1)) if SMALL else (20, (0, 1, 2))

@@ -32,10 +32,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 import optax
 
-import models
-import train
-from zoo.datasets import load_dataset
-from zoo.jobs.cross_validation import cross_validate_entry
+from jax_zoo import models, train
+from jax_zoo.datasets import load_dataset
+from jax_zoo.api.cross_validation import cross_validate_entry
+from jax_zoo.train.augment import image_augment
 
 SMALL = os.environ.get("ZOO_NOTEBOOK_BUDGET") == "small"
 EPOCHS, FOLDS = (8, 2) if SMALL else (60, 5)
@@ -62,7 +62,7 @@ print(len(small_train["targets"]), "training images,", len(validation_data["targ
 # Each recipe changes one thing from the baseline (SimpleCNN, Adam at 1e-3, plain
 # cross-entropy):
 # - **augmentation**: every step sees each image shifted by up to one pixel (padding, then a
-#   random 8x8 crop; `train.augment`), so the network never sees the same input twice;
+#   random 8x8 crop; `jax_zoo.train.augment`), so the network never sees the same input twice;
 # - **weight decay**: AdamW shrinks every weight by `learning_rate x decay` per step,
 #   pulling unused weights to zero;
 # - **dropout**: a random quarter of the pooled features and half of the dense layer's
@@ -76,7 +76,7 @@ print(len(small_train["targets"]), "training images,", len(validation_data["targ
 cross_entropy = train.softmax_cross_entropy
 RECIPES = {
     "baseline": {},
-    "augmentation": {"augment": train.augment.image_augment(crop_padding=1)},
+    "augmentation": {"augment": image_augment(crop_padding=1)},
     "weight decay": {"optimizer": optax.adamw(1e-3, weight_decay=1.0)},
     "dropout": {"model": models.SimpleCNN(num_classes=10, dropout_rates=(0.25, 0.5))},
     "label smoothing": {"loss": functools.partial(cross_entropy, label_smoothing=0.1)},
@@ -131,7 +131,7 @@ figure.savefig(workdir / "overfitting.png")
 
 # %% [markdown]
 # ## How much is noise: k-fold cross-validation
-# One validation split of 180 images gives one number per recipe. `train.cross_validate`
+# One validation split of 180 images gives one number per recipe. `jax_zoo.train.cross_validate`
 # trains each recipe `FOLDS` times on the 200 images, each time holding out another fifth
 # (stratified by class) and evaluating on it; the spread across folds says how far apart two
 # recipes must be before the split can tell them apart. It is what `zoo cv` runs for an entry.

@@ -34,9 +34,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import optax
 
-import models
-import train
-from zoo.bench.timing import bench_entry
+from jax_zoo import models, train
+from jax_zoo.bench.timing import bench_entry
 
 SMALL = os.environ.get("ZOO_NOTEBOOK_BUDGET") == "small"
 TIMED_STEPS = 3 if SMALL else 30
@@ -82,7 +81,7 @@ print(f"trace {trace_seconds:.2f} s ({len(traced.jaxpr.eqns)} jaxpr equations), 
 
 # %% [markdown]
 # A call does all of that the first time and then looks the compiled program up in a cache
-# keyed by the arguments' shapes, dtypes and static structure. `train.CompilationLog`
+# keyed by the arguments' shapes, dtypes and static structure. `jax_zoo.train.CompilationLog`
 # counts compilations from JAX's own monitoring events: the first call with batches of 64
 # compiles, the next two find it in the cache, and batches of 128 use what the cell above
 # compiled.
@@ -99,7 +98,7 @@ with train.CompilationLog() as log:
 print(f"time spent tracing, lowering and compiling: {log.seconds('train_step'):.2f} s")
 
 # %% [markdown]
-# That is why `train.fit` keeps every batch the same shape (the last partial batch of an
+# That is why `jax_zoo.train.fit` keeps every batch the same shape (the last partial batch of an
 # epoch is dropped; evaluation pads its last batch and masks the padding), and why a change of
 # batch size costs a compilation. The `zoo` command also keeps compiled programs on disk (JAX's
 # persistent compilation cache, `~/.cache/jax-zoo/xla`), so a second run of an entry skips it.
@@ -144,7 +143,7 @@ assert any(path.name.endswith(".xplane.pb") for path in written)
 
 # %% [markdown]
 # ## The XLA options this CPU needs
-# XLA's CPU defaults suit some networks better than others. `train.xla_flags.PRESETS` holds
+# XLA's CPU defaults suit some networks better than others. `jax_zoo.train.xla_flags.PRESETS` holds
 # the options measured fastest per kind of network (docs/performance.md): `"convolutions"`
 # (YNNPACK off, the older fusion emitters) for plain CNNs, `"batchnorm"` for the ResNet,
 # `"recurrent"` (smaller heaps, reused between steps) for LSTMs. They are compile options of
@@ -176,7 +175,7 @@ figure.savefig(workdir / "presets.png")
 
 # %% [markdown]
 # ## How `zoo bench` measures
-# `zoo bench ENTRY` (`zoo.bench.timing.bench_entry`) times the entry's own train step on one
+# `zoo bench ENTRY` (`jax_zoo.bench.timing.bench_entry`) times the entry's own train step on one
 # synthetic batch already on the device, so neither the input pipeline nor the first
 # compilation is counted (the compile time is reported apart): `warmup` steps first, then
 # `repeats` rounds of `steps` steps, each round ended by `jax.block_until_ready` (JAX

@@ -17,8 +17,8 @@
 # **What it teaches:** that a zoo model is a pure function of its parameters, and a training
 # step is one more pure function: `model.init`, a loss, `jax.value_and_grad`, an optax update
 # and `jax.jit`, written out by hand from `models/` and `train/` with no entry and no registry.
-# Then the same step from `train.make_train_step`, and why both run at the entry's speed: the
-# XLA options of `train.xla_flags.PRESETS`.
+# Then the same step from `jax_zoo.train.make_train_step`, and why both run at the entry's speed: the
+# XLA options of `jax_zoo.train.xla_flags.PRESETS`.
 #
 # **Time:** about 1 minute at full size (30 epochs of the 8x8 digits twice, then 30 timed
 # steps of a 28x28 batch three ways; 53 s of CPU time on our 2-core machine);
@@ -36,9 +36,8 @@ import numpy as np
 import optax
 import treescope
 
-import models
-import train
-from zoo.datasets import load_dataset
+from jax_zoo import models, train
+from jax_zoo.datasets import load_dataset
 
 SMALL = os.environ.get("ZOO_NOTEBOOK_BUDGET") == "small"
 EPOCHS = 3 if SMALL else 30
@@ -113,7 +112,7 @@ def train_by_hand(jitted_step):
 # ## `jax.jit`, with the CPU preset
 # XLA's CPU defaults are not the fastest for plain convolutional networks: routing their
 # products through YNNPACK and fusing with the newer emitters costs more than it saves on a
-# CPU like ours. The `"convolutions"` preset (`train.xla_flags.PRESETS`) turns both off. It is
+# CPU like ours. The `"convolutions"` preset (`jax_zoo.train.xla_flags.PRESETS`) turns both off. It is
 # passed to `jax.jit` as `compiler_options`, so it applies to this function only: nothing
 # changes for the rest of the process. `preset` keeps the options this jaxlib accepts (and
 # warns about any other).
@@ -127,11 +126,11 @@ hand_accuracy = float(validation_accuracy(params, validation_data["inputs"], val
 print(f"by hand: training loss {hand_losses[-1]:.4f}, validation accuracy {hand_accuracy:.2%}")
 
 # %% [markdown]
-# ## The same with `train.make_train_step`
+# ## The same with `jax_zoo.train.make_train_step`
 # `make_train_step(loss, metrics)` is the step above written once for every model: it reads
 # the model from a `TrainState` (parameters, optimizer state, step, a random key), adds
 # metrics, a check of each batch's shapes and a guard against NaN, and donates the state.
-# `train.fit` runs the epochs; the entries build their steps this way, with the preset that
+# `jax_zoo.train.fit` runs the epochs; the entries build their steps this way, with the preset that
 # suits their network (`Experiment.xla_flags`).
 
 # %%

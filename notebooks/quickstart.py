@@ -28,8 +28,8 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
-import zoo
-from zoo.jobs.plots import learning_curves_figure, read_history
+import jax_zoo as zoo
+from jax_zoo.api.plots import learning_curves_figure, read_history
 
 SMALL = os.environ.get("ZOO_NOTEBOOK_BUDGET") == "small"
 workdir = Path("runs/notebooks/quickstart")
@@ -50,7 +50,7 @@ print(results["test"]["accuracy"], results["fit_seconds"])
 # ## Learning curves
 # Train and validation, epoch by epoch. The validation split chose the recipe; the test split
 # is read once, after training, and never plotted against epochs (it would turn into a
-# validation split the moment you picked an epoch by it). `zoo.plot_workdir` (the `zoo plot`
+# validation split the moment you picked an epoch by it). `jax_zoo.plot_workdir` (the `zoo plot`
 # command) writes the curves and the test confusion matrix as PNGs into the workdir.
 
 # %%

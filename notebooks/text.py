@@ -36,13 +36,13 @@ import jax.numpy as jnp
 import matplotlib.pyplot as plt
 import numpy as np
 
-import train
-import zoo
-from models import TutorialRNNCell
-from zoo.datasets.char_vocabulary import padded_ids
-from zoo.datasets.names import COUNTRIES, MAX_LENGTH, VOCABULARY
-from zoo.jobs.generate import MAX_PROMPT_CHARACTERS, VOCABULARIES, make_sampler
-from zoo.jobs.plots import confusion_matrix_figure, text_samples_figure
+from jax_zoo import train
+import jax_zoo as zoo
+from jax_zoo.models import TutorialRNNCell
+from jax_zoo.datasets.char_vocabulary import padded_ids
+from jax_zoo.datasets.names import COUNTRIES, MAX_LENGTH, VOCABULARY
+from jax_zoo.api.generate import MAX_PROMPT_CHARACTERS, VOCABULARIES, make_sampler
+from jax_zoo.api.plots import confusion_matrix_figure, text_samples_figure
 
 SMALL = os.environ.get("ZOO_NOTEBOOK_BUDGET") == "small"
 workdir = Path("runs/notebooks/text")
@@ -58,7 +58,7 @@ def subset(data, count):
 # ## Surname -> country
 # `names_tutorial_rnn` is the classic PyTorch tutorial's RNN: one-hot characters, one hidden
 # layer of 128 updated from `concat(character, hidden)`, the country read after the last
-# character. `zoo.build` makes the entry's state and jitted steps; `train.fit` trains them on
+# character. `jax_zoo.build` makes the entry's state and jitted steps; `jax_zoo.train.fit` trains them on
 # any arrays (here a slice of the training split under the small budget).
 
 # %%

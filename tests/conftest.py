@@ -68,8 +68,8 @@ def require_ci_setup(available: bool, what: str) -> None:
 def fashion_mnist_files():
     """Fashion-MNIST's IDX files from the Debian package: tests needing them fail under CI
     (``$CI`` set, as ``.ci/run`` does, which installs the package) and are skipped elsewhere."""
-    from zoo.datasets.fashion_mnist import require_source_files
-    from zoo.core.errors import ZooError
+    from jax_zoo.datasets.fashion_mnist import require_source_files
+    from jax_zoo.core.errors import ZooError
 
     try:
         require_source_files()
@@ -80,7 +80,7 @@ def fashion_mnist_files():
 @pytest.fixture
 def kjv_module():
     """Debian's sword-text-kjv, which ``.ci/run`` installs."""
-    from zoo.datasets.kjv import SWORD_MODULE
+    from jax_zoo.datasets.kjv import SWORD_MODULE
 
     require_ci_setup(SWORD_MODULE.is_dir(), f"Debian's sword-text-kjv in {SWORD_MODULE}")
     return SWORD_MODULE

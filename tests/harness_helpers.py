@@ -5,8 +5,8 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from models import SimpleCNN
-from train import create_train_state
+from jax_zoo.models import SimpleCNN
+from jax_zoo.train import create_train_state
 
 SPEC = {
     "inputs": jax.ShapeDtypeStruct((8, 8, 1), jnp.float32),
@@ -46,9 +46,9 @@ def metric_history(history) -> list[dict]:
 
 def save_untrained_run(workdir, entry, overrides=None):
     """What ``zoo train`` leaves behind, without the training: config and a checkpoint."""
-    import zoo
-    from train import Checkpoints
-    from train.records import write_json_atomic
+    import jax_zoo as zoo
+    from jax_zoo.train import Checkpoints
+    from jax_zoo.train.records import write_json_atomic
 
     built = zoo.build(entry, overrides)
     write_json_atomic(workdir / "config.json", {"entry": entry, "config": built.config})

@@ -27,7 +27,7 @@ if len(sys.argv) > 3:
 import numpy as np  # noqa: E402
 from harness_helpers import SPEC, digits, fresh_state  # noqa: E402
 
-from train import DataParallel, accuracy, fit, make_eval_step, make_train_step, softmax_cross_entropy  # noqa: E402
+from jax_zoo.train import DataParallel, accuracy, fit, make_eval_step, make_train_step, softmax_cross_entropy  # noqa: E402
 
 result = fit(
     fresh_state(),

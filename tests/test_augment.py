@@ -3,7 +3,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from train.augment import cutout, gaussian_noise, image_augment, random_crop, random_flip
+from jax_zoo.train.augment import cutout, gaussian_noise, image_augment, random_crop, random_flip
 
 KEY = jax.random.PRNGKey(0)
 

@@ -2,7 +2,7 @@ import jax
 import jax.numpy as jnp
 import pytest
 
-from models import ConvAutoencoder
+from jax_zoo.models import ConvAutoencoder
 
 
 @pytest.mark.slow

@@ -1,6 +1,6 @@
 import numpy as np
 
-from train import epoch_permutation, eval_batches, train_batches
+from jax_zoo.train import epoch_permutation, eval_batches, train_batches
 
 
 def arrays(size):

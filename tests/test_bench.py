@@ -2,8 +2,8 @@ import json
 
 import pytest
 
-from zoo.bench.timing import bench_entry, synthetic_batch
-from zoo.cli import main
+from jax_zoo.bench.timing import bench_entry, synthetic_batch
+from jax_zoo.cli import main
 
 
 def test_synthetic_batches_follow_the_dataset_spec():

@@ -4,10 +4,10 @@ import os
 
 import pytest
 
-from zoo.core.errors import ZooError
-from zoo.datasets import bible_pairs, kjv
-from zoo.datasets.bible_pairs import ENGLISH_MODULE, SPANISH_MODULE, pair_verses, verse_text
-from zoo.datasets.sword import read_verses
+from jax_zoo.core.errors import ZooError
+from jax_zoo.datasets import bible_pairs, kjv
+from jax_zoo.datasets.bible_pairs import ENGLISH_MODULE, SPANISH_MODULE, pair_verses, verse_text
+from jax_zoo.datasets.sword import read_verses
 
 needs_bibles = pytest.mark.skipif(
     not (ENGLISH_MODULE.is_dir() and SPANISH_MODULE.is_dir()) and not os.environ.get("CI"),
@@ -52,7 +52,7 @@ def test_a_missing_spanish_module_names_its_package(monkeypatch, tmp_path):
 
 
 def test_the_baseline_command_exits_2_without_the_module(monkeypatch, tmp_path, capsys):
-    from zoo.baselines.__main__ import main
+    from jax_zoo.baselines.__main__ import main
 
     monkeypatch.setattr(bible_pairs, "SPANISH_MODULE", tmp_path / "missing")
     output = tmp_path / "out.json"

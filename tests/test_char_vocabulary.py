@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from zoo.datasets.char_vocabulary import UNKNOWN_ID, CharVocabulary, next_character_windows, padded_ids
+from jax_zoo.datasets.char_vocabulary import UNKNOWN_ID, CharVocabulary, next_character_windows, padded_ids
 
 VOCABULARY = CharVocabulary("abc ")
 
@@ -31,7 +31,7 @@ def test_bad_vocabularies_and_ids_are_named():
 
 
 def test_sequence_markers_take_ids_2_and_3_and_decoding_stops_at_the_end_marker():
-    from zoo.datasets.char_vocabulary import BOS_ID, EOS_ID
+    from jax_zoo.datasets.char_vocabulary import BOS_ID, EOS_ID
 
     markers = CharVocabulary("abc ", sequence_markers=True)
     assert markers.size == 8 and markers.encode("ab").tolist() == [4, 5]

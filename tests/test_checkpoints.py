@@ -4,8 +4,8 @@ import numpy as np
 import optax
 import pytest
 
-from models import SimpleCNN
-from train import CheckpointError, Checkpoints, create_train_state
+from jax_zoo.models import SimpleCNN
+from jax_zoo.train import CheckpointError, Checkpoints, create_train_state
 
 
 def state_for(num_classes):

@@ -3,7 +3,7 @@ import subprocess
 
 import pytest
 
-from zoo.cli import main
+from jax_zoo.cli import main
 
 
 def run(args, capsys):
@@ -114,7 +114,7 @@ def test_restart_moves_the_old_run_aside_instead_of_deleting_it(tmp_path, capsys
 
 
 def test_the_recorded_command_carries_the_xla_flags_it_ran_with(monkeypatch):
-    from zoo.jobs.train import command_line
+    from jax_zoo.api.train import command_line
 
     monkeypatch.delenv("XLA_FLAGS", raising=False)
     assert command_line("digits_cnn", {"epochs": 2}, "runs/d") == "zoo train digits_cnn --workdir runs/d --set epochs=2"
@@ -126,7 +126,7 @@ def test_the_recorded_command_carries_the_xla_flags_it_ran_with(monkeypatch):
 
 @pytest.mark.slow
 def test_evaluating_on_a_split_the_run_trained_on_says_it_is_not_held_out(trained):
-    import zoo
+    import jax_zoo as zoo
 
     workdir, _ = trained
     with pytest.warns(UserWarning, match=r"digits_cnn trained on 'train': its metrics on split 'train' are not held out"):

@@ -4,7 +4,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from models import Conv, SimpleCNN, add_channel_bias, max_pool_2x2
+from jax_zoo.models import Conv, SimpleCNN, add_channel_bias, max_pool_2x2
 
 
 @pytest.mark.slow

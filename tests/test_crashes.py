@@ -17,8 +17,8 @@ import tiny_zoo
 from harness_helpers import assert_trees_bitwise_equal, metric_history
 from tiny_zoo import KillPoint, Launcher
 
-import zoo
-from train import load_final_state
+import jax_zoo as zoo
+from jax_zoo.train import load_final_state
 
 pytestmark = pytest.mark.slow
 

@@ -4,9 +4,9 @@ import json
 import numpy as np
 import pytest
 
-from train import InputError, stratified_folds
-import zoo
-from zoo.cli import main
+from jax_zoo.train import InputError, stratified_folds
+import jax_zoo as zoo
+from jax_zoo.cli import main
 
 
 def test_folds_are_disjoint_cover_everything_and_keep_class_shares():
@@ -43,8 +43,8 @@ def test_zoo_cv_reports_each_fold_and_compiles_the_steps_once(tmp_path, capsys):
 @pytest.mark.slow
 def test_each_fold_s_schedule_is_sized_by_the_fold(tmp_path, monkeypatch):
     """digits_cnn's cosine decay must end at the fold's last step, not the full split's."""
-    from zoo.core.experiment import Experiment
-    from zoo.jobs.cross_validation import cross_validate_entry
+    from jax_zoo.core.experiment import Experiment
+    from jax_zoo.api.cross_validation import cross_validate_entry
 
     asked = []
     make_optimizer = Experiment.make_optimizer
@@ -59,7 +59,7 @@ def test_each_fold_s_schedule_is_sized_by_the_fold(tmp_path, monkeypatch):
 
 @pytest.mark.slow
 def test_zoo_cv_never_reads_the_test_split(tmp_path, capsys, monkeypatch):
-    from zoo.datasets import registry
+    from jax_zoo.datasets import registry
 
     info = registry.dataset_info("digits")
     reads = []

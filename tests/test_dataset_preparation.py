@@ -8,14 +8,14 @@ import time
 
 import pytest
 
-from zoo.datasets import load_dataset
+from jax_zoo.datasets import load_dataset
 
 pytestmark = pytest.mark.slow
 
 
 def test_a_preparation_killed_midway_is_redone_without_leftovers(tmp_path):
     # Surnames: reading the names pickle takes seconds, inside TFDS's incomplete.* directory.
-    script = "import sys; from zoo.datasets import load_dataset; load_dataset('names', 'train', sys.argv[1])"
+    script = "import sys; from jax_zoo.datasets import load_dataset; load_dataset('names', 'train', sys.argv[1])"
     preparing = subprocess.Popen([sys.executable, "-c", script, str(tmp_path)], env={**os.environ},
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 300

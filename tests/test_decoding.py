@@ -7,9 +7,9 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from models import Seq2Seq
-from models.decoding import beam_search, decode, greedy_search, length_normalizer
-from models.seq2seq import Encoded, allowed_logits
+from jax_zoo.models import Seq2Seq
+from jax_zoo.models.decoding import beam_search, decode, greedy_search, length_normalizer
+from jax_zoo.models.seq2seq import Encoded, allowed_logits
 
 BOS, EOS = 2, 3
 

@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
-import zoo
-from zoo.datasets.digits import Digits
-from zoo.datasets.tfds_local import prepare, read_split
+import jax_zoo as zoo
+from jax_zoo.datasets.digits import Digits
+from jax_zoo.datasets.tfds_local import prepare, read_split
 
 
 def test_split_sizes_and_value_ranges():

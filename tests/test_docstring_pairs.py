@@ -2,8 +2,8 @@
 
 import pytest
 
-from zoo.datasets import docstring_pairs
-from zoo.datasets.docstring_pairs import (
+from jax_zoo.datasets import docstring_pairs
+from jax_zoo.datasets.docstring_pairs import (
     FunctionPair,
     first_sentence,
     function_pairs,

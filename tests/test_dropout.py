@@ -3,7 +3,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from models import Dropout16
+from jax_zoo.models import Dropout16
 
 
 def apply(rate, x, key=0, deterministic=False):

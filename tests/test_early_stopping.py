@@ -3,7 +3,7 @@
 import pytest
 from harness_helpers import SPEC, assert_trees_bitwise_equal, digits, fresh_state, metric_history
 
-from train import EarlyStoppingPolicy, InputError, accuracy, evaluate, fit, make_eval_step, make_train_step, softmax_cross_entropy
+from jax_zoo.train import EarlyStoppingPolicy, InputError, accuracy, evaluate, fit, make_eval_step, make_train_step, softmax_cross_entropy
 
 TRAIN, VALIDATION = digits(160), digits(200, offset=160)
 POLICY = EarlyStoppingPolicy(metric="eval_loss", mode="min", patience=1, min_delta=0.0)
@@ -74,7 +74,7 @@ def test_a_metric_the_records_do_not_hold_is_named(steps):
 
 @pytest.mark.slow
 def test_the_best_checkpoint_can_be_kept_without_stopping(steps, stopped, tmp_path):
-    from train import CheckpointPolicy, Checkpoints
+    from jax_zoo.train import CheckpointPolicy, Checkpoints
 
     train_step, eval_step = steps
     result = fit(
@@ -107,9 +107,9 @@ def test_without_evaluation_data_the_epochs_record_training_metrics_only(steps):
 def test_zoo_eval_and_zoo_restore_load_the_best_parameters_not_the_last(tmp_path, capsys):
     import tiny_zoo  # noqa: F401  (registers tiny_mlp)
 
-    import zoo
-    from train import Checkpoints
-    from zoo.cli import main
+    import jax_zoo as zoo
+    from jax_zoo.train import Checkpoints
+    from jax_zoo.cli import main
 
     overrides = {"patience": 0, "epochs": 40, "learning_rate": 0.2}
     results = zoo.train_and_evaluate("tiny_mlp", tmp_path, overrides, progress=False)

@@ -9,12 +9,12 @@ import optax
 import pytest
 from harness_helpers import SPEC, assert_trees_bitwise_equal, digits
 
-import zoo
-from models import ResNet
-from train import (
+import jax_zoo as zoo
+from jax_zoo.models import ResNet
+from jax_zoo.train import (
     accuracy, create_train_state, evaluate, fit, make_eval_step, make_train_step, softmax_cross_entropy,
 )
-from zoo.core.errors import ConfigError
+from jax_zoo.core.errors import ConfigError
 
 TRAIN, EVAL = digits(192), digits(64, offset=192)
 BATCH = 32

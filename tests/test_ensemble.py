@@ -5,8 +5,8 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from models import Ensemble, SequenceClassifier
-from train import accuracy, member_mean, softmax_cross_entropy
+from jax_zoo.models import Ensemble, SequenceClassifier
+from jax_zoo.train import accuracy, member_mean, softmax_cross_entropy
 
 pytestmark = pytest.mark.slow  # 8 ensembles compiled: minutes on a busy 2-core machine
 

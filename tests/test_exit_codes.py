@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 import tiny_zoo  # noqa: F401  (registers tiny_mlp)
 
-import zoo
-from zoo.cli import main
+import jax_zoo as zoo
+from jax_zoo.cli import main
 
 ENTRY = "tiny_mlp"
 
@@ -208,7 +208,7 @@ def _signalled_run(workdir: Path, sig: signal.Signals) -> subprocess.CompletedPr
     """``zoo train`` of a long tiny run, sent ``sig`` once its first epoch is logged."""
     tests = str(Path(__file__).parent)
     environment = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [tests, os.environ.get("PYTHONPATH")]))}
-    script = "import sys, tiny_zoo; from zoo.cli import main; sys.exit(main(sys.argv[1:]))"
+    script = "import sys, tiny_zoo; from jax_zoo.cli import main; sys.exit(main(sys.argv[1:]))"
     args = ["train", ENTRY, "--workdir", str(workdir), "--set", "epochs=100000", "--no-progress"]
     process = subprocess.Popen([sys.executable, "-c", script, *args], env=environment, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)

@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
-import zoo
-from zoo.datasets.fashion_mnist import official_split
-from zoo.datasets.splits import VALIDATION_SIZE, validation_slice
+import jax_zoo as zoo
+from jax_zoo.datasets.fashion_mnist import official_split
+from jax_zoo.datasets.splits import VALIDATION_SIZE, validation_slice
 
 
 @pytest.fixture(scope="module")

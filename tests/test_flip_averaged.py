@@ -3,8 +3,8 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from models import FlipAveraged, ResNet20, SimpleCNN
-from models.flip_averaged import shifted
+from jax_zoo.models import FlipAveraged, ResNet20, SimpleCNN
+from jax_zoo.models.flip_averaged import shifted
 
 
 @pytest.mark.slow

@@ -14,12 +14,12 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-import zoo
-import zoo.jobs.build
-import zoo.jobs.generate
-from train import CompilationLog, InputError, accuracy, fit, make_eval_step, make_train_step, softmax_cross_entropy
-from zoo.cli import main
-from zoo.core import registry
+import jax_zoo as zoo
+import jax_zoo.api.build
+import jax_zoo.api.generate
+from jax_zoo.train import CompilationLog, InputError, accuracy, fit, make_eval_step, make_train_step, softmax_cross_entropy
+from jax_zoo.cli import main
+from jax_zoo.core import registry
 
 pytestmark = pytest.mark.slow
 
@@ -65,7 +65,7 @@ def test_set_values_are_refused_in_one_paragraph_or_reach_the_build(entry, data,
     def accepted(*args, **kwargs):
         raise Accepted
 
-    monkeypatch.setattr(zoo.jobs.build, "init_variables", accepted)
+    monkeypatch.setattr(zoo.api.build, "init_variables", accepted)
     with CompilationLog() as compilation:
         try:
             code = main(["train", entry, "--workdir", str(workdir), "--set", f"{key}={value}", "--no-progress"])
@@ -170,7 +170,7 @@ def language_model(tmp_path_factory):
     from test_generate import save_untrained_run
 
     workdir = save_untrained_run(tmp_path_factory.mktemp("lm"), "kjv_char_lstm", {"hidden_size": 8, "embed_dim": 4})
-    from zoo.jobs.pretrained import from_workdir
+    from jax_zoo.api.pretrained import from_workdir
 
     return workdir, from_workdir(workdir)
 
@@ -189,8 +189,8 @@ def test_generate_refuses_bad_arguments_in_one_paragraph(language_model, prompt,
     def accepted(*args, **kwargs):
         raise Accepted
 
-    monkeypatch.setattr(zoo.jobs.generate, "from_workdir", lambda *args: restored)
-    monkeypatch.setattr(zoo.jobs.generate, "make_sampler", accepted)
+    monkeypatch.setattr(zoo.api.generate, "from_workdir", lambda *args: restored)
+    monkeypatch.setattr(zoo.api.generate, "make_sampler", accepted)
     args = ["generate", "kjv_char_lstm", "--workdir", str(workdir), f"--prompt={prompt}", f"--length={length}",
             f"--temperature={temperature!r}", f"--top-k={top_k}", f"--seed={seed}"]
     with CompilationLog() as compilation:
@@ -202,7 +202,7 @@ def test_generate_refuses_bad_arguments_in_one_paragraph(language_model, prompt,
     CASES["zoo generate"] += 1
     assert compilation.compiles() == 0
     if code is None:
-        vocabulary = zoo.jobs.generate.VOCABULARIES["kjv"]
+        vocabulary = zoo.api.generate.VOCABULARIES["kjv"]
         assert 0 < len(prompt) <= 256 and 1 <= length and 0 < temperature < math.inf and 0 <= top_k <= vocabulary.size
         assert 0 <= seed < 2**32
     else:

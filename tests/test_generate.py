@@ -2,12 +2,12 @@
 
 import pytest
 
-import zoo
+import jax_zoo as zoo
 from harness_helpers import save_untrained_run
-from train import Checkpoints
-from train.records import write_json_atomic
-from zoo.cli import main
-from zoo.jobs.generate import MAX_PROMPT_CHARACTERS, generate, make_sampler
+from jax_zoo.train import Checkpoints
+from jax_zoo.train.records import write_json_atomic
+from jax_zoo.cli import main
+from jax_zoo.api.generate import MAX_PROMPT_CHARACTERS, generate, make_sampler
 
 
 @pytest.fixture(scope="module")
@@ -29,8 +29,8 @@ def test_one_compilation_for_every_prompt_and_seed(lm_workdir):
     import jax
     import jax.numpy as jnp
 
-    from zoo.datasets.char_vocabulary import padded_ids
-    from zoo.datasets.kjv import VOCABULARY
+    from jax_zoo.datasets.char_vocabulary import padded_ids
+    from jax_zoo.datasets.kjv import VOCABULARY
 
     trained = zoo.restore(lm_workdir)
     sampler = make_sampler(trained.experiment.model, length=12, top_k=0)
@@ -78,7 +78,7 @@ def test_a_trained_model_continues_each_prompt_in_its_own_pattern(tmp_path, caps
     follows the prompt's pattern, so a sampler that ignored the prompt would fail here."""
     import numpy as np
 
-    from zoo.datasets.kjv import VOCABULARY, WINDOW
+    from jax_zoo.datasets.kjv import VOCABULARY, WINDOW
 
     patterns = {"abc ": "abc abc abc ", "xy.": "xy.xy.xy.xy."}
     overrides = {"hidden_size": 32, "embed_dim": 16, "learning_rate": 0.01}

@@ -2,7 +2,7 @@ import jax
 import jax.numpy as jnp
 import pytest
 
-from zoo.bench.hlo_flops import MatmulFlops, matmul_flops
+from jax_zoo.bench.hlo_flops import MatmulFlops, matmul_flops
 
 
 def compiled_text(function, *args) -> str:

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from train import host_memory
+from jax_zoo.train import host_memory
 
 pytestmark = pytest.mark.skipif(
     platform.system() != "Linux" or platform.libc_ver()[0] != "glibc", reason="mallopt is glibc's (Linux)"
@@ -25,7 +25,7 @@ def _in_fresh_python(code: str, **environment: str) -> str:
 # A jitted function allocating 160 MB (its result and a temporary) in every call, freed after;
 # prints the settings applied and the page faults of each of ten calls after twenty warm-up calls.
 PAGE_FAULTS = """
-from train import host_memory
+from jax_zoo.train import host_memory
 host_memory.apply_if_requested()  # what the zoo command does first; importing changes nothing
 import json, resource, zoo, jax, jax.numpy as jnp
 step = jax.jit(lambda x: jnp.cumsum(x) * 2)
@@ -42,7 +42,7 @@ print(json.dumps([sorted(host_memory.applied_settings()), faults]))
 
 @pytest.mark.slow
 def test_glibcs_settings_stay_unless_requested():
-    assert _in_fresh_python("import train; from train import host_memory; print(host_memory.applied_settings())") == "{}"
+    assert _in_fresh_python("import train; from jax_zoo.train import host_memory; print(host_memory.applied_settings())") == "{}"
 
 
 @pytest.mark.slow

@@ -3,7 +3,7 @@ import gzip
 import numpy as np
 import pytest
 
-from zoo.datasets.idx import IdxError, read_idx
+from jax_zoo.datasets.idx import IdxError, read_idx
 
 
 def write_idx(path, header: bytes, data: bytes):

@@ -4,10 +4,10 @@ import jax
 import numpy as np
 import pytest
 
-import zoo
-from train import BatchSpecError
-from zoo.jobs.build import build
-from zoo.jobs import train as train_job
+import jax_zoo as zoo
+from jax_zoo.train import BatchSpecError
+from jax_zoo.api.build import build
+from jax_zoo.api import train as train_job
 
 pytestmark = pytest.mark.slow
 

@@ -19,8 +19,8 @@ def snapshot():
     }
 
 before = snapshot()
-import models, train, zoo  # noqa: E401
-import zoo.cli, zoo.jobs.train  # noqa: E401
+import jax_zoo, jax_zoo.models, jax_zoo.train  # noqa: E401
+import jax_zoo.cli, jax_zoo.api.train  # noqa: E401
 after = snapshot()
 print(json.dumps({"before": before, "after": after}))
 """
@@ -44,7 +44,7 @@ def test_importing_models_train_and_zoo_sets_no_variable_and_registers_no_listen
 
 COMPILE_ONCE = """
 import jax, jax.numpy as jnp, jax.monitoring
-from zoo.cli.process import prepare_process
+from jax_zoo.cli.process import prepare_process
 prepare_process()
 events = []
 jax.monitoring.register_event_listener(lambda event, **kwargs: events.append(event))

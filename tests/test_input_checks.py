@@ -4,13 +4,13 @@ import numpy as np
 import pytest
 from harness_helpers import SPEC, digits, fresh_state
 
-import zoo
-from train import (
+import jax_zoo as zoo
+from jax_zoo.train import (
     CheckpointPolicy, CompilationLog, EarlyStoppingPolicy, InputError, accuracy, fit, make_eval_step, make_train_step,
     softmax_cross_entropy,
 )
-from train.input_checks import check_fit_inputs
-from zoo import ConfigError, UnknownNameError
+from jax_zoo.train.input_checks import check_fit_inputs
+from jax_zoo import ConfigError, UnknownNameError
 
 TRAIN, EVAL = digits(40), digits(11, offset=40)
 

@@ -3,7 +3,7 @@ import math
 
 import pytest
 
-from zoo.baselines.kneser_ney import KneserNeyCharModel, fit_orders
+from jax_zoo.baselines.kneser_ney import KneserNeyCharModel, fit_orders
 
 TEXT = "the cat sat on the mat. the hat is on the cat."
 

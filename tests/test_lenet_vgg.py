@@ -3,7 +3,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from models import VGG, LeNet5
+from jax_zoo.models import VGG, LeNet5
 
 
 def parameter_count(variables) -> int:

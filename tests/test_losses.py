@@ -5,7 +5,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from train import mean_squared_error, sequence_cross_entropy, softmax_cross_entropy
+from jax_zoo.train import mean_squared_error, sequence_cross_entropy, softmax_cross_entropy
 
 
 def test_cross_entropy_matches_hand_computed_value():

@@ -9,7 +9,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from models.lstm import GATES, ScannedLSTM, lstm_scan, lstm_scan_tokens
+from jax_zoo.models.lstm import GATES, ScannedLSTM, lstm_scan, lstm_scan_tokens
 
 BATCH, TIME, IN_FEATURES, FEATURES = 3, 9, 5, 4
 

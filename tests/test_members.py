@@ -6,9 +6,9 @@ import optax
 import pytest
 from harness_helpers import SPEC, assert_trees_bitwise_equal, digits, fresh_state
 
-from train import EarlyStoppingPolicy, accuracy, epoch_permutation, fit, make_eval_step, make_train_step, softmax_cross_entropy
-from train.member_fit import fit_members
-from train.members import MemberOptState, stack_members, unstack_member
+from jax_zoo.train import EarlyStoppingPolicy, accuracy, epoch_permutation, fit, make_eval_step, make_train_step, softmax_cross_entropy
+from jax_zoo.train.member_fit import fit_members
+from jax_zoo.train.members import MemberOptState, stack_members, unstack_member
 
 BATCH = 32
 CLEAN, EVAL = digits(200), digits(64, offset=200)

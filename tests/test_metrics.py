@@ -3,7 +3,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from train import (
+from jax_zoo.train import (
     MetricAccumulator, accuracy, bits_per_character, classification_report, confusion_matrix, exact_match, perplexity,
     token_accuracy,
 )
@@ -46,7 +46,7 @@ def test_a_class_never_predicted_has_zero_precision_not_nan():
 
 
 def test_top_k_accuracy_counts_the_label_among_the_k_largest():
-    from train import top_k_accuracy
+    from jax_zoo.train import top_k_accuracy
 
     logits = jnp.array([[0.5, 0.3, 0.2], [0.1, 0.2, 0.7], [0.2, 0.5, 0.3]])
     labels = jnp.array([1, 0, 1])
@@ -58,7 +58,7 @@ def test_top_k_accuracy_counts_the_label_among_the_k_largest():
 
 
 def test_squared_error_is_the_mean_over_each_examples_elements():
-    from train import squared_error
+    from jax_zoo.train import squared_error
 
     predictions = jnp.zeros((2, 2, 2, 1))
     targets = jnp.stack([jnp.full((2, 2, 1), 0.5), jnp.array([[[1.0], [0.0]], [[0.0], [0.0]]])])

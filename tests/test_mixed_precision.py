@@ -5,7 +5,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-import zoo
+import jax_zoo as zoo
 
 
 def dtypes(tree) -> set[str]:

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 from harness_helpers import SPEC, digits, fresh_state
 
-from train import (
+from jax_zoo.train import (
     Checkpoints, NonFiniteError, accuracy, epoch_permutation, fit, make_eval_step, make_train_step, softmax_cross_entropy,
 )
-from train.nonfinite import describe_offender, finiteness
+from jax_zoo.train.nonfinite import describe_offender, finiteness
 
 BATCH, EPOCHS, SEED = 32, 2, 0
 CLEAN, EVAL = digits(200), digits(64, offset=200)

@@ -3,7 +3,7 @@ import json
 import numpy as np
 import pytest
 
-from zoo.baselines.paired import main, paired_comparison
+from jax_zoo.baselines.paired import main, paired_comparison
 
 
 def test_paired_comparison_counts_who_is_right_and_tests_the_split():

@@ -87,7 +87,7 @@ def test_a_global_batch_must_divide_over_the_devices(tmp_path):
     script = (
         "import os; os.environ['XLA_FLAGS'] = '--xla_force_host_platform_device_count=8'\n"
         "from harness_helpers import SPEC, digits, fresh_state\n"
-        "from train import InputError, fit, make_eval_step, make_train_step, softmax_cross_entropy\n"
+        "from jax_zoo.train import InputError, fit, make_eval_step, make_train_step, softmax_cross_entropy\n"
         "try:\n"
         "    fit(fresh_state(), train_step=make_train_step(softmax_cross_entropy, example_spec=SPEC),\n"
         "        eval_step=make_eval_step(softmax_cross_entropy, example_spec=SPEC), train_data=digits(64),\n"

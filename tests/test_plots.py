@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from zoo.cli import main
-from zoo.core.errors import WorkdirError
-from zoo.jobs import plots
+from jax_zoo.cli import main
+from jax_zoo.core.errors import WorkdirError
+from jax_zoo.api import plots
 
 HISTORY = [
     {"epoch": epoch, "step": 10 * epoch, "train_loss": 1 / epoch, "train_accuracy": 1 - 0.5 / epoch,

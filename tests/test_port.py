@@ -10,17 +10,17 @@ import jax
 import numpy as np
 import pytest
 
-from models import (
+from jax_zoo.models import (
     VGG, CharLanguageModel, ConvAutoencoder, FlipAveraged, LeNet5, PyTorchMnistCNN, ResNet, ResNet20,
     SequenceClassifier, SimpleCNN, TutorialRNN,
 )
-from zoo.core.errors import StateDictError
+from jax_zoo.core.errors import StateDictError
 
 torch = pytest.importorskip("torch", reason="the optional torch extra is not installed")
 
 import torch_networks as twins  # noqa: E402  (needs torch)
-from zoo.bench.torch_twins import char_lm_twin, simple_cnn_twin  # noqa: E402
-from zoo.port import from_torch, load_state_dict, to_torch, torch_specs  # noqa: E402
+from jax_zoo.bench.torch_twins import char_lm_twin, simple_cnn_twin  # noqa: E402
+from jax_zoo.port import from_torch, load_state_dict, to_torch, torch_specs  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT.parent / "shared" / "reference" / "pytorch_reference.py"
@@ -285,7 +285,7 @@ def digits_state_dict(tmp_path) -> tuple[Path, dict]:
 
 
 def test_a_malicious_file_given_to_zoo_port_exits_2_and_runs_nothing(tmp_path, capsys):
-    from zoo.cli import main
+    from jax_zoo.cli import main
 
     marker, malicious = tmp_path / "executed", tmp_path / "model.pt"
     torch.save({"conv1.weight": WritesAMarker(marker)}, malicious)
@@ -296,9 +296,9 @@ def test_a_malicious_file_given_to_zoo_port_exits_2_and_runs_nothing(tmp_path, c
 
 @pytest.mark.slow
 def test_port_evaluate_fine_tune_and_export(tmp_path, capsys):
-    from zoo.cli import main
-    from zoo.jobs.restore import evaluate_workdir
-    from zoo.jobs.train import train_and_evaluate
+    from jax_zoo.cli import main
+    from jax_zoo.api.restore import evaluate_workdir
+    from jax_zoo.api.train import train_and_evaluate
 
     path, state_dict = digits_state_dict(tmp_path)
     workdir = tmp_path / "run"
@@ -321,7 +321,7 @@ def test_port_evaluate_fine_tune_and_export(tmp_path, capsys):
 
 
 def test_zoo_port_refuses_mismatches_and_used_workdirs_writing_nothing(tmp_path, capsys):
-    from zoo.cli import main
+    from jax_zoo.cli import main
 
     lenet = tmp_path / "lenet.pt"
     torch.save(twins.randomize(twins.LeNet5(LeNet5())).state_dict(), lenet)
@@ -344,8 +344,8 @@ TRAIN_IMAGES = 6_400  # one epoch over the first 6,400 training images: 50 steps
 
 @pytest.mark.slow
 def test_a_network_trained_by_pytorch_evaluates_the_same_in_the_zoo(fashion_mnist_files, tmp_path, capsys):
-    from zoo.cli import main
-    from zoo.datasets import load_dataset
+    from jax_zoo.cli import main
+    from jax_zoo.datasets import load_dataset
 
     train, test = load_dataset("fashion_mnist_local", "train"), load_dataset("fashion_mnist_local", "test")
     torch.manual_seed(0)

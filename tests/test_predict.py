@@ -6,13 +6,13 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-import zoo
+import jax_zoo as zoo
 from harness_helpers import save_untrained_run
-from zoo.cli import main
-from zoo.datasets.fashion_mnist import CLASS_NAMES
-from zoo.jobs.generate import generate
-from zoo.jobs.images import image_example, write_image
-from zoo.jobs.predict import load, predict
+from jax_zoo.cli import main
+from jax_zoo.datasets.fashion_mnist import CLASS_NAMES
+from jax_zoo.api.generate import generate
+from jax_zoo.api.images import image_example, write_image
+from jax_zoo.api.predict import load, predict
 
 
 def run(args, capsys):

@@ -11,14 +11,14 @@ import numpy as np
 import pytest
 from flax import serialization
 
-import zoo
+import jax_zoo as zoo
 from harness_helpers import save_untrained_run
-from zoo.cli import main
-from zoo.jobs import pretrained as pretrained_module
-from zoo.jobs.export_weights import export
-from zoo.jobs.pretrained import evaluate_pretrained, from_workdir, require_model_variables, shipped_entries, weights_record
-from zoo.jobs.published import published_result
-from zoo.jobs.train import train_and_evaluate
+from jax_zoo.cli import main
+from jax_zoo.api import pretrained as pretrained_module
+from jax_zoo.api.export_weights import export
+from jax_zoo.api.pretrained import evaluate_pretrained, from_workdir, require_model_variables, shipped_entries, weights_record
+from jax_zoo.api.published import published_result
+from jax_zoo.api.train import train_and_evaluate
 
 SHIPPED = shipped_entries()
 IMAGE_ENTRIES = {"digits_cnn", "fashion_denoise_ae", "fashion_lenet", "fashion_resnet", "fashion_simple_cnn", "fashion_vgg"}

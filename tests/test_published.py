@@ -8,8 +8,8 @@ from importlib import resources
 import numpy as np
 import pytest
 
-import zoo
-from zoo.jobs.published import published_result
+import jax_zoo as zoo
+from jax_zoo.api.published import published_result
 
 PUBLISHED = [entry for entry in zoo.list_entries() if published_result(entry) is not None]
 # The targets: an entry published below its target fails here.
@@ -97,17 +97,17 @@ def test_the_published_language_model_beats_the_best_n_gram_by_its_margin():
 
 
 def published_baseline(dataset):
-    return json.loads((resources.files("zoo") / "published" / "baselines" / f"{dataset}.json").read_text())
+    return json.loads((resources.files("jax_zoo") / "published" / "baselines" / f"{dataset}.json").read_text())
 
 
 def test_baselines_are_published_with_their_commands():
     for dataset in ("names", "kjv", "bible_en_es", "docstring_summary"):
         baseline = published_baseline(dataset)
-        assert baseline["dataset"] == dataset and baseline["command"] == f"python -m zoo.baselines {dataset}"
+        assert baseline["dataset"] == dataset and baseline["command"] == f"python -m jax_zoo.baselines {dataset}"
 
 
 def test_the_translation_baselines_are_scored_on_every_held_out_pair():
-    from zoo.datasets.bible_pairs import SPLIT_SIZES
+    from jax_zoo.datasets.bible_pairs import SPLIT_SIZES
 
     baseline = published_baseline("bible_en_es")
     for name in ("copy_source", "word_by_word"):

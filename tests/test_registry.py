@@ -1,8 +1,8 @@
 import pytest
 
-import zoo
-from zoo import ConfigError, Experiment, UnknownNameError
-from zoo.core.config import parse_assignments
+import jax_zoo as zoo
+from jax_zoo import ConfigError, Experiment, UnknownNameError
+from jax_zoo.core.config import parse_assignments
 
 
 def test_the_default_entry_is_registered_with_its_config():
@@ -16,8 +16,8 @@ def test_the_default_entry_is_registered_with_its_config():
 def test_users_register_their_own_entry_from_their_own_code():
     import optax
 
-    from models import SimpleCNN
-    from train import softmax_cross_entropy
+    from jax_zoo.models import SimpleCNN
+    from jax_zoo.train import softmax_cross_entropy
 
     @zoo.register(name="my_digits_sgd")
     def my_entry(*, learning_rate: float = 0.05, epochs: int = 1) -> Experiment:
@@ -107,8 +107,8 @@ def test_joined_splits_name_each_part(split, message):
 def test_an_experiment_never_trains_on_what_it_evaluates(splits, message):
     import optax
 
-    from models import SimpleCNN
-    from train import softmax_cross_entropy
+    from jax_zoo.models import SimpleCNN
+    from jax_zoo.train import softmax_cross_entropy
 
     with pytest.raises(ConfigError, match=message):
         Experiment(

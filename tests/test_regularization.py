@@ -4,8 +4,8 @@ import numpy as np
 import optax
 import pytest
 
-from models import ResNet20
-from train.regularization import decay_mask
+from jax_zoo.models import ResNet20
+from jax_zoo.train.regularization import decay_mask
 
 
 @pytest.mark.slow

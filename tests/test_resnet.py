@@ -3,7 +3,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from models import ResNet, ResNet18, ResNet20, ResNet32, ResNet56
+from jax_zoo.models import ResNet, ResNet18, ResNet20, ResNet32, ResNet56
 
 
 def parameter_count(variables) -> int:
@@ -49,7 +49,7 @@ def test_batch_norm_statistics_update_in_training_and_are_used_in_evaluation():
 
 @pytest.mark.slow
 def test_each_block_starts_as_the_identity_plus_relu():
-    from models import BasicBlock
+    from jax_zoo.models import BasicBlock
 
     block = BasicBlock(filters=3)
     x = jax.random.normal(jax.random.PRNGKey(0), (2, 5, 5, 3))

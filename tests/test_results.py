@@ -3,9 +3,9 @@ from pathlib import Path
 
 import pytest
 
-from zoo.cli import main
-from zoo.jobs.published import published_result
-from zoo.jobs.results import BEGIN, END, published_paths, read_results, result_summary, results_table, update_readme
+from jax_zoo.cli import main
+from jax_zoo.api.published import published_result
+from jax_zoo.api.results import BEGIN, END, published_paths, read_results, result_summary, results_table, update_readme
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -9,8 +9,8 @@ import time
 import pytest
 from harness_helpers import SPEC, assert_trees_bitwise_equal, digits, fresh_state, metric_history
 
-import zoo
-from train import (
+import jax_zoo as zoo
+from jax_zoo.train import (
     CheckpointError, CheckpointPolicy, Checkpoints, accuracy, fit, load_final_state, make_eval_step, make_train_step,
     softmax_cross_entropy,
 )
@@ -131,7 +131,7 @@ def golden_entry_run(tmp_path_factory):
 
 def _zoo_train(workdir):
     sets = [word for name, value in OVERRIDES.items() for word in ("--set", f"{name}={value}")]
-    return [sys.executable, "-m", "zoo.cli", "train", "--workdir", str(workdir), "--no-progress", *sets]
+    return [sys.executable, "-m", "jax_zoo.cli", "train", "--workdir", str(workdir), "--no-progress", *sets]
 
 
 def _same_final_state(workdir, golden_dir):

@@ -4,7 +4,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from train.sampling import sample_continuation, sample_token
+from jax_zoo.train.sampling import sample_continuation, sample_token
 
 VOCAB = 6
 

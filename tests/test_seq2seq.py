@@ -7,9 +7,9 @@ import numpy as np
 import optax
 import pytest
 
-from models import Seq2Seq, pack_inputs
-from models.seq2seq import copy_mixture, reverse_padded
-from train import sequence_cross_entropy
+from jax_zoo.models import Seq2Seq, pack_inputs
+from jax_zoo.models.seq2seq import copy_mixture, reverse_padded
+from jax_zoo.train import sequence_cross_entropy
 
 SOURCE = np.array([[4, 5, 6, 0, 0], [6, 6, 4, 5, 4]], np.int32)
 DECODER_INPUTS = np.array([[2, 4, 5, 0], [2, 6, 7, 8]], np.int32)

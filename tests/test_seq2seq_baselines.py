@@ -2,8 +2,8 @@
 
 import pytest
 
-from zoo.baselines.name_sentence import name_as_sentence
-from zoo.baselines.word_by_word import ibm1_dictionary, translate_word_by_word, words
+from jax_zoo.baselines.name_sentence import name_as_sentence
+from jax_zoo.baselines.word_by_word import ibm1_dictionary, translate_word_by_word, words
 
 ENGLISH = ["the house", "the book", "a book"]
 GERMAN = ["das Haus", "das Buch", "ein Buch"]

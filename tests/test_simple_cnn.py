@@ -3,7 +3,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from models import PyTorchMnistCNN, SimpleCNN, max_pool_2x2
+from jax_zoo.models import PyTorchMnistCNN, SimpleCNN, max_pool_2x2
 
 
 def parameter_count(variables) -> int:

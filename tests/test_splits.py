@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from zoo.datasets.splits import validation_slice
+from jax_zoo.datasets.splits import validation_slice
 
 
 def test_a_seeded_stratified_disjoint_slice():
@@ -20,7 +20,7 @@ def test_impossible_sizes_are_rejected():
 
 
 def test_image_split_scales_pixels_and_carves_validation_out_of_train():
-    from zoo.datasets.splits import image_split
+    from jax_zoo.datasets.splits import image_split
 
     official = {
         "train": {"image": np.full((6_000, 2, 2, 1), 255, np.uint8), "label": np.repeat(np.arange(10), 600)},

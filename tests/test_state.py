@@ -4,8 +4,8 @@ import numpy as np
 import optax
 import pytest
 
-from models import SimpleCNN
-from train import create_train_state, make_train_step, softmax_cross_entropy
+from jax_zoo.models import SimpleCNN
+from jax_zoo.train import create_train_state, make_train_step, softmax_cross_entropy
 
 
 @pytest.mark.slow

@@ -4,8 +4,8 @@ import numpy as np
 import optax
 import pytest
 
-from models import SimpleCNN
-from train import (
+from jax_zoo.models import SimpleCNN
+from jax_zoo.train import (
     BatchSpecError, accuracy, create_train_state, evaluate, make_eval_step, make_train_step, softmax_cross_entropy,
 )
 
@@ -107,7 +107,7 @@ def test_augment_runs_inside_the_train_step_with_a_per_step_key():
 
 
 def test_predict_returns_outputs_for_every_example_in_order():
-    from train import make_predict_step, predict
+    from jax_zoo.train import make_predict_step, predict
 
     state, data = fresh_state(), fixed_batch(size=11)
     outputs = predict(make_predict_step(example_spec=SPEC), state, data, batch_size=4)

@@ -9,13 +9,13 @@ import numpy as np
 import pytest
 from num2words import num2words
 
-import zoo
-from zoo.cli import main
-from zoo.core import registry as entries
-from zoo.core.errors import WorkdirError, ZooError
-from zoo.datasets import data_dir, registry, text_pairs
-from zoo.datasets.bible_pairs import ENGLISH_MODULE, SPANISH_MODULE
-from zoo.datasets.subword_pairs import (
+import jax_zoo as zoo
+from jax_zoo.cli import main
+from jax_zoo.core import registry as entries
+from jax_zoo.core.errors import WorkdirError, ZooError
+from jax_zoo.datasets import data_dir, registry, text_pairs
+from jax_zoo.datasets.bible_pairs import ENGLISH_MODULE, SPANISH_MODULE
+from jax_zoo.datasets.subword_pairs import (
     BIBLE_EN_ES,
     DOCSTRING_SUMMARY,
     FunctionSourceTokenizer,
@@ -23,14 +23,14 @@ from zoo.datasets.subword_pairs import (
     prepared_tokenizers,
     register_subword_pairs,
 )
-from zoo.datasets.subwords import (
+from jax_zoo.datasets.subwords import (
     BOS_ID,
     EOS_ID,
     UNKNOWN_ID,
     SubwordTokenizer,
     train_tokenizer,
 )
-from zoo.datasets.text_pairs import (
+from jax_zoo.datasets.text_pairs import (
     RUN_TOKENIZERS,
     TextPairTokenizers,
     run_tokenizers,
@@ -38,7 +38,7 @@ from zoo.datasets.text_pairs import (
     text_pair_tokenizers,
     trained_tokenizers_dir,
 )
-from zoo.entries.numbers_en_fr import seq2seq_experiment
+from jax_zoo.entries.numbers_en_fr import seq2seq_experiment
 
 needs_bibles = pytest.mark.skipif(
     not (ENGLISH_MODULE.is_dir() and SPANISH_MODULE.is_dir()) and not os.environ.get("CI"),

@@ -2,8 +2,8 @@
 
 import pytest
 
-from zoo.core.errors import ZooError
-from zoo.datasets.subwords import BOS_ID, EOS_ID, MODEL_FILE, PAD_ID, UNKNOWN_ID, load_tokenizer, train_tokenizer
+from jax_zoo.core.errors import ZooError
+from jax_zoo.datasets.subwords import BOS_ID, EOS_ID, MODEL_FILE, PAD_ID, UNKNOWN_ID, load_tokenizer, train_tokenizer
 
 TEXTS = [
     "In the beginning God created the heaven and the earth.",

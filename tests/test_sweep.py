@@ -4,11 +4,11 @@ import json
 
 import pytest
 
-from zoo.cli import main
-from zoo.core.errors import ConfigError
-from zoo.jobs.build import build
-from zoo.jobs.members import program_difference
-from zoo.jobs.sweep import parse_grid, summarize
+from jax_zoo.cli import main
+from jax_zoo.core.errors import ConfigError
+from jax_zoo.api.build import build
+from jax_zoo.api.members import program_difference
+from jax_zoo.api.sweep import parse_grid, summarize
 
 
 def test_the_grid_is_parsed_and_malformed_settings_are_refused():

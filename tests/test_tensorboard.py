@@ -3,8 +3,8 @@ import struct
 
 import pytest
 
-from zoo.cli import main
-from zoo.jobs.tensorboard import scalars
+from jax_zoo.cli import main
+from jax_zoo.api.tensorboard import scalars
 
 event_pb2 = pytest.importorskip("tensorboardX.proto.event_pb2")
 

@@ -3,10 +3,10 @@
 import optax
 import pytest
 
-import zoo
-from models import FlipAveraged, SimpleCNN
-from train import accuracy, evaluate, softmax_cross_entropy
-from zoo import ConfigError, Experiment
+import jax_zoo as zoo
+from jax_zoo.models import FlipAveraged, SimpleCNN
+from jax_zoo.train import accuracy, evaluate, softmax_cross_entropy
+from jax_zoo import ConfigError, Experiment
 
 
 def digits_experiment(model, test_model) -> Experiment:

@@ -3,7 +3,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from train.text_augment import token_dropout
+from jax_zoo.train.text_augment import token_dropout
 
 
 @pytest.mark.slow

@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-import zoo
-from zoo.datasets.kjv import SWORD_MODULE, VOCABULARY, split_of_book
-from zoo.datasets.names import COUNTRIES, select_surnames
-from zoo.datasets.sword import SwordModuleError, plain_text, read_books
+import jax_zoo as zoo
+from jax_zoo.datasets.kjv import SWORD_MODULE, VOCABULARY, split_of_book
+from jax_zoo.datasets.names import COUNTRIES, select_surnames
+from jax_zoo.datasets.sword import SwordModuleError, plain_text, read_books
 
 needs_kjv = pytest.mark.usefixtures("kjv_module")  # skipped without it, failed under CI
 

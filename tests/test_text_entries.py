@@ -6,7 +6,7 @@ import jax
 import numpy as np
 import pytest
 
-import zoo
+import jax_zoo as zoo
 
 
 @pytest.mark.slow
@@ -44,7 +44,7 @@ def test_kjv_char_lstm_learns_something_in_one_tiny_epoch(tmp_path):
 
 @pytest.mark.slow
 def test_the_corpus_is_a_config_value_and_building_the_entry_reads_no_file(monkeypatch):
-    from zoo.datasets import kjv
+    from jax_zoo.datasets import kjv
 
     monkeypatch.setattr(kjv, "sword_module_installed", lambda: (_ for _ in ()).throw(AssertionError("probed")))
     assert zoo.build("kjv_char_lstm").experiment.dataset == "kjv"
@@ -54,7 +54,7 @@ def test_the_corpus_is_a_config_value_and_building_the_entry_reads_no_file(monke
 
 
 def test_without_the_sword_module_preparing_kjv_says_what_to_install(monkeypatch, tmp_path):
-    from zoo.datasets import kjv
+    from jax_zoo.datasets import kjv
 
     monkeypatch.setattr(kjv, "sword_module_installed", lambda: False)
     with pytest.raises(zoo.ZooError, match="apt-get install sword-text-kjv.*--set corpus=python_source"):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from zoo.jobs.text_metrics import corpus_bleu, corpus_chrf, rouge_l, text_scores
+from jax_zoo.api.text_metrics import corpus_bleu, corpus_chrf, rouge_l, text_scores
 
 REFERENCES = ["the cat sat on the mat .", "Y dijo Dios: Sea la luz: y fué la luz."]
 

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 import tensorflow_datasets as tfds
 
-import zoo
-from train import check_batch
-from zoo.datasets import dataset_info, tfds_canonical
-from zoo.jobs.build import build
+import jax_zoo as zoo
+from jax_zoo.train import check_batch
+from jax_zoo.datasets import dataset_info, tfds_canonical
+from jax_zoo.api.build import build
 
 MOCK_SIZE = 5_100  # just above the 5,000-image validation slice
 # The official splits' sizes (TFDS catalog), less the 5,000 training images held out for validation.

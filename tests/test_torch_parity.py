@@ -6,8 +6,8 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from models import SimpleCNN
-from zoo.bench.torch_twins import simple_cnn_twin
+from jax_zoo.models import SimpleCNN
+from jax_zoo.bench.torch_twins import simple_cnn_twin
 
 try:
     import torch
@@ -67,8 +67,8 @@ def test_the_bench_twin_is_the_same_network():
 
 @pytest.mark.slow
 def test_the_bench_twin_of_the_character_lstm_has_the_same_weights():
-    from models import CharLanguageModel
-    from zoo.bench.torch_twins import char_lm_twin
+    from jax_zoo.models import CharLanguageModel
+    from jax_zoo.bench.torch_twins import char_lm_twin
 
     model = CharLanguageModel(vocab_size=30, embed_dim=16, hidden_size=32, num_layers=2)
     tokens = np.random.default_rng(0).integers(1, 30, size=(3, 12)).astype(np.int32)

@@ -1,14 +1,14 @@
-"""``zoo translate`` and ``zoo.translate``: a saved seq2seq run's output for new text; clear errors otherwise."""
+"""``zoo translate`` and ``jax_zoo.translate``: a saved seq2seq run's output for new text; clear errors otherwise."""
 
 import json
 
 import numpy as np
 import pytest
 
-import zoo
-from zoo.cli import main
-from zoo.core.errors import ConfigError, WorkdirError
-from zoo.datasets.numbers import TOKENIZERS, split_numbers
+import jax_zoo as zoo
+from jax_zoo.cli import main
+from jax_zoo.core.errors import ConfigError, WorkdirError
+from jax_zoo.datasets.numbers import TOKENIZERS, split_numbers
 
 
 @pytest.fixture(scope="module")

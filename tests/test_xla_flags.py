@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-from train import xla_flags
+from jax_zoo.train import xla_flags
 
 
 def _in_fresh_python(code: str, **environment: str) -> str:
@@ -16,7 +16,7 @@ def _in_fresh_python(code: str, **environment: str) -> str:
 
 
 SHOW = (
-    "import os, train; from train import xla_flags; xla_flags.apply_defaults(); "
+    "import os, train; from jax_zoo.train import xla_flags; xla_flags.apply_defaults(); "
     "print(os.environ.get('XLA_FLAGS'), '|', xla_flags.user_flags())"
 )
 
@@ -47,9 +47,9 @@ def test_an_entrys_flags_compile_its_steps_even_after_jax_started_and_stay_out_o
     import jax.numpy as jnp
     import optax
 
-    import zoo
-    from models import SimpleCNN
-    from train import softmax_cross_entropy
+    import jax_zoo as zoo
+    from jax_zoo.models import SimpleCNN
+    from jax_zoo.train import softmax_cross_entropy
 
     jnp.ones(1).block_until_ready()
     monkeypatch.setenv("XLA_FLAGS", "")
@@ -73,7 +73,7 @@ def test_a_step_is_compiled_with_its_options():
     import jax
     import jax.numpy as jnp
 
-    from train import Step
+    from jax_zoo.train import Step
 
     def matmul(state, batch):
         return state @ batch
@@ -124,9 +124,9 @@ def test_options_read_as_xla_flags_read_them():
 def test_an_experiment_names_its_flags_as_a_tuple_of_xla_flags():
     import optax
 
-    from models import SimpleCNN
-    from train import softmax_cross_entropy
-    from zoo import ConfigError, Experiment
+    from jax_zoo.models import SimpleCNN
+    from jax_zoo.train import softmax_cross_entropy
+    from jax_zoo import ConfigError, Experiment
 
     def experiment(flags):
         return Experiment(SimpleCNN(), optax.sgd(0.1), softmax_cross_entropy, "digits", 32, 1, xla_flags=flags)
@@ -137,8 +137,7 @@ def test_an_experiment_names_its_flags_as_a_tuple_of_xla_flags():
 
 
 def test_the_entries_flags_are_options_this_xla_takes_and_the_entries_that_gain_ask_for_small_heaps():
-    import zoo
-
+    import jax_zoo as zoo
     for entry in ("fashion_simple_cnn", "kjv_char_lstm", "fashion_resnet"):
         flags = zoo.get(entry)().xla_flags
         assert flags and (xla_flags.SMALL_HEAPS in flags) == (entry != "fashion_resnet")

@@ -5,7 +5,7 @@ knobs the harness tests need: dropout, augmentation, BatchNorm, a moving average
 and a checkpoint every few steps. Importing this module registers it (dataset ``tiny_blobs``).
 
 ``Launcher`` starts one process that imports the zoo once and forks a child per command: the
-child runs ``zoo.cli.main`` as the console script does, optionally killing itself with SIGKILL
+child runs ``jax_zoo.cli.main`` as the console script does, optionally killing itself with SIGKILL
 at an event counted in that child (``KillPoint``), so dozens of crash trials cost no imports.
 """
 
@@ -25,11 +25,11 @@ import jax
 import numpy as np
 import optax
 
-from train import CheckpointPolicy, EarlyStoppingPolicy, accuracy, softmax_cross_entropy
-from train.augment import image_augment
-from zoo.core.experiment import Experiment
-from zoo.core.registry import register
-from zoo.datasets.registry import register_dataset
+from jax_zoo.train import CheckpointPolicy, EarlyStoppingPolicy, accuracy, softmax_cross_entropy
+from jax_zoo.train.augment import image_augment
+from jax_zoo.core.experiment import Experiment
+from jax_zoo.core.registry import register
+from jax_zoo.datasets.registry import register_dataset
 
 SPLIT_SIZES = {"train": 192, "validation": 64, "test": 64}
 NUM_CLASSES = 4
@@ -145,8 +145,8 @@ def _die(delay: float) -> None:
 
 def _install(kill: KillPoint) -> None:
     """Patches the zoo in this (child) process so that it dies at ``kill``."""
-    import train.checkpoints
-    import zoo.jobs.train as jobs_train
+    import jax_zoo.train.checkpoints
+    import jax_zoo.api.train as jobs_train
 
     seen = {"count": 0}
 
@@ -176,14 +176,14 @@ def _install(kill: KillPoint) -> None:
 
         jobs_train.build_from_config = build_counted
     elif kill.event == "save":
-        save = train.checkpoints.Checkpoints.save
+        save = jax_zoo.train.checkpoints.Checkpoints.save
 
         def save_then_die(self, step, tree, record):
             save(self, step, tree, record)
             if reached():  # the write continues in orbax's threads while this one sleeps
                 _die_later(kill.delay)
 
-        train.checkpoints.Checkpoints.save = save_then_die
+        jax_zoo.train.checkpoints.Checkpoints.save = save_then_die
     elif kill.event == "test":
         test_report = jobs_train.test_report
 
@@ -216,7 +216,7 @@ def _child(argv: list[str], kill: KillPoint | None, log: str) -> None:
     os.dup2(descriptor, 1)
     os.dup2(descriptor, 2)
     try:
-        from zoo.cli import main
+        from jax_zoo.cli import main
 
         if kill is not None:
             _install(kill)
@@ -235,9 +235,9 @@ def _child(argv: list[str], kill: KillPoint | None, log: str) -> None:
 
 def _serve() -> None:
     """Reads one JSON request a line (argv, kill, log), forks, answers with the child's status."""
-    import zoo.cli.process  # noqa: F401  (everything a `zoo train` imports, once, before any fork)
-    import zoo.cli.train  # noqa: F401
-    import zoo.jobs.train  # noqa: F401
+    import jax_zoo.cli.process  # noqa: F401  (everything a `zoo train` imports, once, before any fork)
+    import jax_zoo.cli.train  # noqa: F401
+    import jax_zoo.api.train  # noqa: F401
 
     for line in sys.stdin:
         request = json.loads(line)

@@ -1,4 +1,4 @@
-"""PyTorch networks that compute what the zoo's models compute, named as ``zoo.port`` names them.
+"""PyTorch networks that compute what the zoo's models compute, named as ``jax_zoo.port`` names them.
 
 For the port's parity tests; each takes the flax model whose twin it is. Images are NCHW,
 token ids right-padded with 0 as the zoo's are.

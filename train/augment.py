@@ -8,7 +8,7 @@ Each function is the identity when its strength is 0 (or ``False``), without dra
 import jax
 import jax.numpy as jnp
 
-from train.steps import Augment
+from jax_zoo.train.steps import Augment
 
 
 def _require_images(images: jax.Array, where: str) -> None:

@@ -5,14 +5,14 @@ from typing import Any
 
 import numpy as np
 
-from train.batching import Arrays
-from train.compilation import CompilationLog
-from train.fit import fit
-from train.input_checks import InputError
-from train.member_fit import fit_members
-from train.members import stack_members
-from train.state import TrainState
-from train.steps import Step
+from jax_zoo.train.batching import Arrays
+from jax_zoo.train.compilation import CompilationLog
+from jax_zoo.train.fit import fit
+from jax_zoo.train.input_checks import InputError
+from jax_zoo.train.member_fit import fit_members
+from jax_zoo.train.members import stack_members
+from jax_zoo.train.state import TrainState
+from jax_zoo.train.steps import Step
 
 
 def stratified_folds(labels: np.ndarray, folds: int, seed: int) -> list[np.ndarray]:
@@ -59,7 +59,7 @@ def cross_validate(
     each is compiled once (``compiles`` in the result counts XLA compilations by step).
     Returns per-fold final metrics and their mean and (population) standard deviation.
 
-    ``parallel`` trains the folds as members of one program (``train.member_fit``): each member
+    ``parallel`` trains the folds as members of one program (``jax_zoo.train.member_fit``): each member
     reads its own fold's batches, in the order the sequential run gives them, so the numbers are
     the sequential ones to within float rounding.
     """

@@ -1,4 +1,4 @@
-"""Losses and metrics of independently trained ensemble members (``models.Ensemble(independent=True)``)."""
+"""Losses and metrics of independently trained ensemble members (``jax_zoo.models.Ensemble(independent=True)``)."""
 
 import functools
 from collections.abc import Callable

@@ -3,11 +3,11 @@
 import jax
 import numpy as np
 
-from train.batching import Arrays, eval_batches
-from train.metrics import MetricAccumulator
-from train.parallel import DataParallel
-from train.state import TrainState
-from train.steps import Step
+from jax_zoo.train.batching import Arrays, eval_batches
+from jax_zoo.train.metrics import MetricAccumulator
+from jax_zoo.train.parallel import DataParallel
+from jax_zoo.train.state import TrainState
+from jax_zoo.train.steps import Step
 
 
 def evaluate(

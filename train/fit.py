@@ -20,19 +20,19 @@ from typing import Any
 import jax
 from tqdm.auto import tqdm
 
-from train.batching import Arrays, num_examples, train_batches
-from train.checkpoints import CheckpointError, Checkpoints
-from train.compilation import CompilationLog
-from train.early_stopping import EarlyStoppingPolicy, MetricWatch
-from train.evaluate import evaluate
-from train.input_checks import check_fit_inputs, check_watched_metric
-from train.metrics import MetricAccumulator
-from train.nonfinite import NonFiniteError, describe_offender
-from train.parallel import DataParallel
-from train.preemption import Preempted, stop_on_signals
-from train.records import append_jsonl, write_jsonl_atomic
-from train.state import TrainState
-from train.steps import Step
+from jax_zoo.train.batching import Arrays, num_examples, train_batches
+from jax_zoo.train.checkpoints import CheckpointError, Checkpoints
+from jax_zoo.train.compilation import CompilationLog
+from jax_zoo.train.early_stopping import EarlyStoppingPolicy, MetricWatch
+from jax_zoo.train.evaluate import evaluate
+from jax_zoo.train.input_checks import check_fit_inputs, check_watched_metric
+from jax_zoo.train.metrics import MetricAccumulator
+from jax_zoo.train.nonfinite import NonFiniteError, describe_offender
+from jax_zoo.train.parallel import DataParallel
+from jax_zoo.train.preemption import Preempted, stop_on_signals
+from jax_zoo.train.records import append_jsonl, write_jsonl_atomic
+from jax_zoo.train.state import TrainState
+from jax_zoo.train.steps import Step
 
 CHECKPOINTS = "checkpoints"
 BEST_CHECKPOINT = "best_checkpoint"
@@ -202,10 +202,10 @@ def fit(
     holds checkpoints is resumed from the latest one (``run_record``, e.g. the entry and its
     config, must then equal the saved one). SIGTERM/SIGINT finish the current step, save and
     raise ``Preempted``. ``stop_at_step`` saves and returns once that global step is done.
-    Inputs are validated before anything is compiled (``train.input_checks``).
+    Inputs are validated before anything is compiled (``jax_zoo.train.input_checks``).
 
     Training is data-parallel over ``parallel`` (default: every device of every process; see
-    ``train.parallel``): batches are sharded, the state replicated, and only process 0 writes
+    ``jax_zoo.train.parallel``): batches are sharded, the state replicated, and only process 0 writes
     ``metrics.jsonl`` (orbax coordinates the checkpoint writes of all processes).
 
     ``on_epoch_end(record)``, when given, is called with each epoch's record once it is logged

@@ -4,7 +4,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from train.batch_spec import InputError, check_batch
+from jax_zoo.train.batch_spec import InputError, check_batch
 
 
 def _positive_int(name: str, value, minimum: int = 1, limit: int | None = None) -> None:

@@ -1,7 +1,7 @@
-"""The fit loop for members (``train.members``): K runs' epochs, each step one compiled program.
+"""The fit loop for members (``jax_zoo.train.members``): K runs' epochs, each step one compiled program.
 
 Member ``m`` trains on ``train_data`` rows ``train_indices[m]`` (default: every row) in the data
-order of its own ``seeds[m]``, exactly the batches ``train.fit`` would give that run alone; when
+order of its own ``seeds[m]``, exactly the batches ``jax_zoo.train.fit`` would give that run alone; when
 every member has the same rows and seed, the batch is shared (read once, not stacked). Each
 member is evaluated on its own rows of ``eval_data`` (``eval_indices``) or on all of it.
 
@@ -24,19 +24,19 @@ import jax.numpy as jnp
 import numpy as np
 from tqdm.auto import tqdm
 
-from train.batching import Arrays, epoch_permutation, eval_batches, num_examples
-from train.checkpoints import CheckpointError, Checkpoints
-from train.compilation import CompilationLog
-from train.early_stopping import EarlyStoppingPolicy, MetricWatch
-from train.input_checks import InputError, check_fit_inputs
-from train.members import (
+from jax_zoo.train.batching import Arrays, epoch_permutation, eval_batches, num_examples
+from jax_zoo.train.checkpoints import CheckpointError, Checkpoints
+from jax_zoo.train.compilation import CompilationLog
+from jax_zoo.train.early_stopping import EarlyStoppingPolicy, MetricWatch
+from jax_zoo.train.input_checks import InputError, check_fit_inputs
+from jax_zoo.train.members import (
     make_member_eval_step, make_member_step, member_count, member_means, member_sums, unstack_member, where_active,
 )
-from train.nonfinite import describe_offender
-from train.preemption import Preempted, stop_on_signals
-from train.records import append_jsonl, write_jsonl_atomic
-from train.state import TrainState
-from train.steps import Step
+from jax_zoo.train.nonfinite import describe_offender
+from jax_zoo.train.preemption import Preempted, stop_on_signals
+from jax_zoo.train.records import append_jsonl, write_jsonl_atomic
+from jax_zoo.train.state import TrainState
+from jax_zoo.train.steps import Step
 
 CHECKPOINTS = "checkpoints"
 
@@ -136,7 +136,7 @@ def fit_members(
     stop_at_epoch: int | None = None,
     num_classes: int | None = None,
 ) -> MemberFitResult:
-    """Trains the stacked ``states`` (``train.members.stack_members``) for ``epochs`` epochs with
+    """Trains the stacked ``states`` (``jax_zoo.train.members.stack_members``) for ``epochs`` epochs with
     the single-run ``train_step`` and ``eval_step``, evaluating every member after each epoch.
 
     ``stop_at_epoch`` saves and returns after that epoch; SIGTERM/SIGINT save at the epoch's end

@@ -23,9 +23,9 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from train.batch_spec import check_batch
-from train.state import TrainState
-from train.steps import Step
+from jax_zoo.train.batch_spec import check_batch
+from jax_zoo.train.state import TrainState
+from jax_zoo.train.steps import Step
 
 
 def stack(trees: Sequence[Any]) -> Any:

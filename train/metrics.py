@@ -11,7 +11,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from train.losses import mean_token_nll, squared_error  # noqa: F401  (squared_error is a metric too)
+from jax_zoo.train.losses import mean_token_nll, squared_error  # noqa: F401  (squared_error is a metric too)
 
 MetricFn = Callable[[jnp.ndarray, jnp.ndarray], jnp.ndarray]
 

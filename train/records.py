@@ -11,7 +11,7 @@ from typing import Any
 
 import jax
 
-from train import host_memory, xla_flags
+from jax_zoo.train import host_memory, xla_flags
 
 _PACKAGES = ("jax", "jaxlib", "flax", "optax", "orbax-checkpoint", "tensorflow-datasets", "numpy")
 

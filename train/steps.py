@@ -2,8 +2,8 @@
 
 A batch is a dict with ``inputs`` (what the model reads), ``targets`` (what the loss compares
 against) and, for evaluation, an optional ``mask`` (``<float32>[batch]``, 0 on padding). Models
-are called as ``apply_fn(variables, inputs, train=...)``. Losses follow ``train.losses``:
-``loss_fn(outputs, targets, mask=None) -> scalar``. Metric functions follow ``train.metrics``.
+are called as ``apply_fn(variables, inputs, train=...)``. Losses follow ``jax_zoo.train.losses``:
+``loss_fn(outputs, targets, mask=None) -> scalar``. Metric functions follow ``jax_zoo.train.metrics``.
 """
 
 from collections.abc import Callable, Mapping
@@ -11,19 +11,19 @@ from collections.abc import Callable, Mapping
 import jax
 import jax.numpy as jnp
 
-from train import xla_flags
-from train.batch_spec import ExampleSpec, check_batch
-from train.losses import masked_mean
-from train.metrics import MetricFn
-from train.nonfinite import check_policy, finiteness
-from train.state import TrainState
+from jax_zoo.train import xla_flags
+from jax_zoo.train.batch_spec import ExampleSpec, check_batch
+from jax_zoo.train.losses import masked_mean
+from jax_zoo.train.metrics import MetricFn
+from jax_zoo.train.nonfinite import check_policy, finiteness
+from jax_zoo.train.state import TrainState
 
 Batch = Mapping[str, jax.Array]
 Metrics = dict[str, jax.Array]
 LossFn = Callable[..., jax.Array]
 CompilerOptions = Mapping[str, bool | int | float | str] | str
 Augment = Callable[[jax.Array, jax.Array], jax.Array]
-"""``augment(key, inputs) -> inputs``: a pure, keyed batch transformation (see ``train.augment``)."""
+"""``augment(key, inputs) -> inputs``: a pure, keyed batch transformation (see ``jax_zoo.train.augment``)."""
 
 
 class Step:
@@ -33,7 +33,7 @@ class Step:
     with a message naming expected vs given instead of a tracing error deep inside the model.
     ``compiler_options`` are XLA options the step is compiled with: a dict, or the name of a
     preset for a kind of network (``"convolutions"``, ``"batchnorm"``, ``"recurrent"``; see
-    ``train.xla_flags.PRESETS``). On a CPU they make the difference between a step slower than
+    ``jax_zoo.train.xla_flags.PRESETS``). On a CPU they make the difference between a step slower than
     PyTorch's and one faster (docs/performance.md).
     """
 
@@ -43,7 +43,7 @@ class Step:
     ):
         fn.__name__ = name
         self.fn = fn
-        """The step's pure function, unjitted: what ``train.members`` vmaps."""
+        """The step's pure function, unjitted: what ``jax_zoo.train.members`` vmaps."""
         self.name = name
         self.example_spec = example_spec
         self.nan_policy = nan_policy
@@ -94,7 +94,7 @@ def make_train_step(
     Unless ``nan_policy == "off"``, a step whose inputs, loss or gradients are not finite keeps
     the old parameters, optimizer state, statistics and average (only ``step`` advances), reports
     ``count = 0`` so it does not enter the epoch's means, and sets the metrics ``nonfinite``
-    (1.0) and ``nonfinite_source`` (see ``train.nonfinite.describe_offender``).
+    (1.0) and ``nonfinite_source`` (see ``jax_zoo.train.nonfinite.describe_offender``).
     """
     check_policy(nan_policy)
     metric_fns = dict(metric_fns or {})

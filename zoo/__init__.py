@@ -1,29 +1,56 @@
 """jax-zoo: named entries pairing a Flax model, an Optax optimizer, a loss and a dataset.
 
-    import zoo
-    zoo.list_entries()                      # ['digits_cnn', ...]
+    import jax_zoo as zoo
+    zoo.list_entries()                      # ['bible_en_es', 'digits_cnn', ...]
     experiment = zoo.get("digits_cnn")()    # the entry's Experiment, default config
     results = zoo.train_and_evaluate("digits_cnn", "runs/digits_cnn")
     shipped = zoo.pretrained("fashion_lenet")  # shipped weights: shipped.model.apply(shipped.variables, x, train=False)
     zoo.translate("runs/numbers_en_fr", ["forty-two"], beam=4)[0].output   # 'quarante-deux'
+
+The models are ``jax_zoo.models`` and the training harness ``jax_zoo.train``. Names are loaded on
+first use, so ``import jax_zoo`` is quick and imports neither JAX nor a dataset library.
 """
 
-from zoo.core.config import resolve_config
-from zoo.datasets import DatasetInfo, dataset_info, list_datasets, load_dataset, register_dataset, split_size
-from zoo.core.errors import ConfigError, UnknownNameError, WorkdirError, ZooError
-from zoo.core.experiment import Experiment
-from zoo.core.registry import default_config, get, list_entries, register
-from zoo.jobs.build import Built, build
-from zoo.jobs.plots import plot_workdir
-from zoo.jobs.pretrained import Pretrained, pretrained
-from zoo.jobs.restore import evaluate_workdir, restore
-from zoo.jobs.train import train_and_evaluate
-from zoo.jobs.translate import translate
-from zoo import entries  # noqa: F401  (registers the zoo's entries)
+import importlib
 
-__all__ = [
-    "Built", "ConfigError", "DatasetInfo", "Experiment", "UnknownNameError", "WorkdirError", "ZooError", "build",
-    "dataset_info", "default_config", "evaluate_workdir", "get", "list_datasets", "list_entries",
-    "load_dataset", "plot_workdir", "Pretrained", "pretrained", "register", "register_dataset", "resolve_config",
-    "restore", "split_size", "train_and_evaluate", "translate",
-]
+_EXPORTS = {
+    "resolve_config": "jax_zoo.core.config",
+    "ConfigError": "jax_zoo.core.errors",
+    "UnknownNameError": "jax_zoo.core.errors",
+    "WorkdirError": "jax_zoo.core.errors",
+    "ZooError": "jax_zoo.core.errors",
+    "Experiment": "jax_zoo.core.experiment",
+    "default_config": "jax_zoo.core.registry",
+    "get": "jax_zoo.core.registry",
+    "list_entries": "jax_zoo.core.registry",
+    "register": "jax_zoo.core.registry",
+    "DatasetInfo": "jax_zoo.datasets",
+    "dataset_info": "jax_zoo.datasets",
+    "list_datasets": "jax_zoo.datasets",
+    "load_dataset": "jax_zoo.datasets",
+    "register_dataset": "jax_zoo.datasets",
+    "split_size": "jax_zoo.datasets",
+    "Built": "jax_zoo.api.build",
+    "build": "jax_zoo.api.build",
+    "plot_workdir": "jax_zoo.api.plots",
+    "Pretrained": "jax_zoo.api.pretrained",
+    "pretrained": "jax_zoo.api.pretrained",
+    "evaluate_workdir": "jax_zoo.api.restore",
+    "restore": "jax_zoo.api.restore",
+    "train_and_evaluate": "jax_zoo.api.train",
+    "translate": "jax_zoo.api.translate",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'jax_zoo' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_EXPORTS[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))

@@ -1,4 +1,4 @@
-"""``python -m zoo.baselines DATASET [--output FILE]``: fits a baseline and writes its results JSON.
+"""``python -m jax_zoo.baselines DATASET [--output FILE]``: fits a baseline and writes its results JSON.
 
     names              logistic regression on character 1-4-grams, C chosen on validation (seconds)
     kjv                character 5-, 7-, 9-grams (and higher while validation improves), interpolated
@@ -13,15 +13,15 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from train.records import environment, write_json_atomic
-from zoo.baselines import PUBLISHED
-from zoo.core.errors import ZooError
-from zoo.datasets import data_dir, dataset_info
+from jax_zoo.train.records import environment, write_json_atomic
+from jax_zoo.baselines import PUBLISHED
+from jax_zoo.core.errors import ZooError
+from jax_zoo.datasets import data_dir, dataset_info
 
 
 def names_baseline() -> dict:
-    from zoo.baselines.ngram_logistic_regression import select_and_evaluate
-    from zoo.datasets.names import split_names
+    from jax_zoo.baselines.ngram_logistic_regression import select_and_evaluate
+    from jax_zoo.datasets.names import split_names
 
     splits = [split_names(split, data_dir()) for split in ("train", "validation", "test")]
     return {"dataset": "names", **select_and_evaluate(*splits, num_classes=dataset_info("names").num_classes)}
@@ -32,9 +32,9 @@ KJV_ORDERS = (5, 7, 9)
 
 
 def kjv_baseline(orders: tuple[int, ...] = KJV_ORDERS) -> dict:
-    from zoo.baselines.kneser_ney import fit_orders
-    from zoo.datasets.char_vocabulary import UNKNOWN_SYMBOL
-    from zoo.datasets.kjv import VOCABULARY, WINDOW, split_text
+    from jax_zoo.baselines.kneser_ney import fit_orders
+    from jax_zoo.datasets.char_vocabulary import UNKNOWN_SYMBOL
+    from jax_zoo.datasets.kjv import VOCABULARY, WINDOW, split_text
 
     def cleaned(split: str) -> str:
         return VOCABULARY.decode(VOCABULARY.encode(split_text(split, data_dir())))
@@ -62,9 +62,9 @@ def kjv_baseline(orders: tuple[int, ...] = KJV_ORDERS) -> dict:
 
 
 def bible_en_es_baseline(iterations: int = 10) -> dict:
-    from zoo.baselines.word_by_word import ibm1_dictionary, translate_word_by_word
-    from zoo.datasets.bible_pairs import split_pairs
-    from zoo.jobs.text_metrics import text_scores
+    from jax_zoo.baselines.word_by_word import ibm1_dictionary, translate_word_by_word
+    from jax_zoo.datasets.bible_pairs import split_pairs
+    from jax_zoo.api.text_metrics import text_scores
 
     splits = {split: split_pairs(split, data_dir()) for split in ("train", "validation", "test")}
     start = time.perf_counter()
@@ -97,9 +97,9 @@ def bible_en_es_baseline(iterations: int = 10) -> dict:
 
 
 def docstring_summary_baseline() -> dict:
-    from zoo.baselines.name_sentence import name_as_sentence
-    from zoo.datasets.docstring_pairs import python_version, split_functions
-    from zoo.jobs.text_metrics import text_scores
+    from jax_zoo.baselines.name_sentence import name_as_sentence
+    from jax_zoo.datasets.docstring_pairs import python_version, split_functions
+    from jax_zoo.api.text_metrics import text_scores
 
     splits = {split: split_functions(split, data_dir()) for split in ("validation", "test")}
     outputs = {split: [name_as_sentence(name) for name in splits[split]["name"]] for split in splits}
@@ -136,7 +136,7 @@ def _headline(results: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m zoo.baselines", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m jax_zoo.baselines", description=__doc__.split("\n")[0])
     parser.add_argument("dataset", choices=list(BASELINES))
     parser.add_argument("--output", type=Path, help=f"results file (default {PUBLISHED}/DATASET.json)")
     args = parser.parse_args(argv)
@@ -147,7 +147,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"error: {error}", file=sys.stderr)
         sys.exit(2)
     results["wall_seconds"] = round(time.perf_counter() - start, 3)
-    results["command"] = f"python -m zoo.baselines {args.dataset}"
+    results["command"] = f"python -m jax_zoo.baselines {args.dataset}"
     results["finished"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
     results |= environment()
     output = args.output or PUBLISHED / f"{args.dataset}.json"

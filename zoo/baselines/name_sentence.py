@@ -1,6 +1,6 @@
 """The summary baseline: a function's name read as a sentence."""
 
-from zoo.datasets.docstring_pairs import name_words
+from jax_zoo.datasets.docstring_pairs import name_words
 
 
 def name_as_sentence(name: str) -> str:

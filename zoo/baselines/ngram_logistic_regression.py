@@ -5,7 +5,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
 
-from train.metrics import classification_report, confusion_matrix
+from jax_zoo.train.metrics import classification_report, confusion_matrix
 
 
 def ngram_logistic_regression(regularization: float, seed: int = 0) -> Pipeline:

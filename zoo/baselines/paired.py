@@ -1,4 +1,4 @@
-"""``python -m zoo.baselines.paired WORKDIR``: a trained names run against the n-gram baseline,
+"""``python -m jax_zoo.baselines.paired WORKDIR``: a trained names run against the n-gram baseline,
 name by name on the test split.
 
 Accuracy alone cannot say whether a few names' difference is more than chance. On the test names
@@ -16,13 +16,13 @@ from pathlib import Path
 import numpy as np
 from scipy.stats import binomtest
 
-from train.evaluate import predict
-from train.records import write_json_atomic
-from zoo.core import registry
-from zoo.baselines import PUBLISHED
-from zoo.core.config import resolve_config
-from zoo.core.errors import WorkdirError, ZooError
-from zoo.jobs.restore import read_run_config, restore
+from jax_zoo.train.evaluate import predict
+from jax_zoo.train.records import write_json_atomic
+from jax_zoo.core import registry
+from jax_zoo.baselines import PUBLISHED
+from jax_zoo.core.config import resolve_config
+from jax_zoo.core.errors import WorkdirError, ZooError
+from jax_zoo.api.restore import read_run_config, restore
 
 
 def paired_comparison(targets: np.ndarray, model_predictions: np.ndarray, baseline_predictions: np.ndarray) -> dict:
@@ -48,9 +48,9 @@ def paired_comparison(targets: np.ndarray, model_predictions: np.ndarray, baseli
 
 
 def compare_with_baseline(workdir: str | Path) -> dict:
-    from zoo.baselines.ngram_logistic_regression import ngram_logistic_regression
-    from zoo.datasets import data_dir, load_dataset
-    from zoo.datasets.names import split_names
+    from jax_zoo.baselines.ngram_logistic_regression import ngram_logistic_regression
+    from jax_zoo.datasets import data_dir, load_dataset
+    from jax_zoo.datasets.names import split_names
 
     run = read_run_config(workdir)
     dataset = registry.get(run["entry"])(**resolve_config(run["entry"], run["config"])).dataset
@@ -69,12 +69,12 @@ def compare_with_baseline(workdir: str | Path) -> dict:
         "baseline": f"character 1-4-gram logistic regression, C = {regularization}",
         "split": "test",
         **paired_comparison(test["targets"], model_predictions, baseline_predictions),
-        "command": f"python -m zoo.baselines.paired {workdir}",
+        "command": f"python -m jax_zoo.baselines.paired {workdir}",
     }
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m zoo.baselines.paired", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m jax_zoo.baselines.paired", description=__doc__.split("\n")[0])
     parser.add_argument("workdir", type=Path, help="a workdir trained by `zoo train` for a names entry")
     args = parser.parse_args(argv)
     try:

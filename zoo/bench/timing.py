@@ -5,7 +5,7 @@ timed separately (XLA's own events); after ``warmup`` steps, ``repeats`` rounds 
 steps each are timed, JAX and PyTorch rounds interleaved so that both see the same machine
 state; medians and ranges are reported. FLOPs per step come from XLA's cost analysis of the
 compiled step, or, when products run inside a loop, from its matrix products and convolutions
-counted with the loops' trip counts (``zoo.bench.hlo_flops``: XLA counts a ``lax.scan`` body once);
+counted with the loops' trip counts (``jax_zoo.bench.hlo_flops``: XLA counts a ``lax.scan`` body once);
 the peak is a measured float32 matmul.
 
 PyTorch runs in a child process that times its rounds when told to. In the same process as
@@ -23,12 +23,12 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from train import CompilationLog, host_memory, xla_flags
-from train.records import environment
-from zoo.datasets import dataset_info
-from zoo.bench.hlo_flops import matmul_flops
-from zoo.jobs.build import build
-from zoo.bench.torch_twins import TWINS
+from jax_zoo.train import CompilationLog, host_memory, xla_flags
+from jax_zoo.train.records import environment
+from jax_zoo.datasets import dataset_info
+from jax_zoo.bench.hlo_flops import matmul_flops
+from jax_zoo.api.build import build
+from jax_zoo.bench.torch_twins import TWINS
 
 
 def synthetic_batch(dataset: str, batch_size: int, seed: int = 0) -> dict[str, np.ndarray]:
@@ -92,7 +92,7 @@ def _torch_worker(connection, model_name: str, model, input_shape, inputs, targe
 class _TorchTwin:
     """The PyTorch twin in its own process (``spawn``: no state shared with JAX).
 
-    The child inherits the environment and imports this module, so ``train.host_memory``'s
+    The child inherits the environment and imports this module, so ``jax_zoo.train.host_memory``'s
     optional malloc settings apply to both sides alike: the twin reports what it ran with.
     """
 

@@ -15,7 +15,7 @@ def simple_cnn_twin(
 ) -> Callable[[np.ndarray, np.ndarray], Callable[[], None]]:
     """The reference CNN (conv-relu-conv-maxpool-dense-relu-dense, no ReLU after conv2) with Adam,
     and the Flax model's dropout rates (in training mode; ``F.dropout`` is a no-op at rate 0).
-    Its ``state_dict`` is the one ``zoo.port`` reads for ``SimpleCNN``."""
+    Its ``state_dict`` is the one ``jax_zoo.port`` reads for ``SimpleCNN``."""
     import torch
     import torch.nn.functional as F
     from torch import nn
@@ -61,8 +61,8 @@ def simple_cnn_twin(
 
 def char_lm_twin(model, input_shape: tuple[int, ...], learning_rate: float = 2e-3, device: str = "cpu"):
     """Embedding -> LSTM stack -> linear readout over the vocabulary, cross-entropy on every
-    position, Adam: ``models.CharLanguageModel``'s computation with ``torch.nn.LSTM``, named as
-    ``zoo.port`` names it."""
+    position, Adam: ``jax_zoo.models.CharLanguageModel``'s computation with ``torch.nn.LSTM``, named as
+    ``jax_zoo.port`` names it."""
     import torch
     import torch.nn.functional as F
     from torch import nn

@@ -1,4 +1,4 @@
-"""The ``zoo`` command: a thin shell over ``zoo.jobs``, one module per command.
+"""The ``zoo`` command: a thin shell over ``jax_zoo.api``, one module per command.
 
     zoo list [PATTERN]
     zoo train [ENTRY] [--workdir DIR] [--set name=value ...] [--restart] [--init-from pretrained|WORKDIR]
@@ -45,7 +45,7 @@ COMMANDS = {
 
 
 def _module(command: str):
-    return importlib.import_module(f"zoo.cli.{COMMANDS[command]}")
+    return importlib.import_module(f"jax_zoo.cli.{COMMANDS[command]}")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -58,11 +58,11 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    from zoo.cli.process import prepare_process
+    from jax_zoo.cli.process import prepare_process
 
     prepare_process()
-    from train import PREEMPTED_EXIT_STATUS, CheckpointError, InputError, NonFiniteError, Preempted
-    from zoo.core.errors import ZooError
+    from jax_zoo.train import PREEMPTED_EXIT_STATUS, CheckpointError, InputError, NonFiniteError, Preempted
+    from jax_zoo.core.errors import ZooError
 
     try:
         _module(args.command).run(args)

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from zoo.cli.common import add_overrides, write_report
+from jax_zoo.cli.common import add_overrides, write_report
 
 
 def add_parser(commands) -> None:
@@ -17,8 +17,8 @@ def add_parser(commands) -> None:
 
 
 def run(args) -> None:
-    from zoo.bench.timing import bench_entry
-    from zoo.core.config import parse_assignments
+    from jax_zoo.bench.timing import bench_entry
+    from jax_zoo.core.config import parse_assignments
 
     report = bench_entry(
         args.entry, parse_assignments(args.overrides), batch_size=args.batch_size, steps=args.steps,

@@ -20,6 +20,6 @@ def format_metrics(metrics: dict) -> str:
 
 def write_report(path: Path | None, report: dict) -> None:
     if path:
-        from train.records import write_json_atomic
+        from jax_zoo.train.records import write_json_atomic
 
         write_json_atomic(path, report)

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from zoo.cli.common import add_overrides
+from jax_zoo.cli.common import add_overrides
 
 
 def add_parser(commands) -> None:
@@ -17,8 +17,8 @@ def add_parser(commands) -> None:
 
 
 def run(args) -> None:
-    from zoo.core.config import parse_assignments
-    from zoo.jobs.cross_validation import cross_validate_entry
+    from jax_zoo.core.config import parse_assignments
+    from jax_zoo.api.cross_validation import cross_validate_entry
 
     workdir = args.workdir or Path("runs") / f"{args.entry}-cv"
     summary = cross_validate_entry(

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from zoo.cli.common import format_metrics
+from jax_zoo.cli.common import format_metrics
 
 
 def add_parser(commands) -> None:
@@ -17,12 +17,12 @@ def add_parser(commands) -> None:
 
 def run(args) -> None:
     if args.pretrained:
-        from zoo.jobs.pretrained import evaluate_pretrained
+        from jax_zoo.api.pretrained import evaluate_pretrained
 
         metrics = evaluate_pretrained(args.entry, args.split)
         print(f"{args.entry} (shipped weights): {args.split} {format_metrics(metrics)}")
         return
-    from zoo.jobs.restore import evaluate_workdir
+    from jax_zoo.api.restore import evaluate_workdir
 
     metrics = evaluate_workdir(args.entry, args.workdir, args.split)
     print(f"{args.entry} ({args.workdir}): {args.split} {format_metrics(metrics)}")

@@ -11,7 +11,7 @@ def add_parser(commands) -> None:
 
 
 def run(args) -> None:
-    from zoo.port.workdir import export_workdir
+    from jax_zoo.port.workdir import export_workdir
 
     state_dict = export_workdir(args.entry, args.workdir, args.torch_file)
     print(f"{args.entry}: wrote {len(state_dict)} tensors of {args.workdir} to {args.torch_file}")

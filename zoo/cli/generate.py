@@ -15,7 +15,7 @@ def add_parser(commands) -> None:
 
 
 def run(args) -> None:
-    from zoo.jobs.generate import generate, print_generation
+    from jax_zoo.api.generate import generate, print_generation
 
     print_generation(generate(
         args.workdir, args.prompt, length=args.length, temperature=args.temperature,

@@ -10,9 +10,9 @@ def run(args) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from zoo.core.registry import list_entries
-    from zoo.jobs.describe import summary_row
-    from zoo.jobs.pretrained import shipped_entries
+    from jax_zoo.core.registry import list_entries
+    from jax_zoo.api.describe import summary_row
+    from jax_zoo.api.pretrained import shipped_entries
 
     shipped = set(shipped_entries())
     table = Table("entry", "task", "model", "dataset", "params", "published result", "weights")

@@ -12,7 +12,7 @@ def add_parser(commands) -> None:
 
 
 def run(args) -> None:
-    from zoo.jobs.plots import plot_workdir
+    from jax_zoo.api.plots import plot_workdir
 
     for path in plot_workdir(args.workdir, samples=not args.no_samples):
         print(path)

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from zoo.cli.common import add_overrides
+from jax_zoo.cli.common import add_overrides
 
 
 def add_parser(commands) -> None:
@@ -16,8 +16,8 @@ def add_parser(commands) -> None:
 
 
 def run(args) -> None:
-    from zoo.core.config import parse_assignments
-    from zoo.port.workdir import port_to_workdir
+    from jax_zoo.core.config import parse_assignments
+    from jax_zoo.port.workdir import port_to_workdir
 
     port_to_workdir(args.entry, args.torch_file, args.workdir, parse_assignments(args.overrides))
     print(

@@ -28,7 +28,7 @@ def add_parser(commands) -> None:
 
 
 def run(args) -> None:
-    from zoo.jobs.predict import load, predict
+    from jax_zoo.api.predict import load, predict
 
     predictions = predict(
         load(args.entry, args.workdir), args.inputs, top_k=args.top_k, output_dir=args.output_dir,

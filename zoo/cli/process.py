@@ -1,7 +1,7 @@
 """What the ``zoo`` command sets up for its own process before JAX starts (an import never does).
 
-- XLA's default flags (``train.xla_flags.apply_defaults``) and, with ``ZOO_REUSE_HOST_MEMORY=1``,
-  glibc's malloc settings (``train.host_memory``).
+- XLA's default flags (``jax_zoo.train.xla_flags.apply_defaults``) and, with ``ZOO_REUSE_HOST_MEMORY=1``,
+  glibc's malloc settings (``jax_zoo.train.host_memory``).
 - JAX's persistent compilation cache in ``$XDG_CACHE_HOME/jax-zoo/xla`` (``~/.cache/...``), so a
   second run of an entry loads its compiled steps from disk (except steps compiled with the
   small-heap option, which XLA cannot serialize). ``ZOO_COMPILATION_CACHE=DIR`` puts it
@@ -31,7 +31,7 @@ def compilation_cache_dir() -> Path | None:
 
 def prepare_process() -> None:
     """The settings above, for this process; call before anything starts JAX."""
-    from train import host_memory, xla_flags
+    from jax_zoo.train import host_memory, xla_flags
 
     xla_flags.apply_defaults()
     host_memory.apply_if_requested()

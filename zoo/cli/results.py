@@ -11,7 +11,7 @@ def add_parser(commands) -> None:
 
 
 def run(args) -> None:
-    from zoo.jobs.results import published_paths, read_results, results_table, update_readme
+    from jax_zoo.api.results import published_paths, read_results, results_table, update_readme
 
     table = results_table(read_results(args.paths or published_paths()))
     if args.update:

@@ -1,6 +1,6 @@
 """``zoo show ENTRY``: the entry's docstring, config and parameter table."""
 
-from zoo.cli.common import add_overrides
+from jax_zoo.cli.common import add_overrides
 
 
 def add_parser(commands) -> None:
@@ -10,7 +10,7 @@ def add_parser(commands) -> None:
 
 
 def run(args) -> None:
-    from zoo.core.config import parse_assignments
-    from zoo.jobs.describe import describe
+    from jax_zoo.core.config import parse_assignments
+    from jax_zoo.api.describe import describe
 
     print(describe(args.entry, parse_assignments(args.overrides)))

@@ -15,7 +15,7 @@ def add_parser(commands) -> None:
 
 
 def run(args) -> None:
-    from zoo.jobs.sweep import parse_grid, sweep
+    from jax_zoo.api.sweep import parse_grid, sweep
 
     workdir = args.workdir or Path("runs") / f"{args.entry}-sweep"
     summary = sweep(args.entry, parse_grid(args.grid), workdir, progress=not args.no_progress)

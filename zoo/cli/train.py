@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from zoo.cli.common import add_overrides, format_metrics
+from jax_zoo.cli.common import add_overrides, format_metrics
 
 DEFAULT_ENTRY = "digits_cnn"
 
@@ -35,13 +35,13 @@ def add_parser(commands) -> None:
 
 
 def run(args) -> None:
-    from zoo.core.config import parse_assignments
-    from zoo.jobs.train import train_and_evaluate
+    from jax_zoo.core.config import parse_assignments
+    from jax_zoo.api.train import train_and_evaluate
 
     if args.seeds is not None:
         return _run_seeds(args)
     if args.distributed:
-        from zoo.jobs.distributed import initialize
+        from jax_zoo.api.distributed import initialize
 
         initialize(args.coordinator, args.num_processes, args.process_id)
     workdir = args.workdir or Path("runs") / args.entry
@@ -61,9 +61,9 @@ def run(args) -> None:
 
 
 def _run_seeds(args) -> None:
-    from zoo.core.config import parse_assignments
-    from zoo.core.errors import ConfigError
-    from zoo.jobs.members import train_seeds
+    from jax_zoo.core.config import parse_assignments
+    from jax_zoo.core.errors import ConfigError
+    from jax_zoo.api.members import train_seeds
 
     if args.restart or args.distributed:
         raise ConfigError(

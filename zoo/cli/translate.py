@@ -14,7 +14,7 @@ def add_parser(commands) -> None:
 
 
 def run(args) -> None:
-    from zoo.jobs.translate import check_plot_path, plot_attention, translate
+    from jax_zoo.api.translate import check_plot_path, plot_attention, translate
 
     if args.attention is not None:
         check_plot_path(args.attention)

@@ -3,8 +3,8 @@
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from zoo.core import registry
-from zoo.core.errors import ConfigError, UnknownNameError
+from jax_zoo.core import registry
+from jax_zoo.core.errors import ConfigError, UnknownNameError
 
 _TRUE = {"true", "yes", "1", "on"}
 _FALSE = {"false", "no", "0", "off"}

@@ -7,12 +7,12 @@ from collections.abc import Callable, Mapping
 import flax.linen as nn
 import optax
 
-from train.early_stopping import EarlyStoppingPolicy
-from train.fit import CheckpointPolicy
-from train.metrics import MetricFn
-from train.nonfinite import NAN_POLICIES
-from train.steps import Augment
-from zoo.core.errors import ConfigError
+from jax_zoo.train.early_stopping import EarlyStoppingPolicy
+from jax_zoo.train.fit import CheckpointPolicy
+from jax_zoo.train.metrics import MetricFn
+from jax_zoo.train.nonfinite import NAN_POLICIES
+from jax_zoo.train.steps import Augment
+from jax_zoo.core.errors import ConfigError
 
 
 @dataclasses.dataclass(frozen=True)
@@ -24,23 +24,23 @@ class Experiment:
     steps_per_epoch))``): the harness calls it with the steps the run really makes, so a schedule
     ends where training does, on the full training split as on a cross-validation fold.
 
-    ``loss(outputs, targets, mask=None) -> scalar`` and ``metrics`` follow ``train.losses`` and
-    ``train.metrics``; the first metric is the headline one (``zoo list``, results tables).
+    ``loss(outputs, targets, mask=None) -> scalar`` and ``metrics`` follow ``jax_zoo.train.losses`` and
+    ``jax_zoo.train.metrics``; the first metric is the headline one (``zoo list``, results tables).
     ``augment(key, inputs) -> inputs`` runs inside the jitted train step. ``train_split`` is what
     it trains on: a split, or several joined by ``+`` (``"train+validation"``, a final fit once
     the hyperparameters are chosen on validation). ``eval_split`` is the held-out split
     evaluated after every epoch (and watched by ``early_stopping``), or None for no evaluation
     between epochs; the test split is evaluated once, at the end, and is never trained on.
-    ``nan_policy`` is ``"fail"``, ``"skip"`` or ``"off"`` (see ``train.nonfinite``).
+    ``nan_policy`` is ``"fail"``, ``"skip"`` or ``"off"`` (see ``jax_zoo.train.nonfinite``).
     ``xla_flags`` (``"--xla_NAME=VALUE"``) are XLA options the entry runs faster with: ``build``
     compiles its steps with those this jaxlib takes and you have not set in ``XLA_FLAGS`` (see
-    ``train.xla_flags``).
+    ``jax_zoo.train.xla_flags``).
     ``test_model``, when given, evaluates the trained variables instead of ``model`` after
     training (the test split, ``zoo eval``): a model over the same variables whose inference is
     too dear to pay after every epoch, such as averaging more test-time views.
     ``ema_decay`` in (0, 1), when given, keeps a moving average of the weights (and BatchNorm
     statistics) over about ``1 / (1 - ema_decay)`` steps, and every evaluation, per epoch and
-    after training, reads it instead of the latest weights (see ``train.TrainState``).
+    after training, reads it instead of the latest weights (see ``jax_zoo.train.TrainState``).
     """
 
     model: nn.Module

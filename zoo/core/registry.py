@@ -11,15 +11,23 @@ An entry function takes keyword-only hyperparameters, each with a default and a 
 """
 
 import fnmatch
+import importlib
 import inspect
 from collections.abc import Callable
 from typing import Any
 
-from zoo.core.errors import UnknownNameError
+from jax_zoo.core.errors import UnknownNameError
 
 SUPPORTED_TYPES = (int, float, bool, str)
 
 _ENTRIES: dict[str, Callable[..., Any]] = {}
+_BUILTIN = "jax_zoo.entries"
+
+
+def _with_builtin_entries() -> dict[str, Callable[..., Any]]:
+    """The registry, after the zoo's own entries (``jax_zoo.entries``) registered themselves."""
+    importlib.import_module(_BUILTIN)
+    return _ENTRIES
 
 
 def _check_signature(name: str, fn: Callable[..., Any]) -> None:
@@ -53,15 +61,16 @@ def register(fn: Callable[..., Any] | None = None, *, name: str | None = None):
 
 def get(name: str) -> Callable[..., Any]:
     """The entry function registered as ``name``; unknown names suggest close ones."""
+    entries = _with_builtin_entries()
     try:
-        return _ENTRIES[name]
+        return entries[name]
     except KeyError:
-        raise UnknownNameError("entry", name, _ENTRIES) from None
+        raise UnknownNameError("entry", name, entries) from None
 
 
 def list_entries(pattern: str = "*") -> list[str]:
     """Registered entry names matching a shell-style ``pattern``, sorted."""
-    return sorted(n for n in _ENTRIES if fnmatch.fnmatchcase(n, pattern))
+    return sorted(n for n in _with_builtin_entries() if fnmatch.fnmatchcase(n, pattern))
 
 
 def default_config(name: str) -> dict[str, Any]:

@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import tensorflow_datasets as tfds
 
-from zoo.core.errors import ZooError
-from zoo.datasets import kjv
-from zoo.datasets.sword import VerseKey, plain_text, read_verses
-from zoo.datasets.tfds_local import prepare, read_split
+from jax_zoo.core.errors import ZooError
+from jax_zoo.datasets import kjv
+from jax_zoo.datasets.sword import VerseKey, plain_text, read_verses
+from jax_zoo.datasets.tfds_local import prepare, read_split
 
 ENGLISH_MODULE = kjv.SWORD_MODULE
 SPANISH_MODULE = Path("/usr/share/sword/modules/texts/ztext/spaRV1909eb")

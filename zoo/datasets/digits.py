@@ -6,8 +6,8 @@ import jax
 import numpy as np
 import tensorflow_datasets as tfds
 
-from zoo.datasets.registry import Arrays, register_dataset
-from zoo.datasets.tfds_local import prepare, read_split
+from jax_zoo.datasets.registry import Arrays, register_dataset
+from jax_zoo.datasets.tfds_local import prepare, read_split
 
 TEST_FRACTION = 0.2
 VALIDATION_SIZE = 180

@@ -12,9 +12,9 @@ from typing import NamedTuple
 import numpy as np
 import tensorflow_datasets as tfds
 
-from zoo.datasets import kjv
-from zoo.datasets.python_source import stdlib_modules
-from zoo.datasets.tfds_local import prepare, read_split
+from jax_zoo.datasets import kjv
+from jax_zoo.datasets.python_source import stdlib_modules
+from jax_zoo.datasets.tfds_local import prepare, read_split
 
 _SENTENCE_END = re.compile(r"[.!?](?=\s|$)")
 _NAME_PART = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+\d*|[A-Z]+\d*|\d+")

@@ -4,7 +4,7 @@ Two registered datasets share one TFDS builder:
 
 - ``fashion_mnist_local``: ``<float32>[28, 28, 1]`` images in [0, 1] and their class; the
   official 60,000 training images split into 55,000 ``train`` and a 5,000 ``validation`` slice
-  (stratified, 500 per class, seed 0: ``zoo.datasets.splits.validation_slice``), and the official
+  (stratified, 500 per class, seed 0: ``jax_zoo.datasets.splits.validation_slice``), and the official
   10,000 ``test`` images.
 - ``fashion_mnist_local_denoising``: the same images as both inputs and targets for denoising.
   ``train`` inputs are clean (the entry adds fresh noise in every step); ``validation`` and
@@ -20,11 +20,11 @@ import jax
 import numpy as np
 import tensorflow_datasets as tfds
 
-from zoo.datasets.idx import read_idx
-from zoo.datasets.registry import Arrays, register_dataset
-from zoo.datasets.splits import VALIDATION_SIZE, image_split
-from zoo.datasets.tfds_local import prepare, read_split
-from zoo.core.errors import ZooError
+from jax_zoo.datasets.idx import read_idx
+from jax_zoo.datasets.registry import Arrays, register_dataset
+from jax_zoo.datasets.splits import VALIDATION_SIZE, image_split
+from jax_zoo.datasets.tfds_local import prepare, read_split
+from jax_zoo.core.errors import ZooError
 
 DEBIAN_DIRECTORY = Path("/usr/share/datasets/fashion-mnist")
 CLASS_NAMES = (

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import numpy as np
 
-from zoo.core.errors import ZooError
+from jax_zoo.core.errors import ZooError
 
 _UINT8 = 0x08
 

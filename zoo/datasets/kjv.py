@@ -6,11 +6,11 @@ import jax
 import numpy as np
 import tensorflow_datasets as tfds
 
-from zoo.datasets.char_vocabulary import CharVocabulary, next_character_windows
-from zoo.datasets.registry import Arrays, register_dataset
-from zoo.datasets.sword import read_books
-from zoo.datasets.tfds_local import prepare, read_split
-from zoo.core.errors import ZooError
+from jax_zoo.datasets.char_vocabulary import CharVocabulary, next_character_windows
+from jax_zoo.datasets.registry import Arrays, register_dataset
+from jax_zoo.datasets.sword import read_books
+from jax_zoo.datasets.tfds_local import prepare, read_split
+from jax_zoo.core.errors import ZooError
 
 SWORD_MODULE = Path("/usr/share/sword/modules/texts/ztext/engKJV2006eb")
 WINDOW = 128

@@ -12,9 +12,9 @@ import jax
 import numpy as np
 import tensorflow_datasets as tfds
 
-from zoo.datasets.char_vocabulary import CharVocabulary, padded_ids
-from zoo.datasets.registry import Arrays, register_dataset
-from zoo.datasets.tfds_local import prepare, read_split
+from jax_zoo.datasets.char_vocabulary import CharVocabulary, padded_ids
+from jax_zoo.datasets.registry import Arrays, register_dataset
+from jax_zoo.datasets.tfds_local import prepare, read_split
 
 COUNTRIES = ("CZ", "DE", "ES", "FI", "FR", "GB", "HU", "IE", "IT", "NL", "PL", "PT", "SE", "TR")
 """Fourteen countries whose surnames are written in Latin script, one per language (English: GB;

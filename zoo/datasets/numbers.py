@@ -6,10 +6,10 @@ import jax
 import numpy as np
 import tensorflow_datasets as tfds
 
-from zoo.datasets.char_vocabulary import BOS_ID, EOS_ID, CharVocabulary
-from zoo.datasets.registry import Arrays, register_dataset
-from zoo.datasets.text_pairs import TextPairTokenizers, pack_pairs, register_tokenizers
-from zoo.datasets.tfds_local import prepare, read_split
+from jax_zoo.datasets.char_vocabulary import BOS_ID, EOS_ID, CharVocabulary
+from jax_zoo.datasets.registry import Arrays, register_dataset
+from jax_zoo.datasets.text_pairs import TextPairTokenizers, pack_pairs, register_tokenizers
+from jax_zoo.datasets.tfds_local import prepare, read_split
 
 NUMBERS = 100_000
 """Numbers are drawn from 0 <= n < NUMBERS: every rule of French number words (``et un``,

@@ -12,11 +12,11 @@ import jax
 import numpy as np
 import tensorflow_datasets as tfds
 
-from zoo.datasets import kjv
-from zoo.datasets.char_vocabulary import CharVocabulary, next_character_windows
-from zoo.datasets.registry import Arrays, register_dataset
-from zoo.datasets.tfds_local import prepare, read_split
-from zoo.core.errors import ZooError
+from jax_zoo.datasets import kjv
+from jax_zoo.datasets.char_vocabulary import CharVocabulary, next_character_windows
+from jax_zoo.datasets.registry import Arrays, register_dataset
+from jax_zoo.datasets.tfds_local import prepare, read_split
+from jax_zoo.core.errors import ZooError
 
 VOCABULARY = CharVocabulary("\t\n" + "".join(chr(code) for code in range(32, 127)))
 """Tab, newline and printable ASCII; anything else reads as the unknown symbol."""

@@ -9,8 +9,8 @@ from pathlib import Path
 import jax
 import numpy as np
 
-from train.batch_spec import BatchSpecError, check_batch
-from zoo.core.errors import UnknownNameError, ZooError
+from jax_zoo.train.batch_spec import BatchSpecError, check_batch
+from jax_zoo.core.errors import UnknownNameError, ZooError
 
 Arrays = dict[str, np.ndarray]
 Loader = Callable[[str, Path], Arrays]

@@ -2,7 +2,7 @@
 
 from collections.abc import Mapping
 
-from zoo.core.errors import ConfigError
+from jax_zoo.core.errors import ConfigError
 
 
 def choose_source(source: str, datasets: Mapping[str, str]) -> str:

@@ -18,15 +18,15 @@ from pathlib import Path
 import jax
 import numpy as np
 
-from zoo.datasets import bible_pairs, docstring_pairs
-from zoo.datasets.registry import Arrays, register_dataset
-from zoo.datasets.subwords import (
+from jax_zoo.datasets import bible_pairs, docstring_pairs
+from jax_zoo.datasets.registry import Arrays, register_dataset
+from jax_zoo.datasets.subwords import (
     BOS_ID,
     EOS_ID,
     SubwordTokenizer,
     train_tokenizer,
 )
-from zoo.datasets.text_pairs import (
+from jax_zoo.datasets.text_pairs import (
     TextPairTokenizers,
     pack_pairs,
     register_tokenizers,
@@ -147,7 +147,7 @@ def load_subword_pairs(pairs: SubwordPairs, split: str, directory: Path) -> Arra
 
 
 def register_subword_pairs(pairs: SubwordPairs, description: str) -> None:
-    """Registers ``pairs`` as a dataset (``zoo.load_dataset``) and its tokenizers and references
+    """Registers ``pairs`` as a dataset (``jax_zoo.load_dataset``) and its tokenizers and references
     (``text_pairs.register_tokenizers``)."""
     tokenizers = pairs.tokenizers
     register_dataset(

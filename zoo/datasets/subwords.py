@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import sentencepiece
 
-from zoo.core.errors import ZooError
+from jax_zoo.core.errors import ZooError
 
 PAD_ID, BOS_ID, EOS_ID, UNKNOWN_ID = 0, 1, 2, 3
 MODEL_FILE = "subwords.model"

@@ -1,10 +1,10 @@
 """Sequence-to-sequence examples from (source, target) text pairs, and the tokenizers that made them.
 
 An example's ``inputs`` are ``<int32>[source_length + target_length]``: the source ids, right-padded
-with 0, then the decoder's input, ``BOS`` and the target ids, right-padded (``models.Seq2Seq``'s
+with 0, then the decoder's input, ``BOS`` and the target ids, right-padded (``jax_zoo.models.Seq2Seq``'s
 packed inputs); its ``targets`` are ``<int32>[target_length]``: the target ids then ``EOS``,
 right-padded. A dataset of text pairs registers its tokenizers with ``register_tokenizers`` so a
-trained model can read new text and write its output (``zoo.jobs.translate``), and the raw target
+trained model can read new text and write its output (``jax_zoo.api.translate``), and the raw target
 texts its test outputs are scored against (``text_references``).
 
 Tokenizers are fixed (``CharVocabulary``) or trained files (``subwords.SubwordTokenizer``). Trained
@@ -25,7 +25,7 @@ from typing import Protocol
 
 import numpy as np
 
-from zoo.core.errors import UnknownNameError, WorkdirError, ZooError
+from jax_zoo.core.errors import UnknownNameError, WorkdirError, ZooError
 
 
 class Tokenizer(Protocol):

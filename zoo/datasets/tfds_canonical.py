@@ -6,7 +6,7 @@ loader first checks both and fails within seconds, saying what to install or whi
 to use. Prepared as array_record, they are read with data sources like the local datasets.
 
 Splits follow the local ones: the official training set minus a seeded, stratified 5,000-image
-``validation`` slice (``zoo.datasets.splits.validation_slice``), and the official ``test`` set.
+``validation`` slice (``jax_zoo.datasets.splits.validation_slice``), and the official ``test`` set.
 """
 
 import dataclasses
@@ -20,10 +20,10 @@ import jax
 import numpy as np
 import tensorflow_datasets as tfds
 
-from zoo.datasets.fashion_mnist import noisy_inputs
-from zoo.datasets.registry import Arrays, register_dataset
-from zoo.datasets.splits import VALIDATION_SIZE, image_split
-from zoo.core.errors import ZooError
+from jax_zoo.datasets.fashion_mnist import noisy_inputs
+from jax_zoo.datasets.registry import Arrays, register_dataset
+from jax_zoo.datasets.splits import VALIDATION_SIZE, image_split
+from jax_zoo.core.errors import ZooError
 
 CONNECT_TIMEOUT_SECONDS = 5.0
 DEFAULT_PORTS = {"http": 80, "https": 443}

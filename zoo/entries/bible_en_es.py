@@ -1,8 +1,8 @@
 """King James verses -> Reina-Valera 1909 verses (English -> Spanish), an attention encoder-decoder over subwords."""
 
-from zoo.core.experiment import Experiment
-from zoo.core.registry import register
-from zoo.entries.numbers_en_fr import seq2seq_experiment
+from jax_zoo.core.experiment import Experiment
+from jax_zoo.core.registry import register
+from jax_zoo.entries.numbers_en_fr import seq2seq_experiment
 
 DATASET = "bible_en_es"
 

@@ -4,12 +4,12 @@ import functools
 
 import optax
 
-from models import ResNet20
-from train import accuracy, softmax_cross_entropy, top_k_accuracy
-from train.augment import image_augment
-from train.regularization import decay_mask
-from zoo.core.experiment import Experiment, require_fraction, require_positive
-from zoo.core.registry import register
+from jax_zoo.models import ResNet20
+from jax_zoo.train import accuracy, softmax_cross_entropy, top_k_accuracy
+from jax_zoo.train.augment import image_augment
+from jax_zoo.train.regularization import decay_mask
+from jax_zoo.core.experiment import Experiment, require_fraction, require_positive
+from jax_zoo.core.registry import register
 
 
 @register

@@ -4,10 +4,10 @@ import functools
 
 import optax
 
-from models import SimpleCNN
-from train import CheckpointPolicy, accuracy, softmax_cross_entropy
-from zoo.core.experiment import Experiment, compute_dtype as dtype_named, require_fraction, require_positive
-from zoo.core.registry import register
+from jax_zoo.models import SimpleCNN
+from jax_zoo.train import CheckpointPolicy, accuracy, softmax_cross_entropy
+from jax_zoo.core.experiment import Experiment, compute_dtype as dtype_named, require_fraction, require_positive
+from jax_zoo.core.registry import register
 
 
 @register

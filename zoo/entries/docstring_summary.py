@@ -1,8 +1,8 @@
 """Python function source -> the first sentence of its docstring, with an attention encoder-decoder over subwords that can copy from the source."""
 
-from zoo.core.experiment import Experiment
-from zoo.core.registry import register
-from zoo.entries.numbers_en_fr import seq2seq_experiment
+from jax_zoo.core.experiment import Experiment
+from jax_zoo.core.registry import register
+from jax_zoo.entries.numbers_en_fr import seq2seq_experiment
 
 DATASET = "docstring_summary"
 

@@ -2,13 +2,13 @@
 
 import optax
 
-from models import ConvAutoencoder
-from train import mean_squared_error, squared_error
-from train.augment import image_augment
-from zoo.datasets.fashion_mnist import NOISE_STD
-from zoo.datasets.sources import FASHION_MNIST_DENOISING_SOURCES, choose_source
-from zoo.core.experiment import Experiment, require_positive
-from zoo.core.registry import register
+from jax_zoo.models import ConvAutoencoder
+from jax_zoo.train import mean_squared_error, squared_error
+from jax_zoo.train.augment import image_augment
+from jax_zoo.datasets.fashion_mnist import NOISE_STD
+from jax_zoo.datasets.sources import FASHION_MNIST_DENOISING_SOURCES, choose_source
+from jax_zoo.core.experiment import Experiment, require_positive
+from jax_zoo.core.registry import register
 
 
 @register

@@ -2,11 +2,11 @@
 
 import optax
 
-from models import LeNet5
-from train import accuracy, softmax_cross_entropy
-from zoo.datasets.sources import FASHION_MNIST_SOURCES, choose_source
-from zoo.core.experiment import Experiment, require_positive
-from zoo.core.registry import register
+from jax_zoo.models import LeNet5
+from jax_zoo.train import accuracy, softmax_cross_entropy
+from jax_zoo.datasets.sources import FASHION_MNIST_SOURCES, choose_source
+from jax_zoo.core.experiment import Experiment, require_positive
+from jax_zoo.core.registry import register
 
 
 @register

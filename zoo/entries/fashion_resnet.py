@@ -4,14 +4,14 @@ import functools
 
 import optax
 
-from models import FlipAveraged, ResNet18, ResNet20, ResNet32, ResNet56
-from train import accuracy, softmax_cross_entropy, top_k_accuracy, xla_flags
-from train.augment import image_augment
-from train.regularization import decay_mask
-from zoo.datasets.sources import FASHION_MNIST_SOURCES, choose_source
-from zoo.core.errors import ConfigError
-from zoo.core.experiment import Experiment, require_fraction, require_positive
-from zoo.core.registry import register
+from jax_zoo.models import FlipAveraged, ResNet18, ResNet20, ResNet32, ResNet56
+from jax_zoo.train import accuracy, softmax_cross_entropy, top_k_accuracy, xla_flags
+from jax_zoo.train.augment import image_augment
+from jax_zoo.train.regularization import decay_mask
+from jax_zoo.datasets.sources import FASHION_MNIST_SOURCES, choose_source
+from jax_zoo.core.errors import ConfigError
+from jax_zoo.core.experiment import Experiment, require_fraction, require_positive
+from jax_zoo.core.registry import register
 
 ARCHITECTURES = {"resnet20": ResNet20, "resnet32": ResNet32, "resnet56": ResNet56, "resnet18": ResNet18}
 # What the entry trains on: the train split, reporting validation after every epoch (to choose a

@@ -4,11 +4,11 @@ import functools
 
 import optax
 
-from models import SimpleCNN
-from train import accuracy, softmax_cross_entropy, top_k_accuracy, xla_flags
-from zoo.datasets.sources import FASHION_MNIST_SOURCES, choose_source
-from zoo.core.experiment import Experiment, require_fraction, require_positive
-from zoo.core.registry import register
+from jax_zoo.models import SimpleCNN
+from jax_zoo.train import accuracy, softmax_cross_entropy, top_k_accuracy, xla_flags
+from jax_zoo.datasets.sources import FASHION_MNIST_SOURCES, choose_source
+from jax_zoo.core.experiment import Experiment, require_fraction, require_positive
+from jax_zoo.core.registry import register
 
 
 @register

@@ -4,14 +4,14 @@ import functools
 
 import optax
 
-from models import VGG
-from train import accuracy, softmax_cross_entropy
-from train.augment import image_augment
-from train.regularization import decay_mask
-from zoo.datasets.sources import FASHION_MNIST_SOURCES, choose_source
-from zoo.core.errors import ConfigError
-from zoo.core.experiment import Experiment, require_fraction, require_positive
-from zoo.core.registry import register
+from jax_zoo.models import VGG
+from jax_zoo.train import accuracy, softmax_cross_entropy
+from jax_zoo.train.augment import image_augment
+from jax_zoo.train.regularization import decay_mask
+from jax_zoo.datasets.sources import FASHION_MNIST_SOURCES, choose_source
+from jax_zoo.core.errors import ConfigError
+from jax_zoo.core.experiment import Experiment, require_fraction, require_positive
+from jax_zoo.core.registry import register
 
 
 @register

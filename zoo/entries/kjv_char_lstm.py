@@ -2,12 +2,12 @@
 
 import optax
 
-from models import CharLanguageModel
-from train import bits_per_character, sequence_cross_entropy, token_accuracy, xla_flags
-from zoo.datasets import dataset_info
-from zoo.core.errors import ConfigError
-from zoo.core.experiment import Experiment, require_fraction, require_positive
-from zoo.core.registry import register
+from jax_zoo.models import CharLanguageModel
+from jax_zoo.train import bits_per_character, sequence_cross_entropy, token_accuracy, xla_flags
+from jax_zoo.datasets import dataset_info
+from jax_zoo.core.errors import ConfigError
+from jax_zoo.core.experiment import Experiment, require_fraction, require_positive
+from jax_zoo.core.registry import register
 
 
 # The text to model: the King James Bible (Debian's sword-text-kjv), or the Python standard
@@ -36,7 +36,7 @@ def kjv_char_lstm(
     Result: test bits per character 1.509, validation 1.461; 57.4 min of training on the 2-core
     CPU, shared for most of it (about 34 min alone; ``zoo/published/kjv_char_lstm.json``).
     Interpolated Kneser-Ney n-grams on the same windows read test 1.761 (5-gram), 1.613
-    (7-gram) and 1.570 (17-gram, the order chosen on validation; ``python -m zoo.baselines
+    (7-gram) and 1.570 (17-gram, the order chosen on validation; ``python -m jax_zoo.baselines
     kjv``): the LSTM is 0.061 bits under the best.
 
     Each window starts from a zero state, so the model and the n-grams see the same context;

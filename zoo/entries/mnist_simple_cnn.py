@@ -2,10 +2,10 @@
 
 import optax
 
-from models import SimpleCNN
-from train import accuracy, softmax_cross_entropy
-from zoo.core.experiment import Experiment, require_fraction, require_positive
-from zoo.core.registry import register
+from jax_zoo.models import SimpleCNN
+from jax_zoo.train import accuracy, softmax_cross_entropy
+from jax_zoo.core.experiment import Experiment, require_fraction, require_positive
+from jax_zoo.core.registry import register
 
 
 @register

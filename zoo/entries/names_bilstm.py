@@ -4,16 +4,16 @@ import functools
 
 import optax
 
-from models import Ensemble, SequenceClassifier
-from models.rnn import POOLINGS
-from train import accuracy, member_mean, softmax_cross_entropy
-from train.text_augment import token_dropout
-from zoo.datasets import dataset_info
-from zoo.datasets.char_vocabulary import UNKNOWN_ID
-from zoo.datasets.names import VOCABULARY
-from zoo.core.errors import ConfigError
-from zoo.core.experiment import Experiment, require_fraction, require_positive
-from zoo.core.registry import register
+from jax_zoo.models import Ensemble, SequenceClassifier
+from jax_zoo.models.rnn import POOLINGS
+from jax_zoo.train import accuracy, member_mean, softmax_cross_entropy
+from jax_zoo.train.text_augment import token_dropout
+from jax_zoo.datasets import dataset_info
+from jax_zoo.datasets.char_vocabulary import UNKNOWN_ID
+from jax_zoo.datasets.names import VOCABULARY
+from jax_zoo.core.errors import ConfigError
+from jax_zoo.core.experiment import Experiment, require_fraction, require_positive
+from jax_zoo.core.registry import register
 
 
 @register
@@ -44,8 +44,8 @@ def names_bilstm(
     Command: ``zoo train names_bilstm``
     Result: test accuracy 79.25% (2,635/3,325), macro-F1 0.780 (validation 78.53%), 28.6 min of
     training on the 2-core CPU (``zoo/published/names_bilstm.json``). The logistic regression on
-    character 1-4-grams (``python -m zoo.baselines names``) reads 78.89%: level within noise
-    (``python -m zoo.baselines.paired WORKDIR`` compares the two name by name).
+    character 1-4-grams (``python -m jax_zoo.baselines names``) reads 78.89%: level within noise
+    (``python -m jax_zoo.baselines.paired WORKDIR`` compares the two name by name).
 
     ``ensemble_size=1`` trains one network, ``max_ngram=1`` none of the n-gram tables (they hold
     50.3M of the 51.2M parameters), ``independent_members=false`` a product of experts.

@@ -2,12 +2,12 @@
 
 import optax
 
-from models import TutorialRNN
-from train import accuracy, softmax_cross_entropy
-from zoo.datasets import dataset_info
-from zoo.datasets.names import VOCABULARY
-from zoo.core.experiment import Experiment, require_positive
-from zoo.core.registry import register
+from jax_zoo.models import TutorialRNN
+from jax_zoo.train import accuracy, softmax_cross_entropy
+from jax_zoo.datasets import dataset_info
+from jax_zoo.datasets.names import VOCABULARY
+from jax_zoo.core.experiment import Experiment, require_positive
+from jax_zoo.core.registry import register
 
 
 @register

@@ -2,14 +2,14 @@
 
 import optax
 
-from models import Seq2Seq
-from models.seq2seq import ATTENTIONS
-from models.rnn import CELLS
-from train import exact_match, sequence_cross_entropy, token_accuracy, xla_flags
-from zoo.core.errors import ConfigError
-from zoo.core.experiment import Experiment, require_fraction, require_positive
-from zoo.core.registry import register
-from zoo.datasets.text_pairs import text_pair_tokenizers
+from jax_zoo.models import Seq2Seq
+from jax_zoo.models.seq2seq import ATTENTIONS
+from jax_zoo.models.rnn import CELLS
+from jax_zoo.train import exact_match, sequence_cross_entropy, token_accuracy, xla_flags
+from jax_zoo.core.errors import ConfigError
+from jax_zoo.core.experiment import Experiment, require_fraction, require_positive
+from jax_zoo.core.registry import register
+from jax_zoo.datasets.text_pairs import text_pair_tokenizers
 
 DATASET = "numbers_en_fr"
 
@@ -19,11 +19,11 @@ def seq2seq_experiment(
     hidden_size: int, cell_type: str, attention: str, dropout_rate: float, gradient_clip: float,
     task: str = "translation", copy_source: bool = False,
 ) -> Experiment:
-    """A ``Seq2Seq`` on a text-pair dataset (``zoo.datasets.text_pairs``): teacher-forced cross-entropy,
+    """A ``Seq2Seq`` on a text-pair dataset (``jax_zoo.datasets.text_pairs``): teacher-forced cross-entropy,
     Adam with cosine decay and clipping. ``task`` is ``"translation"`` or ``"summarization"``;
     ``copy_source`` makes the decoder a pointer-generator (the dataset's source and target must
     share one vocabulary). For a dataset with text references the test report adds scores of
-    decoded outputs (``zoo.jobs.text_outputs``).
+    decoded outputs (``jax_zoo.api.text_outputs``).
 
     ``exact_match`` (validation after each epoch, test at the end) is the share of sentences whose
     every token is the teacher-forced arg-max: exactly the sentences greedy decoding gets right

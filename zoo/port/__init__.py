@@ -5,7 +5,7 @@
     state_dict = to_torch(variables, model)                             # back, for load_state_dict
 
 ``example`` is an input batch (NHWC images or token ids) that fixes the variables' shapes.
-``zoo.port.layouts`` says which PyTorch module holds each layer; ``torch_specs`` lists the keys
+``jax_zoo.port.layouts`` says which PyTorch module holds each layer; ``torch_specs`` lists the keys
 a model expects. A ``state_dict`` that does not fit (missing, unexpected or misshapen tensors)
 raises ``StateDictError`` naming every such key: never a partial load. Files are read with
 ``torch.load(..., weights_only=True)``: a pickle that would run code is refused.
@@ -21,9 +21,9 @@ import jax
 import numpy as np
 from flax import traverse_util
 
-from zoo.core.errors import StateDictError
-from zoo.port.layouts import layout
-from zoo.port.rules import COUNT, Rule
+from jax_zoo.core.errors import StateDictError
+from jax_zoo.port.layouts import layout
+from jax_zoo.port.rules import COUNT, Rule
 
 __all__ = ["from_torch", "load_state_dict", "save_state_dict", "to_torch", "torch_specs"]
 

@@ -1,6 +1,6 @@
 """Which PyTorch module holds each layer of a zoo model: the ``state_dict`` keys it reads and writes.
 
-A layout lists a model's ``Rule``s (``zoo.port.rules``). PyTorch names follow the flax module
+A layout lists a model's ``Rule``s (``jax_zoo.port.rules``). PyTorch names follow the flax module
 names where the model names its layers (``conv1``, ``fc1``, ``norm1_1``, ``embed``, ``rnn``,
 ``classifier``...), and torchvision's ResNet names for ``ResNet`` (``conv1``, ``bn1``,
 ``layer1.0.conv1``, ``layer1.0.downsample.0``, ``fc``). A recurrent stack is one ``nn.LSTM`` or
@@ -9,13 +9,13 @@ names where the model names its layers (``conv1``, ``fc1``, ``norm1_1``, ``embed
 
 from collections.abc import Callable
 
-from models import (
+from jax_zoo.models import (
     VGG, CharLanguageModel, Ensemble, FlipAveraged, LeNet5, RecurrentStack, ResNet, SequenceClassifier, SimpleCNN,
     TutorialRNN,
 )
-from zoo.core.errors import StateDictError
-from zoo.port import rules
-from zoo.port.rules import FlaxPath, Rule, Shapes
+from jax_zoo.core.errors import StateDictError
+from jax_zoo.port import rules
+from jax_zoo.port.rules import FlaxPath, Rule, Shapes
 
 SUPPORTED = (
     "SimpleCNN (and PyTorchMnistCNN), LeNet5, VGG, ResNet, TutorialRNN, SequenceClassifier (LSTM or GRU, "

@@ -59,7 +59,7 @@ def flattened_dense(shapes: Shapes, path: FlaxPath, prefix: str, feature_map: tu
 
 
 def conv(shapes: Shapes, path: FlaxPath, prefix: str) -> Rule:
-    """``nn.Conv`` (or ``models.Conv``) <-> ``nn.Conv2d``: HWIO <-> OIHW."""
+    """``nn.Conv`` (or ``jax_zoo.models.Conv``) <-> ``nn.Conv2d``: HWIO <-> OIHW."""
     return _linear(
         shapes, path, prefix, lambda weight: weight.transpose(2, 3, 1, 0), lambda kernel: kernel.transpose(3, 2, 0, 1)
     )
@@ -133,7 +133,7 @@ def _recurrent_specs(keys, gates, in_features, features):
 
 
 def scanned_lstm(shapes: Shapes, path: FlaxPath, prefix: str, layer: int) -> Rule:
-    """``models.ScannedLSTM`` <-> layer ``layer`` of ``nn.LSTM``: both pack the gates i, f, g, o;
+    """``jax_zoo.models.ScannedLSTM`` <-> layer ``layer`` of ``nn.LSTM``: both pack the gates i, f, g, o;
     ``kernel_ih``/``kernel_hh`` are the transposed weights, ``bias`` is ``bias_ih + bias_hh``."""
     keys = _recurrent_keys(prefix, layer, reverse=False)
     leaf = {name: ("params", *path, name) for name in ("kernel_ih", "kernel_hh", "bias")}

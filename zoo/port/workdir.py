@@ -1,7 +1,7 @@
 """``zoo port`` and ``zoo export``: a PyTorch ``state_dict`` file to a zoo workdir and back.
 
 A ported workdir is a run at step 0: ``config.json`` and one checkpoint whose state holds the
-PyTorch weights and a fresh optimizer, with the record ``train.fit`` writes. So ``zoo eval`` and
+PyTorch weights and a fresh optimizer, with the record ``jax_zoo.train.fit`` writes. So ``zoo eval`` and
 ``zoo predict`` read it as a trained run, and ``zoo train`` resumes it: fine-tuning for the
 config's ``epochs`` (choose them, and the learning rate, with ``--set`` when porting).
 """
@@ -15,15 +15,15 @@ from typing import Any
 
 import jax
 
-from train import Checkpoints
-from train.fit import CHECKPOINTS
-from train.records import write_json_atomic
-from zoo.core.config import resolve_config
-from zoo.core.errors import WorkdirError
-from zoo.datasets import split_size
-from zoo.jobs.build import build_from_config, example_input, initial_state
-from zoo.jobs.restore import restore
-from zoo.port import from_torch, load_state_dict, save_state_dict, to_torch
+from jax_zoo.train import Checkpoints
+from jax_zoo.train.fit import CHECKPOINTS
+from jax_zoo.train.records import write_json_atomic
+from jax_zoo.core.config import resolve_config
+from jax_zoo.core.errors import WorkdirError
+from jax_zoo.datasets import split_size
+from jax_zoo.api.build import build_from_config, example_input, initial_state
+from jax_zoo.api.restore import restore
+from jax_zoo.port import from_torch, load_state_dict, save_state_dict, to_torch
 
 
 def _sha256(path: Path) -> str:

@@ -1,7 +1,7 @@
 """``zoo sweep``: a grid of configs of one entry, as few compiled programs as the grid allows.
 
 Values that only change the seed or the optimizer (learning rate, weight decay, momentum) are
-members of one program (``zoo.jobs.members``); values that change what is computed (batch size,
+members of one program (``jax_zoo.api.members``); values that change what is computed (batch size,
 widths, dropout rates, the loss) split the grid into programs run one after another. The sweep's
 workdir holds ``program-<n>/`` per program and ``sweep.json``: every member's final validation
 metrics, their mean and std over seeds, and the best member by validation. The test split is
@@ -15,11 +15,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from train.records import environment, write_json_atomic
-from zoo.core.config import resolve_config
-from zoo.core.errors import ConfigError
-from zoo.jobs.build import build_from_config
-from zoo.jobs.members import program_difference, program_groups, train_members
+from jax_zoo.train.records import environment, write_json_atomic
+from jax_zoo.core.config import resolve_config
+from jax_zoo.core.errors import ConfigError
+from jax_zoo.api.build import build_from_config
+from jax_zoo.api.members import program_difference, program_groups, train_members
 
 _LOWER_IS_BETTER = ("loss", "error", "mse", "bits", "perplexity")
 

@@ -3,8 +3,8 @@
 What an input is depends on the entry: an image file for the image classifiers (the top-k
 classes) and the denoiser (the cleaned image, written as a PNG), a surname for the names
 classifiers (the top-k countries), a prompt for the character language models (its
-continuation, ``zoo.jobs.generate``), a text for the sequence-to-sequence entries (its
-translation or summary, ``zoo.jobs.translate``). Every input is checked and converted before the model
+continuation, ``jax_zoo.api.generate``), a text for the sequence-to-sequence entries (its
+translation or summary, ``jax_zoo.api.translate``). Every input is checked and converted before the model
 runs, so bad input writes nothing.
 """
 
@@ -16,15 +16,15 @@ from pathlib import Path
 import jax
 import numpy as np
 
-from zoo.core.errors import ConfigError, ZooError
-from zoo.datasets.char_vocabulary import padded_ids
-from zoo.datasets.fashion_mnist import CLASS_NAMES as FASHION_CLASS_NAMES
-from zoo.datasets.names import COUNTRIES, COUNTRY_NAMES, MAX_LENGTH, VOCABULARY as NAMES_VOCABULARY
-from zoo.jobs.generate import VOCABULARIES, Generation, check_request, continue_prompt
-from zoo.jobs.images import PIXEL_LEVELS, image_example, write_image
-from zoo.jobs.pretrained import Pretrained, from_workdir, pretrained
-from zoo.jobs.text_outputs import TEXT_TASKS
-from zoo.jobs.translate import translate_with
+from jax_zoo.core.errors import ConfigError, ZooError
+from jax_zoo.datasets.char_vocabulary import padded_ids
+from jax_zoo.datasets.fashion_mnist import CLASS_NAMES as FASHION_CLASS_NAMES
+from jax_zoo.datasets.names import COUNTRIES, COUNTRY_NAMES, MAX_LENGTH, VOCABULARY as NAMES_VOCABULARY
+from jax_zoo.api.generate import VOCABULARIES, Generation, check_request, continue_prompt
+from jax_zoo.api.images import PIXEL_LEVELS, image_example, write_image
+from jax_zoo.api.pretrained import Pretrained, from_workdir, pretrained
+from jax_zoo.api.text_outputs import TEXT_TASKS
+from jax_zoo.api.translate import translate_with
 
 DEFAULT_TOP_K = 3
 DEFAULT_LENGTH = 200

@@ -8,14 +8,14 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
-from train import (
+from jax_zoo.train import (
     Step, TrainState, create_train_state, make_eval_step, make_predict_step, make_train_step, xla_flags,
 )
-from zoo.core import registry
-from zoo.core.config import resolve_config
-from zoo.core.errors import ConfigError
-from zoo.core.experiment import Experiment
-from zoo.datasets import dataset_info, split_size
+from jax_zoo.core import registry
+from jax_zoo.core.config import resolve_config
+from jax_zoo.core.errors import ConfigError
+from jax_zoo.core.experiment import Experiment
+from jax_zoo.datasets import dataset_info, split_size
 
 
 @dataclasses.dataclass

@@ -7,7 +7,7 @@ from typing import Any
 
 def published_result(entry: str) -> dict[str, Any] | None:
     """The committed ``results.json`` of ``entry``, or None if none was published."""
-    path = resources.files("zoo") / "published" / f"{entry}.json"
+    path = resources.files("jax_zoo") / "published" / f"{entry}.json"
     if not path.is_file():
         return None
     return json.loads(path.read_text())

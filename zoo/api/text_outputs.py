@@ -2,9 +2,9 @@
 
 For a ``"translation"`` or ``"summarization"`` entry whose dataset registered text references
 (``text_pairs.register_tokenizers``), every test source is decoded with a beam of ``TEST_BEAM``
-(``models.decoding.decode``, batches of ``DECODE_BATCH``, the last one padded with empty sources:
+(``jax_zoo.models.decoding.decode``, batches of ``DECODE_BATCH``, the last one padded with empty sources:
 one compilation) and the outputs are scored against the raw target texts: sacreBLEU BLEU and chrF,
-and ROUGE-L for summarization (``zoo.jobs.text_metrics``), with a few samples.
+and ROUGE-L for summarization (``jax_zoo.api.text_metrics``), with a few samples.
 """
 
 import os
@@ -12,21 +12,21 @@ from typing import Any
 
 import numpy as np
 
-from models.decoding import decode
-from zoo.datasets import data_dir
-from zoo.datasets.text_pairs import (
+from jax_zoo.models.decoding import decode
+from jax_zoo.datasets import data_dir
+from jax_zoo.datasets.text_pairs import (
     TextPairTokenizers,
     run_tokenizers,
     text_pair_tokenizers,
     text_references,
     trained_tokenizers_dir,
 )
-from zoo.jobs.text_metrics import text_scores
+from jax_zoo.api.text_metrics import text_scores
 
 TEXT_TASKS = ("translation", "summarization")
 TEST_BEAM = 4
 LENGTH_PENALTY = 0.6
-"""Beam search's length penalty (``models.decoding``): divides a hypothesis's log-probability by
+"""Beam search's length penalty (``jax_zoo.models.decoding``): divides a hypothesis's log-probability by
 ``((5 + n) / 6) ** 0.6``, as in Wu et al. 2016."""
 DECODE_BATCH = 128
 SAMPLES = 5
@@ -34,7 +34,7 @@ SAMPLES = 5
 
 def tokenizers_for(dataset: str, workdir: str | os.PathLike | None) -> TextPairTokenizers:
     """The tokenizers of a run in ``workdir`` (its own copy), or without a workdir those prepared
-    in the data dir (``zoo.datasets.data_dir()``)."""
+    in the data dir (``jax_zoo.datasets.data_dir()``)."""
     if workdir is not None:
         return run_tokenizers(dataset, workdir)
     return text_pair_tokenizers(dataset, trained_tokenizers_dir(dataset, data_dir()))

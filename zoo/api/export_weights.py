@@ -1,10 +1,10 @@
 """Writes a finished run's evaluation variables as the package's shipped weights.
 
-    python -m zoo.jobs.export_weights ENTRY WORKDIR [--publish] [--to DIR]
+    python -m jax_zoo.api.export_weights ENTRY WORKDIR [--publish] [--to DIR]
 
 writes ``zoo/published/weights/ENTRY.msgpack`` (``flax.serialization``) and
 ``ENTRY.weights.json`` (sha256, config, parameter count, the published results file, the run's
-command), the files ``zoo.pretrained`` reads.
+command), the files ``jax_zoo.pretrained`` reads.
 """
 
 import argparse
@@ -18,11 +18,11 @@ import jax
 import numpy as np
 from flax import serialization
 
-from train.records import write_json_atomic
-from zoo.core.errors import WorkdirError, ZooError
-from zoo.jobs.build import parameter_count
-from zoo.jobs.pretrained import from_workdir, weights_files
-from zoo.jobs.published import published_result
+from jax_zoo.train.records import write_json_atomic
+from jax_zoo.core.errors import WorkdirError, ZooError
+from jax_zoo.api.build import parameter_count
+from jax_zoo.api.pretrained import from_workdir, weights_files
+from jax_zoo.api.published import published_result
 
 SOURCE_WEIGHTS_DIRECTORY = Path(__file__).resolve().parents[1] / "published" / "weights"
 """Where ``export`` writes by default: the package's own ``published/weights`` (in a checkout)."""
@@ -88,7 +88,7 @@ def export(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m zoo.jobs.export_weights", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m jax_zoo.api.export_weights", description=__doc__.split("\n")[0])
     parser.add_argument("entry")
     parser.add_argument("workdir", type=Path)
     parser.add_argument("--to", type=Path, help="directory (default: zoo/published/weights of this checkout)")

@@ -1,4 +1,4 @@
-"""Several configs of one entry trained as members of one compiled program (``train.members``).
+"""Several configs of one entry trained as members of one compiled program (``jax_zoo.train.members``).
 
 Configs can share a program when their experiments differ only in the seed and the optimizer
 (learning rate, weight decay, momentum, schedule): everything else, the model (widths, dropout
@@ -19,16 +19,16 @@ from typing import Any
 import jax
 import numpy as np
 
-from train import TrainState, xla_flags
-from train.batching import eval_batches
-from train.member_fit import MemberFitResult, evaluate_members, fit_members
-from train.members import make_member_eval_step, make_member_predict_step, stack_members, unstack_member
-from train.records import environment, write_json_atomic
-from zoo.core.config import resolve_config
-from zoo.core.errors import ConfigError, WorkdirError
-from zoo.core.experiment import Experiment
-from zoo.datasets import dataset_info, load_dataset
-from zoo.jobs.build import Built, build_from_config, for_testing, parameter_count
+from jax_zoo.train import TrainState, xla_flags
+from jax_zoo.train.batching import eval_batches
+from jax_zoo.train.member_fit import MemberFitResult, evaluate_members, fit_members
+from jax_zoo.train.members import make_member_eval_step, make_member_predict_step, stack_members, unstack_member
+from jax_zoo.train.records import environment, write_json_atomic
+from jax_zoo.core.config import resolve_config
+from jax_zoo.core.errors import ConfigError, WorkdirError
+from jax_zoo.core.experiment import Experiment
+from jax_zoo.datasets import dataset_info, load_dataset
+from jax_zoo.api.build import Built, build_from_config, for_testing, parameter_count
 
 _FREE_FIELDS = ("optimizer", "seed", "_optimizers")
 """Experiment fields members of one program may differ in."""

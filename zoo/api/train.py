@@ -16,22 +16,22 @@ from typing import Any
 
 import jax
 
-from train import (
+from jax_zoo.train import (
     DataParallel, TrainState, classification_report, confusion_matrix, evaluate, fit, mean_squared_error, predict,
     xla_flags,
 )
-from train.records import environment, remove_interrupted_writes, write_json_atomic
-from zoo.core import registry
-from zoo.core.config import resolve_config
-from zoo.core.errors import WorkdirError
-from zoo.datasets import data_dir, dataset_info, load_dataset, split_size
-from zoo.datasets.text_pairs import save_run_tokenizers
-from zoo.jobs.build import Built, build_from_config, for_testing, initial_state, parameter_count
-from zoo.jobs.pretrained import starting_variables
-from zoo.jobs.restore import read_json, read_run_config, saved_config
-from zoo.jobs.results import xla_flags_prefix
-from zoo.jobs.tensorboard import EpochEvents
-from zoo.jobs.text_outputs import text_report
+from jax_zoo.train.records import environment, remove_interrupted_writes, write_json_atomic
+from jax_zoo.core import registry
+from jax_zoo.core.config import resolve_config
+from jax_zoo.core.errors import WorkdirError
+from jax_zoo.datasets import data_dir, dataset_info, load_dataset, split_size
+from jax_zoo.datasets.text_pairs import save_run_tokenizers
+from jax_zoo.api.build import Built, build_from_config, for_testing, initial_state, parameter_count
+from jax_zoo.api.pretrained import starting_variables
+from jax_zoo.api.restore import read_json, read_run_config, saved_config
+from jax_zoo.api.results import xla_flags_prefix
+from jax_zoo.api.tensorboard import EpochEvents
+from jax_zoo.api.text_outputs import text_report
 
 
 def command_line(
@@ -104,7 +104,7 @@ def train_and_evaluate(
     model starts from the shipped weights (``"pretrained"``) or a finished run's workdir, with
     a fresh optimizer state; ``config.json`` and the results record it as ``init_from``.
     ``tensorboard`` also writes each epoch's metrics as TensorBoard events into the workdir
-    (``zoo.jobs.tensorboard``).
+    (``jax_zoo.api.tensorboard``).
     """
     start = time.perf_counter()
     workdir = Path(workdir)
@@ -212,7 +212,7 @@ def test_report(
     """The eval step's metrics; for classification also the confusion matrix, per-class
     accuracy, precision, F1 and macro-F1; for denoising also the noisy input's own MSE; for
     translation and summarization with text references also BLEU, chrF (and ROUGE-L) of decoded
-    outputs with samples (``zoo.jobs.text_outputs``, tokenizers read from ``workdir``)."""
+    outputs with samples (``jax_zoo.api.text_outputs``, tokenizers read from ``workdir``)."""
     experiment = built.experiment
     metrics: dict[str, Any] = evaluate(built.eval_step, state, data, experiment.eval_batch_size, parallel)
     metrics |= text_report(experiment, state, data, workdir)

@@ -5,7 +5,7 @@ run evaluated them (its moving average when it kept one), written by ``flax.seri
 ``<entry>.weights.json`` beside it holds their sha256, the config they were trained with, the
 parameter count and the published results file (``zoo/published/<entry>.json``) they scored.
 
-``python -m zoo.jobs.export_weights ENTRY WORKDIR`` writes them from a finished run.
+``python -m jax_zoo.api.export_weights ENTRY WORKDIR`` writes them from a finished run.
 """
 
 import dataclasses
@@ -21,12 +21,12 @@ import jax.numpy as jnp
 import numpy as np
 from flax import serialization, traverse_util
 
-from zoo.core import registry
-from zoo.core.config import resolve_config
-from zoo.core.errors import ConfigError, ZooError
-from zoo.core.experiment import Experiment
-from zoo.jobs.build import build_from_config, init_variables
-from zoo.jobs.restore import evaluate_trained, restore
+from jax_zoo.core import registry
+from jax_zoo.core.config import resolve_config
+from jax_zoo.core.errors import ConfigError, ZooError
+from jax_zoo.core.experiment import Experiment
+from jax_zoo.api.build import build_from_config, init_variables
+from jax_zoo.api.restore import evaluate_trained, restore
 
 
 @dataclasses.dataclass(frozen=True)
@@ -54,7 +54,7 @@ class Pretrained:
 
 def package_weights_directory():
     """``zoo/published/weights`` of the installed package (an importlib resource)."""
-    return resources.files("zoo") / "published" / "weights"
+    return resources.files("jax_zoo") / "published" / "weights"
 
 
 def weights_files(entry: str, directory=None) -> tuple[Any, Any]:

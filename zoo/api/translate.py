@@ -5,7 +5,7 @@ dataset's source length (longer texts are refused, not truncated: a cut sentence
 translated as if it were whole) and made of characters the source tokenizer knows (a subword
 tokenizer would read others as its unknown id, which training never showed the model: refused
 too). A run's trained tokenizers are read from its workdir (``text_pairs.run_tokenizers``). The batch of
-texts is decoded at once (``models.decoding.decode``: greedy for ``beam=1``, else beam search),
+texts is decoded at once (``jax_zoo.models.decoding.decode``: greedy for ``beam=1``, else beam search),
 one compilation per number of texts, beam width and maximum length.
 """
 
@@ -17,12 +17,12 @@ from pathlib import Path
 
 import numpy as np
 
-from models.decoding import decode
-from zoo.core.errors import ConfigError, WorkdirError
-from zoo.datasets.text_pairs import TextPairTokenizers, text_pair_datasets
-from zoo.jobs.build import Built
-from zoo.jobs.restore import restore
-from zoo.jobs.text_outputs import LENGTH_PENALTY, TEXT_TASKS, tokenizers_for
+from jax_zoo.models.decoding import decode
+from jax_zoo.core.errors import ConfigError, WorkdirError
+from jax_zoo.datasets.text_pairs import TextPairTokenizers, text_pair_datasets
+from jax_zoo.api.build import Built
+from jax_zoo.api.restore import restore
+from jax_zoo.api.text_outputs import LENGTH_PENALTY, TEXT_TASKS, tokenizers_for
 
 
 @dataclasses.dataclass(frozen=True)
@@ -82,7 +82,7 @@ def translate(
     entry: str | None = None,
 ) -> list[Translation]:
     """The outputs of the model trained in ``workdir_or_built`` (a workdir, which must be
-    ``entry``'s when given, or a ``zoo.restore``d ``Built``) for ``texts``, with their attention.
+    ``entry``'s when given, or a ``jax_zoo.restore``d ``Built``) for ``texts``, with their attention.
 
     ``beam = 1`` decodes greedily; ``max_length`` (output tokens, end marker included) defaults
     to the dataset's target length. Trained tokenizers are the workdir's (a ``Built`` that was

@@ -6,11 +6,11 @@ from typing import Any
 
 import jax
 
-from zoo.core import registry
-from zoo.core.config import resolve_config
-from zoo.jobs.published import published_result
-from zoo.jobs.results import result_summary
-from zoo.jobs.build import example_input, init_variables, parameter_count
+from jax_zoo.core import registry
+from jax_zoo.core.config import resolve_config
+from jax_zoo.api.published import published_result
+from jax_zoo.api.results import result_summary
+from jax_zoo.api.build import example_input, init_variables, parameter_count
 
 
 def summary_row(entry: str) -> tuple[str, ...]:

@@ -15,13 +15,13 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from models.rnn import lengths_from_padding, take_at
-from train.sampling import sample_continuation
-from zoo.datasets.char_vocabulary import PAD_ID, UNKNOWN_ID, CharVocabulary, padded_ids
-from zoo.datasets.kjv import VOCABULARY as KJV_VOCABULARY
-from zoo.datasets.python_source import VOCABULARY as PYTHON_SOURCE_VOCABULARY
-from zoo.core.errors import ConfigError, WorkdirError
-from zoo.jobs.pretrained import Pretrained, from_workdir
+from jax_zoo.models.rnn import lengths_from_padding, take_at
+from jax_zoo.train.sampling import sample_continuation
+from jax_zoo.datasets.char_vocabulary import PAD_ID, UNKNOWN_ID, CharVocabulary, padded_ids
+from jax_zoo.datasets.kjv import VOCABULARY as KJV_VOCABULARY
+from jax_zoo.datasets.python_source import VOCABULARY as PYTHON_SOURCE_VOCABULARY
+from jax_zoo.core.errors import ConfigError, WorkdirError
+from jax_zoo.api.pretrained import Pretrained, from_workdir
 
 MAX_PROMPT_CHARACTERS = 256
 VOCABULARIES: dict[str, CharVocabulary] = {"kjv": KJV_VOCABULARY, "python_source": PYTHON_SOURCE_VOCABULARY}

@@ -20,8 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from zoo.core.errors import WorkdirError, ZooError
-from zoo.datasets import dataset_info, load_dataset
+from jax_zoo.core.errors import WorkdirError, ZooError
+from jax_zoo.datasets import dataset_info, load_dataset
 
 DPI = 100
 TEMPERATURES = (0.5, 0.8, 1.0, 1.2)
@@ -151,7 +151,7 @@ def image_samples_figure(rows: Mapping[str, np.ndarray], title: str = ""):
 
 
 def language_model_samples(workdir: Path, results: Mapping[str, Any]) -> Any:
-    from zoo.jobs.generate import generate
+    from jax_zoo.api.generate import generate
 
     prompt = PROMPTS.get(results["dataset"], "\n")
     samples = {
@@ -162,9 +162,9 @@ def language_model_samples(workdir: Path, results: Mapping[str, Any]) -> Any:
 
 
 def denoiser_samples(workdir: Path, results: Mapping[str, Any]) -> Any:
-    from train import predict
-    from zoo.jobs.build import for_testing
-    from zoo.jobs.restore import restore
+    from jax_zoo.train import predict
+    from jax_zoo.api.build import for_testing
+    from jax_zoo.api.restore import restore
 
     trained = restore(workdir)
     test = load_dataset(trained.experiment.dataset, "test")

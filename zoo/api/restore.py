@@ -7,11 +7,11 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from train import evaluate, load_final_state
-from zoo.core.config import resolve_config
-from zoo.core.errors import WorkdirError, ZooError
-from zoo.datasets import load_dataset
-from zoo.jobs.build import Built, build_from_config, for_testing
+from jax_zoo.train import evaluate, load_final_state
+from jax_zoo.core.config import resolve_config
+from jax_zoo.core.errors import WorkdirError, ZooError
+from jax_zoo.datasets import load_dataset
+from jax_zoo.api.build import Built, build_from_config, for_testing
 
 
 def read_json(path: Path, expected: str) -> Any:

@@ -12,7 +12,7 @@ imports PyTorch when that is installed too, about 5 s of start-up, as long as a 
 import os
 from typing import Any
 
-from zoo.core.errors import ZooError
+from jax_zoo.core.errors import ZooError
 
 PREFIXES = {"train": "train", "eval": "validation"}
 
@@ -31,7 +31,7 @@ def scalars(record: dict[str, Any]) -> dict[str, float]:
 
 
 class EpochEvents:
-    """A callable for ``train.fit``'s ``on_epoch_end``: each record becomes scalar events at its
+    """A callable for ``jax_zoo.train.fit``'s ``on_epoch_end``: each record becomes scalar events at its
     step, flushed at once so a running TensorBoard shows every finished epoch."""
 
     def __init__(self, logdir: str | os.PathLike):

@@ -6,10 +6,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from train import cross_validate
-from train.records import environment, write_json_atomic
-from zoo.datasets import dataset_info, load_dataset
-from zoo.jobs.build import build, initial_state
+from jax_zoo.train import cross_validate
+from jax_zoo.train.records import environment, write_json_atomic
+from jax_zoo.datasets import dataset_info, load_dataset
+from jax_zoo.api.build import build, initial_state
 
 
 def cross_validate_entry(
@@ -24,7 +24,7 @@ def cross_validate_entry(
     """Runs ``folds``-fold CV on the training split (the test split is never read) and writes
     ``workdir/cv.json``. Every fold starts from the entry's seeded initialisation, with its
     optimizer's schedule sized by the fold's own training examples. ``parallel``: the folds
-    are members of one compiled program (``train.member_fit``), with the same numbers."""
+    are members of one compiled program (``jax_zoo.train.member_fit``), with the same numbers."""
     start = time.perf_counter()
     built = build(entry, overrides)
     experiment = built.experiment

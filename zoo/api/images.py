@@ -20,8 +20,8 @@ import dataclasses
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from zoo.core.errors import ZooError
-from zoo.datasets import dataset_info
+from jax_zoo.core.errors import ZooError
+from jax_zoo.datasets import dataset_info
 
 PIXEL_LEVELS = {
     "digits": 16, "fashion_mnist_local": 255, "fashion_mnist_local_denoising": 255, "fashion_mnist": 255,
