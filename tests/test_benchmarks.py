@@ -59,7 +59,29 @@ def test_the_readme_snippet_benchmark_runs_the_readme_s_own_step(tmp_path):
     from benchmarks.readme_snippet import main as snippet_main, readme_snippet
 
     assert 'compiler_options="convolutions"' in readme_snippet()
-    snippet_main(["--steps", "1", "--repeats", "1", "--json", str(tmp_path / "snippet.json")])
+    snippet_main(["--steps", "1", "--repeats", "1", "--torch", "eager", "default", "--json", str(tmp_path / "snippet.json")])
     report = json.loads((tmp_path / "snippet.json").read_text())
-    assert set(report["ratio_over_torch"]) == {"readme_snippet", "readme_snippet_without_preset", "entry"}
-    assert all(ratio > 0 for ratio in report["ratio_over_torch"].values())
+    jax_sides = {"readme_snippet", "readme_snippet_without_preset", "entry"}
+    assert set(report["ratio_over_torch"]) == {"torch eager", "torch.compile default"}
+    assert all(set(ratios) == jax_sides for ratios in report["ratio_over_torch"].values())
+    assert set(report["ratio_over_best_torch"]) == jax_sides
+    assert set(report["percent_of_peak"]) == jax_sides | {"torch eager", "torch.compile default"}
+    assert all(value > 0 for value in [*report["ratio_over_best_torch"].values(), *report["percent_of_peak"].values()])
+    assert report["command"].endswith("--torch eager default")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("entry, options", [("digits_cnn", ["--compile"]), ("names_tutorial_rnn", [])])
+def test_the_pytorch_recipe_scripts_train_evaluate_checkpoint_and_test(entry, options, tmp_path):
+    pytest.importorskip("torch", reason="the optional torch extra is not installed")
+    import importlib
+
+    script = importlib.import_module(f"benchmarks.pytorch.{entry}")
+    results = script.main([*options, "--epochs", "2", "--train-examples", "96", "--workdir", str(tmp_path / "run"),
+                           "--json", str(tmp_path / "results.json")])
+    assert json.loads((tmp_path / "results.json").read_text()) == json.loads(json.dumps(results))
+    assert results["epochs"] == 2 and results["steps"] == 2 * (96 // 32) and len(results["history"]) == 2
+    assert results["compile_mode"] == ("default" if options else None)
+    assert 0 <= results["test"]["accuracy"] <= 1 and results["test"]["count"] > 0
+    checkpoints = sorted(path.name for path in (tmp_path / "run").glob("checkpoint_*.pt"))
+    assert checkpoints == (["checkpoint_6.pt"] if entry == "digits_cnn" else ["checkpoint_3.pt", "checkpoint_6.pt"])
