@@ -117,8 +117,9 @@ def measure(steps: int = 20, repeats: int = 7, warmup: int = 3, torch_modes=(Non
         side: {name: statistics.median(t / s for s, t in zip(seconds[name], seconds[side])) for name in contenders}
         for side in twins
     }
-    for side, twin in twins.items():  # what the first call cost beyond a steady one
-        compile_seconds[side] = twin.info["first_call_seconds"] - step_ms[side] / 1000
+    for side, twin in twins.items():  # torch.compile's: what the first call cost beyond a steady one
+        if twin.task.compile_mode is not None:
+            compile_seconds[side] = twin.info["first_call_seconds"] - step_ms[side] / 1000
     modes = [mode or "eager" for mode in torch_modes]
     return {
         "batch_size": 128, "steps_per_round": steps, "repeats": repeats, "flops_per_step": flops,
@@ -149,8 +150,9 @@ def main(argv: list[str] | None = None) -> None:
     for name, milliseconds in report["step_ms"].items():
         ratio = report["ratio_over_best_torch"].get(name)
         extra = f", {ratio:.2f}x the faster PyTorch" if ratio else ""
-        print(f"{name:32s} {milliseconds:7.1f} ms/step, {report['percent_of_peak'][name]:3.0f}% of peak, "
-              f"compile {report['compile_seconds'][name]:.2f} s{extra}")
+        compile_ = report["compile_seconds"].get(name)
+        compile_ = "" if compile_ is None else f", compile {compile_:.2f} s"
+        print(f"{name:32s} {milliseconds:7.1f} ms/step, {report['percent_of_peak'][name]:3.0f}% of peak{compile_}{extra}")
     if args.json:
         from jax_zoo.train.records import write_json_atomic
 

@@ -40,7 +40,7 @@ def test_bench_times_pytorch_eager_and_compiled_with_compile_times_apart(torch_m
     report = json.loads((tmp_path / "bench.json").read_text())
     rows = {row["side"]: row for row in report["rows"]}
     assert set(rows) == {"jax", "torch eager", "torch.compile default"}
-    for side, row in rows.items():
+    for row in rows.values():
         assert "error" not in row, row.get("error")
         assert row["calls_per_second"] > 0 and row["percent_of_peak"] > 0 and row["first_call_seconds"] > 0
         assert row["flops_per_call"] == report["flops_per_step"]

@@ -85,3 +85,29 @@ def test_the_pytorch_recipe_scripts_train_evaluate_checkpoint_and_test(entry, op
     assert 0 <= results["test"]["accuracy"] <= 1 and results["test"]["count"] > 0
     checkpoints = sorted(path.name for path in (tmp_path / "run").glob("checkpoint_*.pt"))
     assert checkpoints == (["checkpoint_6.pt"] if entry == "digits_cnn" else ["checkpoint_3.pt", "checkpoint_6.pt"])
+
+
+def test_the_speed_tables_of_the_docs_are_the_reports_as_rendered(tmp_path):
+    from benchmarks.measure_speed import ROOT, rewrite_docs
+
+    docs = tmp_path / "performance.md"
+    docs.write_text((ROOT / "docs" / "performance.md").read_text())
+    assert rewrite_docs(docs, ROOT / "zoo" / "published" / "bench") == ["cpu", "nvidia_h200"]
+    assert docs.read_text() == (ROOT / "docs" / "performance.md").read_text()
+
+
+@pytest.mark.slow
+def test_a_step_report_becomes_a_table_row(torch_module, tmp_path):
+    from benchmarks.measure_speed import rewrite_docs
+    from jax_zoo.bench.timing import bench_entry
+
+    report = bench_entry("digits_cnn", batch_size=16, steps=1, repeats=1, warmup=1, torch_modes=(None,))
+    (tmp_path / "cpu").mkdir()
+    (tmp_path / "cpu" / "fashion_simple_cnn_step.json").write_text(json.dumps(report))
+    docs = tmp_path / "performance.md"
+    docs.write_text("before\n<!-- measure_speed cpu -->\nold\n<!-- /measure_speed -->\nafter\n")
+    rewrite_docs(docs, tmp_path)
+    text = docs.read_text()
+    assert text.startswith("before\n<!-- measure_speed cpu -->\nReports: `zoo/published/bench/cpu/`") and "old" not in text
+    (row,) = [line for line in text.splitlines() if line.startswith("| `digits_cnn` train step, batch 16")]
+    assert f"`{report['command']}`" in row and f"**{report['jax_over_best_torch']['train_step']:.2f}x**" in row

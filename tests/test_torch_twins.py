@@ -32,8 +32,10 @@ SMALLER = {
 }
 
 
-def test_every_registered_entry_has_a_pytorch_recipe():
-    assert set(RECIPES) == set(registry.list_entries())
+def test_every_entry_of_the_zoo_has_a_pytorch_recipe():
+    # The zoo's own entries: other tests register entries of their own in the same process.
+    builtin = {entry for entry in registry.list_entries() if registry.get(entry).__module__.startswith("jax_zoo.entries")}
+    assert set(RECIPES) == builtin
 
 
 def token_ranges(model, length: int) -> np.ndarray:

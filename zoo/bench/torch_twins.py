@@ -7,7 +7,6 @@ an ``Ensemble`` is its members side by side. Needs the optional ``torch`` extra.
 
 import inspect
 import math
-from collections.abc import Callable
 
 import torch
 from torch import nn

@@ -77,11 +77,11 @@ def _rate(row) -> str:
 def format_steps(report) -> str:
     """The step report as the command prints it: one line per row."""
     source = "" if report["flops_source"] == "XLA cost analysis" else f" ({report['flops_source']})"
-    lines = [
+    lines = [(
         f"{report['entry']} ({report['model']}, batch {report['batch_size']}, {report['batch']}) on "
         f"{report['machine']['device']}: {report['flops_per_step'] / 1e9:.2f} GFLOP per step{source}; "
         f"XLA matmul peak {report['matmul_peak_gflops']:.0f} GFLOP/s"
-    ]
+    )]
     for row in report["rows"]:
         device = f" on {row['device']}, {row['threads']} threads" if "threads" in row else ""
         lines.append(f"  {row['measure']:13s} {row['side'] + device:40s} {_rate(row)}")
