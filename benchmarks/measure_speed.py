@@ -24,9 +24,11 @@ Seq2Seq steps against eager PyTorch and ``torch.compile`` in its default,
 ``max-autotune-no-cudagraphs`` and ``reduce-overhead`` modes; ``fashion_simple_cnn``'s whole run
 against its PyTorch script; ``zoo train kjv_char_lstm`` end to end (time and result reached).
 
-Duration: about 90 minutes on the 2-core CPU (the whole runs take two thirds of it: each runs
-once per side and repeat); ``--smoke`` (one round of one step, one epoch, one repeat) about 15
-minutes; the GPU section adds about 30 minutes on a GPU, most of it ``kjv_char_lstm``'s training.
+Duration: about 75 minutes on a quiet 2-core CPU, four fifths of it the whole runs (each runs
+once per side and repeat; ``numbers_en_fr``'s eager and compiled PyTorch runs are the longest);
+``--smoke`` (one round of one step, one epoch, one repeat) about 40 minutes, nearly all of it the
+whole runs' single epochs; the GPU section adds about 30 minutes on a GPU, most of it
+``kjv_char_lstm``'s training.
 """
 
 import argparse
@@ -82,8 +84,8 @@ MEASUREMENTS = [
     _steps("kjv_char_lstm", "--batch-size", "64", "--steps", "10", "--repeats", "7"),
     _steps("numbers_en_fr", "--steps", "10", "--repeats", "5"),
     _run("digits_cnn", "--repeats", "3"),
-    _run("fashion_simple_cnn", "--epochs", "3", "--repeats", "2"),
-    _run("names_tutorial_rnn", "--epochs", "5", "--repeats", "2"),
+    _run("fashion_simple_cnn", "--epochs", "2", "--repeats", "2"),
+    _run("names_tutorial_rnn", "--epochs", "2", "--repeats", "2"),
     _run("numbers_en_fr", "--repeats", "2"),
     _steps("fashion_simple_cnn", "--steps", "50", "--repeats", "7", gpu=True),
     _steps("fashion_resnet", "--steps", "20", "--repeats", "7", gpu=True),
