@@ -109,6 +109,7 @@ def fetch_wheels(packages: tuple[PinnedWheel, ...], directory: Path) -> dict[str
     directory.mkdir(parents=True, exist_ok=True)
     missing = [wheel for wheel in packages if not (directory / wheel.wheel).is_file()]
     if missing:
+        # The wheels any Python would get: pip chooses as for the oldest Python the zoo supports.
         command = [
             sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--python-version", "3.11",
             "--dest", str(directory), *(f"{wheel.package}=={wheel.version}" for wheel in missing),
