@@ -17,7 +17,7 @@ from jax_zoo.datasets import data_dir, registry, text_pairs
 from jax_zoo.datasets.bible_pairs import ENGLISH_MODULE, SPANISH_MODULE
 from jax_zoo.datasets.subword_pairs import (
     BIBLE_EN_ES,
-    DOCSTRING_SUMMARY,
+    PACKAGE_DOCSTRINGS,
     FunctionSourceTokenizer,
     SubwordPairs,
     prepared_tokenizers,
@@ -105,7 +105,7 @@ def test_a_subword_tokenizer_round_trips_and_knows_its_unknown_characters(tmp_pa
 
 def test_entries_build_from_declared_sizes_without_reading_data(monkeypatch):
     monkeypatch.setattr(SubwordTokenizer, "processor", property(lambda self: pytest.fail("read a model")))
-    for entry, pairs in (("docstring_summary", DOCSTRING_SUMMARY), ("bible_en_es", BIBLE_EN_ES)):
+    for entry, pairs in (("docstring_summary", PACKAGE_DOCSTRINGS), ("bible_en_es", BIBLE_EN_ES)):
         experiment = zoo.get(entry)(hidden_size=8, embed_dim=4)
         tokenizers = text_pair_tokenizers(pairs.name)
         assert experiment.model.source_vocab_size == tokenizers.source.size
@@ -206,8 +206,9 @@ def test_bad_texts_exit_2_with_a_clear_message(tiny_run, text, message, capsys):
 
 
 @pytest.mark.slow
-def test_docstring_summary_loads_with_its_declared_shapes_and_sizes():
-    _check_declared("docstring_summary")
+@pytest.mark.parametrize("dataset", ["package_docstrings", "stdlib_docstrings"])
+def test_a_docstring_corpus_loads_with_its_declared_shapes_and_sizes(dataset):
+    _check_declared(dataset)
 
 
 @pytest.mark.slow

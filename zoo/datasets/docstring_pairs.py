@@ -62,6 +62,12 @@ def _cut(lines: list[bytes], node: ast.expr, first_line: int) -> list[bytes]:
 def function_pairs(source: str) -> list[FunctionPair]:
     """Every function and method of a module's ``source`` that has a docstring, in source order,
     as ``FunctionPair``; functions whose summary is empty are left out."""
+    return [pair for pair, _ in documented_functions(source)]
+
+
+def documented_functions(source: str) -> list[tuple[FunctionPair, str]]:
+    """``function_pairs(source)``, each with its whole docstring (``ast.get_docstring``: indentation
+    cleaned), for telling copies apart."""
     tree = ast.parse(source)
     lines = source.encode("utf-8").split(b"\n")
     pairs = []
@@ -75,8 +81,8 @@ def function_pairs(source: str) -> list[FunctionPair]:
         first_line = min([node.lineno] + [decorator.lineno for decorator in node.decorator_list])
         body = _cut(lines[first_line - 1 : node.end_lineno], node.body[0], first_line)
         text = textwrap.dedent(b"\n".join(body).decode("utf-8"))
-        pairs.append((node.lineno, FunctionPair(node.name, text, summary)))
-    return [pair for _, pair in sorted(pairs, key=lambda item: item[0])]
+        pairs.append((node.lineno, FunctionPair(node.name, text, summary), docstring))
+    return [(pair, docstring) for _, pair, docstring in sorted(pairs, key=lambda item: item[0])]
 
 
 def python_version() -> str:
