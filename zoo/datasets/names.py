@@ -62,7 +62,7 @@ def select_surnames(
 
 
 def load_last_names() -> dict:
-    """names-dataset's surname table (~1 GB in memory, ~6 s)."""
+    """names-dataset's surname table (about a gigabyte in memory: read once, to prepare the dataset)."""
     path = resources.files("names_dataset") / "v3" / "last_names.pkl.gz"
     with path.open("rb") as raw, gzip.open(raw) as file:
         return pickle.load(file)

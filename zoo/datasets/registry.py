@@ -98,6 +98,7 @@ def register_dataset(
 
 
 def dataset_info(name: str) -> DatasetInfo:
+    """The registered dataset ``name``, or ``UnknownNameError`` listing the known ones."""
     ensure_registered(name)
     try:
         return _DATASETS[name]
