@@ -17,19 +17,22 @@ RUN_AND_LIST_MODULES = """
 import json, sys
 from jax_zoo.cli import main
 try:
-    main(sys.argv[2:])
-except SystemExit:
-    pass
+    status = main(sys.argv[2:])
+except SystemExit as exit:
+    status = exit.code
 with open(sys.argv[1], "w") as file:
-    json.dump(sorted(sys.modules), file)
+    json.dump({"status": status, "modules": sorted(sys.modules)}, file)
 """
 
 
 def modules_loaded_by(args: list[str], tmp_path) -> set[str]:
-    """The modules a fresh process holds after ``zoo ARGS``."""
+    """The modules a fresh process holds after ``zoo ARGS`` (run as the console script runs it)."""
     report = tmp_path / "modules.json"
-    subprocess.run([sys.executable, "-c", RUN_AND_LIST_MODULES, str(report), *args], check=True, capture_output=True, timeout=300)
-    return set(json.loads(report.read_text()))
+    command = [sys.executable, "-c", RUN_AND_LIST_MODULES, str(report), *args]
+    subprocess.run(command, check=True, capture_output=True, timeout=300)
+    outcome = json.loads(report.read_text())
+    assert outcome["status"] == 0, f"zoo {' '.join(args)} exited with {outcome['status']}"
+    return set(outcome["modules"])
 
 
 def test_help_imports_neither_jax_nor_a_dataset(tmp_path):
