@@ -139,8 +139,8 @@ def test_the_pins_are_pure_python_wheels_each_package_in_one_split():
 
 
 def test_the_entry_s_corpus_versions_are_the_builders():
-    from jax_zoo.datasets.docstring_pairs import DocstringSummary
-    from jax_zoo.datasets.package_docstrings import PackageDocstrings
+    from jax_zoo.datasets.builders.docstring_pairs import DocstringSummary
+    from jax_zoo.datasets.builders.package_docstrings import PackageDocstrings
 
     assert set(CORPORA) == {f"package_docstrings:{PackageDocstrings.VERSION}", f"stdlib_docstrings:{DocstringSummary.VERSION}"}
     assert zoo.get("docstring_summary")().dataset == "package_docstrings"

@@ -40,10 +40,8 @@ def finiteness(inputs: jax.Array, loss: jax.Array, grads) -> tuple[jax.Array, ja
     leaves = jax.tree.leaves(grads)
     if leaves:
         # The gradient leaves are searched as one vector, the first non-finite element found by
-        # one argmin into which XLA fuses the concatenation. A reduction per leaf gives the same
-        # answer but compiled 0.15-0.2 s slower (char LSTM 1.13 s against 0.92 s, CNN 0.86 s
-        # against 0.68 s: medians of five in-process compiles; 107 and 110 kernels against 97
-        # and 95), the steps as fast.
+        # one argmin into which XLA fuses the concatenation: a reduction per leaf gives the same
+        # answer in more kernels, which compile slower (docs/performance.md).
         flat = jnp.concatenate([jnp.ravel(leaf) for leaf in leaves])
         first = jnp.argmin(jnp.isfinite(flat))
         grads_finite = jnp.isfinite(flat[first])

@@ -105,7 +105,7 @@ def pretrained(entry: str) -> Pretrained:
     if experiment.dataset != record["dataset"]:
         raise ZooError(
             f"shipped weights of {entry!r} were trained on dataset {record['dataset']!r}, but here the entry "
-            f"reads {experiment.dataset!r} (the entry picks its data by what this machine has; see `zoo show {entry}`)"
+            f"reads {experiment.dataset!r} (the entry picks its data by what is installed; see `zoo show {entry}`)"
         )
     variables = serialization.msgpack_restore(data)
     require_model_variables(entry, experiment, variables, what="shipped weights")

@@ -5,7 +5,6 @@ ROUGE-L (``rouge-score``: lower-cased words, Porter stemming, mean F-measure).""
 from collections.abc import Sequence
 
 import sacrebleu
-from rouge_score import rouge_scorer
 
 
 def _check(hypotheses: Sequence[str], references: Sequence[str]) -> None:
@@ -34,6 +33,10 @@ def corpus_chrf(hypotheses: Sequence[str], references: Sequence[str]) -> float:
 
 def rouge_l_scores(hypotheses: Sequence[str], references: Sequence[str]) -> list[float]:
     """Each example's ROUGE-L F-measure, 0-1, in order."""
+    # Imported here: rouge-score loads NLTK and scikit-learn, which set OpenMP variables in
+    # os.environ, and importing this module must change nothing in the process.
+    from rouge_score import rouge_scorer
+
     _check(hypotheses, references)
     scorer = rouge_scorer.RougeScorer(["rougeL"], use_stemmer=True)
     return [scorer.score(reference, hypothesis)["rougeL"].fmeasure for hypothesis, reference in zip(hypotheses, references)]

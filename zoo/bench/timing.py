@@ -8,9 +8,9 @@ compiled step, or, when products run inside a loop, from its matrix products and
 counted with the loops' trip counts (``jax_zoo.bench.hlo_flops``: XLA counts a ``lax.scan`` body once);
 the peak is a measured float32 matmul.
 
-PyTorch runs in a child process that times its rounds when told to. In the same process as
-JAX its OpenMP threads and XLA's thread pool got in each other's way: on our 2-core machine the
-PyTorch step of SimpleCNN ran about 4x slower there than alone, which would flatter JAX.
+PyTorch runs in a child process that times its rounds when told to: in the same process as
+JAX, its OpenMP threads and XLA's thread pool get in each other's way and slow PyTorch's step
+down (docs/performance.md), which would flatter JAX.
 """
 
 import multiprocessing

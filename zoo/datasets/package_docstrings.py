@@ -17,9 +17,6 @@ import zipfile
 from pathlib import Path
 from typing import NamedTuple
 
-import numpy as np
-import tensorflow_datasets as tfds
-
 from jax_zoo.core.errors import ZooError
 from jax_zoo.datasets.docstring_pairs import FunctionPair, documented_functions
 from jax_zoo.datasets.tfds_local import prepare, read_split
@@ -150,41 +147,11 @@ def corpus_rows(packages: tuple[PinnedWheel, ...], wheels: dict[str, Path]) -> l
     return rows
 
 
-class PackageDocstrings(tfds.core.GeneratorBasedBuilder):
-    """Functions with docstrings from the pinned wheels of ``PACKAGES`` -> the docstring's first
-    sentence; whole packages held out for validation and test, copies left out (docs/data.md)."""
-
-    VERSION = tfds.core.Version("1.0.0")
-    RELEASE_NOTES = {"1.0.0": "26 packages; jinja2 and xarray for validation, docutils and networkx for test."}
-
-    def _info(self) -> tfds.core.DatasetInfo:
-        return tfds.core.DatasetInfo(
-            builder=self,
-            description=self.__doc__,
-            features=tfds.features.FeaturesDict({
-                "index": tfds.features.Tensor(shape=(), dtype=np.int32),
-                "package": tfds.features.Text(),
-                "path": tfds.features.Text(),
-                "name": tfds.features.Text(),
-                "source": tfds.features.Text(),
-                "summary": tfds.features.Text(),
-            }),
-            supervised_keys=("source", "summary"),
-        )
-
-    def _split_generators(self, dl_manager):
-        wheels = fetch_wheels(PACKAGES, Path(dl_manager.download_dir) / "package_docstrings_wheels")
-        rows = [{"index": index, **row} for index, row in enumerate(corpus_rows(PACKAGES, wheels))]
-        return {split: self._generate_examples([row for row in rows if row["split"] == split]) for split in SPLITS}
-
-    def _generate_examples(self, rows):
-        for row in rows:
-            yield row["index"], {key: value for key, value in row.items() if key != "split"}
-
-
 def split_functions(split: str, directory: Path) -> dict[str, list[str]]:
     """``{"package", "path", "name", "source", "summary"}``: lists of strings of ``split``'s
     functions in reading order."""
+    from jax_zoo.datasets.builders.package_docstrings import PackageDocstrings  # imports TFDS, only when data is read
+
     records = read_split(prepare(PackageDocstrings, directory), split, order_key="index")
     keys = ("package", "path", "name", "source", "summary")
     return {key: [text.decode("utf-8") for text in records[key]] for key in keys}

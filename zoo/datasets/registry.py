@@ -1,7 +1,12 @@
-"""The dataset registry: a name, what one example looks like, and a loader of in-memory splits."""
+"""The dataset registry: a name, what one example looks like, and a loader of in-memory splits.
+
+The zoo's own datasets register themselves when their module is imported, on first lookup
+(``BUILTIN_MODULES``): ``zoo list`` imports only the datasets its entries use.
+"""
 
 import dataclasses
 import functools
+import importlib
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -31,6 +36,30 @@ class DatasetInfo:
 
 
 _DATASETS: dict[str, DatasetInfo] = {}
+
+BUILTIN_MODULES = {
+    "bible_en_es": "subword_pairs",
+    "cifar10": "tfds_canonical",
+    "digits": "digits",
+    "package_docstrings": "subword_pairs",
+    "fashion_mnist": "tfds_canonical",
+    "fashion_mnist_denoising": "tfds_canonical",
+    "fashion_mnist_local": "fashion_mnist",
+    "fashion_mnist_local_denoising": "fashion_mnist",
+    "kjv": "kjv",
+    "mnist": "tfds_canonical",
+    "names": "names",
+    "numbers_en_fr": "numbers",
+    "python_source": "python_source",
+    "stdlib_docstrings": "subword_pairs",
+}
+"""The zoo's datasets and the module of ``jax_zoo.datasets`` that registers each."""
+
+
+def ensure_registered(name: str) -> None:
+    """Imports the module that registers the zoo's dataset ``name``; nothing for other names."""
+    if name not in _DATASETS and name in BUILTIN_MODULES:
+        importlib.import_module(f"jax_zoo.datasets.{BUILTIN_MODULES[name]}")
 
 
 def data_dir() -> Path:
@@ -70,13 +99,18 @@ def register_dataset(
 
 
 def dataset_info(name: str) -> DatasetInfo:
+    """The registered dataset ``name``, or ``UnknownNameError`` listing the known ones."""
+    ensure_registered(name)
     try:
         return _DATASETS[name]
     except KeyError:
-        raise UnknownNameError("dataset", name, _DATASETS) from None
+        raise UnknownNameError("dataset", name, list_datasets()) from None
 
 
 def list_datasets() -> list[str]:
+    """Every registered dataset's name, the zoo's own included, sorted."""
+    for name in BUILTIN_MODULES:
+        ensure_registered(name)
     return sorted(_DATASETS)
 
 
