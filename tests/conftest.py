@@ -4,6 +4,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from ci_setup import require_ci_setup, require_extra
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -54,16 +55,6 @@ PYTORCH_REFERENCE = ROOT.parent / "shared" / "reference" / "pytorch_reference.py
 """The design document's PyTorch reference, beside the repository (``../shared/reference``)."""
 
 
-def require_ci_setup(available: bool, what: str) -> None:
-    """Skips a test whose requirement ``what`` is missing here, but fails it under CI (``$CI`` set,
-    as ``.ci/run`` does), which must provide it: a skip there would hide a broken setup."""
-    if available:
-        return
-    if os.environ.get("CI"):
-        pytest.fail(f"CI must provide {what}")
-    pytest.skip(f"needs {what}")
-
-
 @pytest.fixture(scope="session")
 def fashion_mnist_files():
     """Fashion-MNIST's IDX files from the Debian package: tests needing them fail under CI
@@ -74,7 +65,7 @@ def fashion_mnist_files():
     try:
         require_source_files()
     except ZooError as error:
-        require_ci_setup(False, f"the Debian package dataset-fashion-mnist: {error}")
+        require_ci_setup(False, f"the Debian package dataset-fashion-mnist: {error}", "apt-get install dataset-fashion-mnist")
 
 
 @pytest.fixture
@@ -82,17 +73,25 @@ def kjv_module():
     """Debian's sword-text-kjv, which ``.ci/run`` installs."""
     from jax_zoo.datasets.kjv import SWORD_MODULE
 
-    require_ci_setup(SWORD_MODULE.is_dir(), f"Debian's sword-text-kjv in {SWORD_MODULE}")
+    require_ci_setup(SWORD_MODULE.is_dir(), f"Debian's sword-text-kjv in {SWORD_MODULE}", "apt-get install sword-text-kjv")
     return SWORD_MODULE
+
+
+@pytest.fixture(scope="session")
+def bible_modules():
+    """Debian's sword-text-kjv and sword-text-sparv (the Reina-Valera 1909), which ``.ci/run`` installs."""
+    from jax_zoo.datasets.bible_pairs import ENGLISH_MODULE, SPANISH_MODULE
+
+    require_ci_setup(
+        ENGLISH_MODULE.is_dir() and SPANISH_MODULE.is_dir(), f"Debian's SWORD modules in {ENGLISH_MODULE.parent}",
+        "apt-get install sword-text-kjv sword-text-sparv",
+    )
 
 
 @pytest.fixture
 def torch_module():
     """The optional torch extra, which ``.ci/run`` installs."""
-    require_ci_setup(importlib.util.find_spec("torch") is not None, "the optional torch extra (torch==2.13.0)")
-    import torch
-
-    return torch
+    return require_extra("torch", "torch")
 
 
 @pytest.fixture

@@ -54,8 +54,7 @@ def test_xla_option_values_are_typed():
 
 
 @pytest.mark.slow
-def test_the_readme_snippet_benchmark_runs_the_readme_s_own_step(tmp_path):
-    pytest.importorskip("torch", reason="the optional torch extra is not installed")
+def test_the_readme_snippet_benchmark_runs_the_readme_s_own_step(torch_module, tmp_path):
     from benchmarks.readme_snippet import main as snippet_main, readme_snippet
 
     assert 'compiler_options="convolutions"' in readme_snippet()

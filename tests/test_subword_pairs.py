@@ -2,7 +2,6 @@
 scores in results.json, and bad input to ``zoo predict``/``zoo translate`` refused with exit 2."""
 
 import json
-import os
 import shutil
 
 import numpy as np
@@ -14,7 +13,6 @@ from jax_zoo.cli import main
 from jax_zoo.core import registry as entries
 from jax_zoo.core.errors import WorkdirError, ZooError
 from jax_zoo.datasets import data_dir, registry, text_pairs
-from jax_zoo.datasets.bible_pairs import ENGLISH_MODULE, SPANISH_MODULE
 from jax_zoo.datasets.subword_pairs import (
     BIBLE_EN_ES,
     DOCSTRING_SUMMARY,
@@ -40,10 +38,7 @@ from jax_zoo.datasets.text_pairs import (
 )
 from jax_zoo.entries.numbers_en_fr import seq2seq_experiment
 
-needs_bibles = pytest.mark.skipif(
-    not (ENGLISH_MODULE.is_dir() and SPANISH_MODULE.is_dir()) and not os.environ.get("CI"),
-    reason="needs Debian's sword-text-kjv and sword-text-sparv (CI installs them)",
-)
+needs_bibles = pytest.mark.usefixtures("bible_modules")  # skipped without them, failed under CI
 TINY = "tiny_number_summary"
 NUMBERS = {"train": range(0, 600, 2), "validation": range(1, 60, 3), "test": range(301, 400, 3)}
 

@@ -125,7 +125,7 @@ def train_and_evaluate(
     info = dataset_info(experiment.dataset)
     train_data = load_dataset(experiment.dataset, experiment.train_split)
     eval_data = load_dataset(experiment.dataset, experiment.eval_split) if experiment.eval_split else None
-    test_data = load_dataset(experiment.dataset, "test")
+    split_size(experiment.dataset, "test")  # known before training; read once, after it
     parallel = DataParallel()
     workdir.mkdir(parents=True, exist_ok=True)
     is_writer = jax.process_index() == 0  # with several processes, process 0 writes for all
@@ -156,7 +156,10 @@ def train_and_evaluate(
         "task": experiment.task,
         "model": type(experiment.model).__name__,
         "parameters": parameter_count(result.state.params),
-        "test": test_report(built, for_testing(experiment, result.state), test_data, parallel, workdir=workdir),
+        "test": test_report(
+            built, for_testing(experiment, result.state), load_dataset(experiment.dataset, "test"), parallel,
+            workdir=workdir,
+        ),
         "epochs": len(result.history),
         "steps": result.history[-1]["step"] if result.history else 0,
         "final_state_step": int(result.state.step),
