@@ -9,10 +9,70 @@ from ci_setup import require_ci_setup, require_extra
 ROOT = Path(__file__).resolve().parents[1]
 
 
+KEPT_SETTINGS = {"ZOO_TEST_DATA_CACHE", "JAX_PLATFORMS"}
+
+
+def pytest_configure(config):
+    """The tests run the same whatever the user's environment: the zoo's settings (``ZOO_*``), JAX's
+    (``JAX_*``: x64, matmul precision, ...) and ``XLA_FLAGS`` are dropped before any test module
+    imports JAX, and every compile is a real one (``ZOO_COMPILATION_CACHE=0``; the cache's own
+    tests set it for their processes). Kept: where the test data is cached, and which backend."""
+    for name in list(os.environ):
+        if name.startswith(("ZOO_", "JAX_")) and name not in KEPT_SETTINGS or name == "XLA_FLAGS":
+            del os.environ[name]
+    os.environ["ZOO_COMPILATION_CACHE"] = "0"
+
+
+def _outside_places() -> set[str]:
+    """What the tests must not create: entries at the repository's top level (where a relative
+    path lands), and the zoo's default data and compilation-cache directories in ``$HOME`` (the
+    tests set ``ZOO_DATA_DIR`` and ``ZOO_COMPILATION_CACHE``; other processes may write there)."""
+    home = Path.home()
+    defaults = {str(place) for place in (home / "tensorflow_datasets", home / ".cache" / "jax-zoo" / "xla") if place.exists()}
+    return {str(ROOT / name) for name in os.listdir(ROOT) if name not in TOOL_FOLDERS} | defaults
+
+
+TOOL_FOLDERS = {".pytest_cache", ".hypothesis", "__pycache__"}
+"""What pytest, hypothesis and Python themselves write beside the tests."""
+
+
 @pytest.fixture(scope="session", autouse=True)
-def no_compilation_cache():
-    """Every compile in the tests is a real one; the cache has its own test."""
-    os.environ.setdefault("ZOO_COMPILATION_CACHE", "0")
+def writes_stay_in_tmp_and_the_test_data_cache():
+    """Every test writes under its ``tmp_path`` or the test data cache (``data_dir``): checked
+    when the session (or an xdist worker) ends."""
+    before = _outside_places()
+    yield
+    created = sorted(_outside_places() - before)
+    assert not created, f"the tests wrote outside tmp_path and the test data cache: {created}"
+
+
+def _registered() -> tuple[set[str], set[str]]:
+    from jax_zoo.core import registry
+    from jax_zoo.datasets import registry as datasets
+
+    return set(registry.list_entries()), set(datasets.list_datasets())
+
+
+@pytest.fixture(autouse=True)
+def registrations_stay_with_their_test(request):
+    """The registries are one per process, shared by every test run in it: an entry or dataset a
+    test registers must be gone after it (``own_entries``), or a later test's view depends on order."""
+    before = _registered()
+    yield
+    left = [sorted(now - then) for now, then in zip(_registered(), before)]
+    if any(left):
+        pytest.fail(f"{request.node.nodeid} left entries {left[0]} and datasets {left[1]} registered; use own_entries")
+
+
+@pytest.fixture
+def own_entries():
+    """Entries this test registers with ``zoo.register`` are unregistered after it."""
+    from jax_zoo.core import registry
+
+    before = dict(registry._ENTRIES)
+    yield
+    registry._ENTRIES.clear()
+    registry._ENTRIES.update(before)
 
 
 TEST_DATA_CACHE = "ZOO_TEST_DATA_CACHE"

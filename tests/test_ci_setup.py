@@ -15,15 +15,23 @@ GUARD = TESTS / "ci_setup.py"
 UNGUARDED = {"skip", "skipif", "importorskip", "xfail", "skipTest", "skipIf", "skipUnless"}
 
 
+def _name(node) -> str | None:
+    return node.attr if isinstance(node, ast.Attribute) else node.id if isinstance(node, ast.Name) else None
+
+
 def unguarded_skips(path: Path) -> list[str]:
+    """``pytest.skip(...)``, ``pytest.importorskip(...)``, ``@pytest.mark.skipif(...)`` and their
+    kin in ``path``, as ``file:line name``."""
     found = []
     for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
-        name = node.attr if isinstance(node, ast.Attribute) else node.id if isinstance(node, ast.Name) else None
-        if name in UNGUARDED:
-            found.append(f"{path.name}:{node.lineno} {name}")
+        called = isinstance(node, ast.Call) and _name(node.func) in UNGUARDED
+        marked = isinstance(node, ast.Attribute) and node.attr in UNGUARDED and _name(node.value) == "mark"
+        if called and not (isinstance(node.func, ast.Attribute) and _name(node.func.value) == "mark") or marked:
+            found.append((node.lineno, f"{path.name}:{node.lineno} {node.attr if marked else _name(node.func)}"))
         if isinstance(node, ast.ImportFrom) and node.module in ("pytest", "unittest"):
-            found += [f"{path.name}:{node.lineno} from {node.module} import {a.name}" for a in node.names if a.name in UNGUARDED]
-    return found
+            found += [(node.lineno, f"{path.name}:{node.lineno} from {node.module} import {a.name}")
+                      for a in node.names if a.name in UNGUARDED]
+    return [text for _, text in sorted(found)]
 
 
 def test_no_test_module_skips_without_the_ci_guard():
@@ -38,10 +46,11 @@ def test_the_scan_finds_each_way_of_skipping(tmp_path):
         "import pytest\nfrom pytest import importorskip\n"
         "torch = pytest.importorskip('torch')\n"
         "@pytest.mark.skipif(True, reason='x')\ndef test_a(): pytest.skip('y')\n"
+        "@pytest.mark.xfail\ndef test_b(): raise pytest.skip.Exception\n"
     )
     assert unguarded_skips(sample) == [
-        "test_sample.py:3 importorskip", "test_sample.py:4 skipif", "test_sample.py:5 skip",
-        "test_sample.py:2 from pytest import importorskip",
+        "test_sample.py:2 from pytest import importorskip", "test_sample.py:3 importorskip",
+        "test_sample.py:4 skipif", "test_sample.py:5 skip", "test_sample.py:6 xfail",
     ]
 
 
