@@ -81,8 +81,12 @@ def tiny_entry():
 
 @pytest.fixture(scope="module")
 def tiny_run(tiny_entry, tmp_path_factory):
+    """A finished run of the tiny entry, prepared in a data directory of its own (``data`` beside
+    the workdir): a test deletes its tokenizers there, out of other processes' way."""
     workdir = tmp_path_factory.mktemp("subwords") / "run"
-    return workdir, zoo.train_and_evaluate(TINY, workdir, progress=False)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ZOO_DATA_DIR", str(workdir.with_name("data")))
+        return workdir, zoo.train_and_evaluate(TINY, workdir, progress=False)
 
 
 def test_a_subword_tokenizer_round_trips_and_knows_its_unknown_characters(tmp_path):
@@ -170,7 +174,7 @@ def test_a_tiny_run_reports_decoded_scores_and_decodes_from_a_copied_workdir(tin
     assert 0 <= test["bleu"] <= 100 and 0 <= test["chrf"] <= 100 and 0 <= test["rouge_l"] <= 1
     assert test["decoding"].startswith("beam 4") and len(test["samples"]) == 5
     assert test["samples"][0]["reference"] == num2words(301, lang="fr")
-    shutil.rmtree(trained_tokenizers_dir(TINY, data_dir()))
+    shutil.rmtree(trained_tokenizers_dir(TINY, workdir.with_name("data")))
     copied = tmp_path / "copied"
     shutil.copytree(workdir, copied)
     (greedy,) = zoo.translate(copied, ["seven"])
