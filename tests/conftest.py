@@ -56,23 +56,28 @@ def _registered() -> tuple[set[str], set[str]]:
 @pytest.fixture(autouse=True)
 def registrations_stay_with_their_test(request):
     """The registries are one per process, shared by every test run in it: an entry or dataset a
-    test registers must be gone after it (``own_entries``), or a later test's view depends on order."""
+    test registers must be gone after it (``own_registrations``), or a later test's view depends on order."""
     before = _registered()
     yield
     left = [sorted(now - then) for now, then in zip(_registered(), before)]
     if any(left):
-        pytest.fail(f"{request.node.nodeid} left entries {left[0]} and datasets {left[1]} registered; use own_entries")
+        pytest.fail(f"{request.node.nodeid} left entries {left[0]} and datasets {left[1]} registered; use own_registrations")
 
 
 @pytest.fixture
-def own_entries():
-    """Entries this test registers with ``zoo.register`` are unregistered after it."""
+def own_registrations():
+    """Entries and datasets this test registers (``zoo.register``, ``register_dataset``) are
+    unregistered after it, and the splits it loaded forgotten."""
     from jax_zoo.core import registry
+    from jax_zoo.datasets import registry as datasets
 
-    before = dict(registry._ENTRIES)
+    entries, loaders = dict(registry._ENTRIES), dict(datasets._DATASETS)
     yield
-    registry._ENTRIES.clear()
-    registry._ENTRIES.update(before)
+    for table, before in ((registry._ENTRIES, entries), (datasets._DATASETS, loaders)):
+        table.clear()
+        table.update(before)
+    datasets._load_checked.cache_clear()
+    datasets._load_joined.cache_clear()
 
 
 TEST_DATA_CACHE = "ZOO_TEST_DATA_CACHE"

@@ -44,7 +44,7 @@ def test_the_package_flags_can_be_turned_off():
     assert _in_fresh_python(SHOW, ZOO_XLA_DEFAULTS="0") == "None |"
 
 
-def test_an_entrys_flags_compile_its_steps_even_after_jax_started_and_stay_out_of_xla_flags(monkeypatch, own_entries):
+def test_an_entrys_flags_compile_its_steps_even_after_jax_started_and_stay_out_of_xla_flags(monkeypatch, own_registrations):
     import jax.numpy as jnp
     import optax
 

@@ -16,6 +16,7 @@ from jax_zoo.core.config import resolve_config
 from jax_zoo.core.errors import ConfigError
 from jax_zoo.core.experiment import Experiment
 from jax_zoo.datasets import dataset_info, split_size
+from jax_zoo.datasets.registry import require_eval_split
 
 
 @dataclasses.dataclass
@@ -42,6 +43,8 @@ def build_from_config(entry: str, config: Mapping[str, Any]) -> Built:
     """``build`` for a config already resolved (a saved run's, or one checked by ``resolve_config``)."""
     experiment = registry.get(entry)(**config)
     train_examples = split_size(experiment.dataset, experiment.train_split)
+    if experiment.eval_split is not None:
+        require_eval_split(experiment.dataset, experiment.eval_split, entry)
     if experiment.batch_size > train_examples:
         raise ConfigError(
             f"batch_size: expected at most the {train_examples} examples of split {experiment.train_split!r}, "

@@ -121,8 +121,9 @@ def train_and_evaluate(
         _require_same_init(workdir, init_record)
         train_examples = split_size(experiment.dataset, experiment.train_split)
         built = dataclasses.replace(built, state=initial_state(experiment, train_examples, variables))
-    run_record = {"entry": entry, "config": built.config} | ({"init_from": init_record} if init_record else {})
     info = dataset_info(experiment.dataset)
+    run_record = {"entry": entry, "config": built.config} | ({"init_from": init_record} if init_record else {})
+    run_record |= info.run_record()  # a validation split carved out of train
     train_data = load_dataset(experiment.dataset, experiment.train_split)
     eval_data = load_dataset(experiment.dataset, experiment.eval_split) if experiment.eval_split else None
     split_size(experiment.dataset, "test")  # known before training; read once, after it
@@ -153,6 +154,7 @@ def train_and_evaluate(
         "config": built.config,
         **({"init_from": init_record} if init_record else {}),
         "dataset": experiment.dataset,
+        **info.run_record(),
         "task": experiment.task,
         "model": type(experiment.model).__name__,
         "parameters": parameter_count(result.state.params),
