@@ -21,7 +21,8 @@ import torch_networks as twins  # noqa: E402  (needs torch)
 from jax_zoo.bench.torch_twins import char_lm_twin, simple_cnn_twin  # noqa: E402
 from jax_zoo.port import from_torch, load_state_dict, to_torch, torch_specs  # noqa: E402
 
-TOLERANCE = 1e-5
+TOLERANCE = 2.5e-7
+"""The largest difference from PyTorch's outputs the README and docs/pytorch.md promise (1.2e-7 measured)."""
 rng = np.random.default_rng(0)
 IMAGES = rng.uniform(size=(4, 28, 28, 1)).astype(np.float32)
 DIGITS = rng.uniform(size=(4, 8, 8, 1)).astype(np.float32)
