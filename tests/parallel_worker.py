@@ -1,11 +1,9 @@
 """Run by tests/test_parallel.py in fresh processes (device counts are fixed at JAX start-up).
 
-    python parallel_worker.py OUT.npz DEVICES [PROCESS_ID NUM_PROCESSES PORT [WORKDIR STOP_AT_STEP]]
+    python parallel_worker.py OUT.npz DEVICES [PROCESS_ID NUM_PROCESSES PORT]
 
 Trains SimpleCNN on a digits subset data-parallel over DEVICES devices per process (and, with
-the next three arguments, over several processes on loopback) and saves the final parameters;
-with a WORKDIR, in that workdir (resumed if it holds checkpoints), returning early at
-STOP_AT_STEP when it is not 0.
+the next three arguments, over several processes on loopback) and saves the final parameters.
 """
 
 import os
@@ -35,15 +33,12 @@ result = fit(
     eval_step=make_eval_step(softmax_cross_entropy, {"accuracy": accuracy}, example_spec=SPEC),
     train_data=digits(256), eval_data=digits(100, offset=256), batch_size=32, eval_batch_size=40,
     epochs=2, seed=0, progress=False, parallel=DataParallel(),
-    workdir=sys.argv[6] if len(sys.argv) > 6 else None,
-    stop_at_step=int(sys.argv[7]) or None if len(sys.argv) > 7 else None,
 )
 parallel = DataParallel()
 params = {jax.tree_util.keystr(path): parallel.gather(leaf) for path, leaf in jax.tree_util.tree_flatten_with_path(result.state.params)[0]}
 if jax.process_index() == 0:
     np.savez(
-        out, eval_loss=result.history[-1]["eval_loss"], devices=jax.device_count(), completed=result.completed,
-        resumed_from_step=-1 if result.resumed_from_step is None else result.resumed_from_step, **params,
+        out, eval_loss=result.history[-1]["eval_loss"], devices=jax.device_count(), **params,
     )
 if len(sys.argv) > 3:
     jax.distributed.shutdown()

@@ -16,6 +16,7 @@ from jax_zoo.core.config import resolve_config
 from jax_zoo.core.errors import ConfigError
 from jax_zoo.core.experiment import Experiment
 from jax_zoo.datasets import dataset_info, split_size
+from jax_zoo.datasets.registry import require_eval_split
 
 
 @dataclasses.dataclass
@@ -42,6 +43,8 @@ def build_from_config(entry: str, config: Mapping[str, Any]) -> Built:
     """``build`` for a config already resolved (a saved run's, or one checked by ``resolve_config``)."""
     experiment = registry.get(entry)(**config)
     train_examples = split_size(experiment.dataset, experiment.train_split)
+    if experiment.eval_split is not None:
+        require_eval_split(experiment.dataset, experiment.eval_split, entry)
     if experiment.batch_size > train_examples:
         raise ConfigError(
             f"batch_size: expected at most the {train_examples} examples of split {experiment.train_split!r}, "
@@ -49,6 +52,7 @@ def build_from_config(entry: str, config: Mapping[str, Any]) -> Built:
         )
     options = xla_flags.compiler_options(experiment.xla_flags, reason=f"{entry} runs faster with it")
     spec = dataset_info(experiment.dataset).example_spec
+    _require_buildable_sizes(entry, experiment)
     variables = init_variables(experiment)
     if experiment.test_model is not None:
         _require_same_variables(entry, experiment, variables)
@@ -93,6 +97,21 @@ def initial_state(experiment: Experiment, train_examples: int, variables: dict[s
         experiment.model.apply, variables, experiment.make_optimizer(train_examples // experiment.batch_size),
         _keys(experiment)[1], ema_decay=experiment.ema_decay,
     )
+
+
+def _require_buildable_sizes(entry: str, experiment: Experiment) -> None:
+    """Raises ``ConfigError`` when the config's sizes give parameters XLA cannot hold (a size
+    beyond int32, a dimension of 2**31 or more), found on shapes alone, before any memory is used."""
+    try:
+        shapes = jax.eval_shape(lambda: init_variables(experiment))
+    except OverflowError as error:
+        raise ConfigError(f"{entry}: a size in the config is too large for the model ({error})") from None
+    for path, leaf in jax.tree_util.tree_flatten_with_path(shapes)[0]:
+        if any(size >= 2**31 for size in leaf.shape):
+            raise ConfigError(
+                f"{entry}: a size in the config is too large for the model: parameter {jax.tree_util.keystr(path)} "
+                f"would have shape {list(leaf.shape)}, expected each dimension below 2**31"
+            )
 
 
 def _require_same_variables(entry: str, experiment: Experiment, variables: dict[str, Any]) -> None:

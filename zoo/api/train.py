@@ -121,11 +121,12 @@ def train_and_evaluate(
         _require_same_init(workdir, init_record)
         train_examples = split_size(experiment.dataset, experiment.train_split)
         built = dataclasses.replace(built, state=initial_state(experiment, train_examples, variables))
-    run_record = {"entry": entry, "config": built.config} | ({"init_from": init_record} if init_record else {})
     info = dataset_info(experiment.dataset)
+    run_record = {"entry": entry, "config": built.config} | ({"init_from": init_record} if init_record else {})
+    run_record |= info.run_record()  # a validation split carved out of train
     train_data = load_dataset(experiment.dataset, experiment.train_split)
     eval_data = load_dataset(experiment.dataset, experiment.eval_split) if experiment.eval_split else None
-    test_data = load_dataset(experiment.dataset, "test")
+    split_size(experiment.dataset, "test")  # known before training; read once, after it
     parallel = DataParallel()
     workdir.mkdir(parents=True, exist_ok=True)
     is_writer = jax.process_index() == 0  # with several processes, process 0 writes for all
@@ -153,10 +154,14 @@ def train_and_evaluate(
         "config": built.config,
         **({"init_from": init_record} if init_record else {}),
         "dataset": experiment.dataset,
+        **info.run_record(),
         "task": experiment.task,
         "model": type(experiment.model).__name__,
         "parameters": parameter_count(result.state.params),
-        "test": test_report(built, for_testing(experiment, result.state), test_data, parallel, workdir=workdir),
+        "test": test_report(
+            built, for_testing(experiment, result.state), load_dataset(experiment.dataset, "test"), parallel,
+            workdir=workdir,
+        ),
         "epochs": len(result.history),
         "steps": result.history[-1]["step"] if result.history else 0,
         "final_state_step": int(result.state.step),
