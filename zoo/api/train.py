@@ -155,6 +155,7 @@ def train_and_evaluate(
         "dataset": experiment.dataset,
         "task": experiment.task,
         "model": type(experiment.model).__name__,
+        "implementation": built.implementation,
         "parameters": parameter_count(result.state.params),
         "test": test_report(built, for_testing(experiment, result.state), test_data, parallel, workdir=workdir),
         "epochs": len(result.history),
