@@ -17,12 +17,15 @@ from jax_zoo.core.errors import ConfigError
 from jax_zoo.core.experiment import Experiment
 from jax_zoo.datasets import dataset_info, split_size
 from jax_zoo.datasets.registry import require_eval_split
+from jax_zoo.api.implementation import choose_implementation, with_implementation
 
 
 @dataclasses.dataclass
 class Built:
     """An entry made concrete: its experiment, a fresh train state and the jitted steps (compiled
-    with ``xla_options``, those of the entry's ``xla_flags`` this jaxlib takes)."""
+    with ``xla_options``, those of the entry's ``xla_flags`` this jaxlib takes). ``implementation``
+    says which of the model's implementations the experiment holds: ``"reference"`` or
+    ``"xla_cpu"`` (``jax_zoo.api.implementation``)."""
 
     name: str
     config: dict[str, Any]
@@ -32,14 +35,20 @@ class Built:
     eval_step: Step
     predict_step: Step
     xla_options: dict[str, Any] = dataclasses.field(default_factory=dict)
+    implementation: str = "reference"
 
 
-def build(entry: str, overrides: Mapping[str, Any] | None = None) -> Built:
-    """Resolves the config, calls the entry function and initialises the model from its seed."""
-    return build_from_config(entry, resolve_config(entry, overrides))
+def build(entry: str, overrides: Mapping[str, Any] | None = None, *, implementation: str | None = None) -> Built:
+    """Resolves the config, calls the entry function and initialises the model from its seed.
+
+    ``implementation`` is ``"auto"`` (the default, unless ``$ZOO_IMPLEMENTATION`` says otherwise:
+    the model's XLA:CPU variant where it trains faster, the reference elsewhere), ``"reference"``
+    or ``"xla_cpu"``; both start from the reference model's initialisation.
+    """
+    return build_from_config(entry, resolve_config(entry, overrides), implementation=implementation)
 
 
-def build_from_config(entry: str, config: Mapping[str, Any]) -> Built:
+def build_from_config(entry: str, config: Mapping[str, Any], *, implementation: str | None = None) -> Built:
     """``build`` for a config already resolved (a saved run's, or one checked by ``resolve_config``)."""
     experiment = registry.get(entry)(**config)
     train_examples = split_size(experiment.dataset, experiment.train_split)
@@ -56,6 +65,8 @@ def build_from_config(entry: str, config: Mapping[str, Any]) -> Built:
     variables = init_variables(experiment)
     if experiment.test_model is not None:
         _require_same_variables(entry, experiment, variables)
+    implementation = choose_implementation(experiment, implementation)
+    experiment = with_implementation(experiment, implementation)
     return Built(
         name=entry,
         config=dict(config),
@@ -68,6 +79,7 @@ def build_from_config(entry: str, config: Mapping[str, Any]) -> Built:
         eval_step=make_eval_step(experiment.loss, experiment.metrics, example_spec=spec, compiler_options=options),
         predict_step=make_predict_step(example_spec={"inputs": spec["inputs"]}, compiler_options=options),
         xla_options=options,
+        implementation=implementation,
     )
 
 

@@ -47,15 +47,16 @@ def saved_config(workdir: str | os.PathLike, run: dict[str, Any]) -> dict[str, A
         raise WorkdirError(f"{Path(workdir) / 'config.json'} does not fit entry {run['entry']!r}: {error}") from None
 
 
-def restore(workdir: str | os.PathLike, entry: str | None = None) -> Built:
+def restore(workdir: str | os.PathLike, entry: str | None = None, *, implementation: str | None = None) -> Built:
     """The entry trained in ``workdir``, rebuilt from its saved config with the saved state.
 
-    ``entry``, when given, must be the entry the workdir was trained for.
+    ``entry``, when given, must be the entry the workdir was trained for; ``implementation`` is
+    ``build``'s (the model's implementations share their variables).
     """
     run = read_run_config(workdir)
     if entry is not None and run["entry"] != entry:
         raise WorkdirError(f"{workdir} was trained for entry {run['entry']!r}, not {entry!r}")
-    built = build_from_config(run["entry"], saved_config(workdir, run))
+    built = build_from_config(run["entry"], saved_config(workdir, run), implementation=implementation)
     checkpoints_dir = Path(workdir) / "checkpoints"
     if not checkpoints_dir.is_dir():
         raise WorkdirError(f"{workdir} has no checkpoint: expected {checkpoints_dir}, written while `zoo train` runs")

@@ -157,6 +157,7 @@ def train_and_evaluate(
         **info.run_record(),
         "task": experiment.task,
         "model": type(experiment.model).__name__,
+        "implementation": built.implementation,
         "parameters": parameter_count(result.state.params),
         "test": test_report(
             built, for_testing(experiment, result.state), load_dataset(experiment.dataset, "test"), parallel,
