@@ -75,6 +75,19 @@ def test_0_a_finished_run_and_its_evaluation(finished, capsys):
 
 
 @pytest.mark.slow
+def test_0_zoo_eval_on_another_split_evaluates_the_chosen_parameters_there(finished, capsys):
+    records = [json.loads(line) for line in (finished / "metrics.jsonl").read_text().splitlines()]
+    best = min(records, key=lambda record: record["eval_loss"])
+    code, out, err = run(["eval", ENTRY, "--workdir", str(finished), "--split", "validation"], capsys)
+    assert code == 0, err
+    assert out == (f"{ENTRY} ({finished}): validation accuracy {best['eval_accuracy']:.2%}, "
+                   f"loss {best['eval_loss']:.4g} on 64 examples\n")
+    with pytest.warns(UserWarning, match="tiny_mlp trained on 'train': its metrics on split 'train' are not held out"):
+        code, out, _ = run(["eval", ENTRY, "--workdir", str(finished), "--split", "train"], capsys)
+    assert code == 0 and out.startswith(f"{ENTRY} ({finished}): train accuracy ") and out.endswith(" on 192 examples\n")
+
+
+@pytest.mark.slow
 def test_1_non_finite_values_under_the_fail_policy_keep_the_last_good_checkpoint(tmp_path, capsys):
     """One training image of NaN, met by the 8th step of the first epoch, after the checkpoint of step 5."""
     poisoned = tiny_zoo.blobs("train")
