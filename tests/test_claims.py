@@ -56,5 +56,5 @@ def test_the_vmap_speed_ups_in_the_docs_are_the_ones_their_reports_hold():
         assert (report["epochs"], report["speedup_wall"], report["speedup_without_compile"]) == (
             int(epochs), float(speedup), float(without_compilation)
         ), entry
-    (stated,) = re.findall(r"eight members train ([0-9.]+)x faster", text_of("docs/vmap.md"))
+    (stated,) = re.findall(r"eight stacked runs train ([0-9.]+)x faster", text_of("docs/vmap.md"))
     assert float(stated) == json.loads((REPORTS / "vmap_names_tutorial_rnn_cpu.json").read_text())["speedup_wall"]

@@ -15,8 +15,8 @@ pytestmark = pytest.mark.slow
 WORKER = Path(__file__).with_name("parallel_worker.py")
 
 
-def run_worker(out, devices, *distributed):
-    env = {**os.environ, "PYTHONPATH": str(WORKER.parent)}
+def run_worker(out, devices, *distributed, stacked=False):
+    env = {**os.environ, "PYTHONPATH": str(WORKER.parent)} | ({"STACKED_RUNS": "1"} if stacked else {})
     return subprocess.Popen(
         [sys.executable, str(WORKER), str(out), str(devices), *map(str, distributed)],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -48,6 +48,13 @@ def test_eight_devices_match_one(single_device, tmp_path):
     out = tmp_path / "params.npz"
     finish(run_worker(out, 8))
     assert_same_training(np.load(out), single_device, devices=8)
+
+
+def test_stacked_runs_on_four_devices_match_one(tmp_path):
+    reference, sharded = tmp_path / "one.npz", tmp_path / "four.npz"
+    finish(run_worker(reference, 1, stacked=True))
+    finish(run_worker(sharded, 4, stacked=True))
+    assert_same_training(np.load(sharded), np.load(reference), devices=4)
 
 
 def test_two_processes_of_two_devices_match_one_process(single_device, tmp_path):

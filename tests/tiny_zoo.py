@@ -145,6 +145,7 @@ def _install(kill: KillPoint) -> None:
     """Patches the zoo in this (child) process so that it dies at ``kill``."""
     import jax_zoo.train.checkpoints
     import jax_zoo.api.train as jobs_train
+    import jax_zoo.api.workdir as workdir_files
 
     seen = {"count": 0}
 
@@ -192,7 +193,7 @@ def _install(kill: KillPoint) -> None:
 
         jobs_train.test_report = report_then_die
     elif kill.event == "results":
-        write_json_atomic = jobs_train.write_json_atomic
+        write_json_atomic = workdir_files.write_json_atomic
 
         def half_write_then_die(path, payload):
             if Path(path).name != "results.json" or not reached():
@@ -204,17 +205,17 @@ def _install(kill: KillPoint) -> None:
                 file.flush()
                 _die(0.0)
 
-        jobs_train.write_json_atomic = half_write_then_die
-    elif kill.event not in ("step", "save", "test"):
+        workdir_files.write_json_atomic = half_write_then_die
+    else:
         raise ValueError(f"unknown kill event {kill.event!r}")
-    write_results = jobs_train.write_json_atomic
+    write_results = workdir_files.write_json_atomic
 
     def wait_for_a_pending_kill_then_write(path, payload):
         if Path(path).name == "results.json" and _delayed_kill.is_set():
             threading.Event().wait()
         return write_results(path, payload)
 
-    jobs_train.write_json_atomic = wait_for_a_pending_kill_then_write
+    workdir_files.write_json_atomic = wait_for_a_pending_kill_then_write
 
 
 def _child(argv: list[str], kill: KillPoint | None, log: str) -> None:

@@ -63,7 +63,7 @@ def build_from_config(entry: str, config: Mapping[str, Any], *, implementation: 
     spec = dataset_info(experiment.dataset).example_spec
     _require_buildable_sizes(entry, experiment)
     variables = init_variables(experiment)
-    if experiment.test_model is not None:
+    if experiment.final_eval_model is not None:
         _require_same_variables(entry, experiment, variables)
     implementation = choose_implementation(experiment, implementation)
     experiment = with_implementation(experiment, implementation)
@@ -127,21 +127,14 @@ def _require_buildable_sizes(entry: str, experiment: Experiment) -> None:
 
 
 def _require_same_variables(entry: str, experiment: Experiment, variables: dict[str, Any]) -> None:
-    test_variables = jax.eval_shape(lambda: init_variables(experiment, experiment.test_model))
+    final_variables = jax.eval_shape(lambda: init_variables(experiment, experiment.final_eval_model))
     expected = jax.tree.map(lambda leaf: (leaf.shape, leaf.dtype), variables)
-    given = jax.tree.map(lambda leaf: (leaf.shape, leaf.dtype), test_variables)
+    given = jax.tree.map(lambda leaf: (leaf.shape, leaf.dtype), final_variables)
     if given != expected:
         raise ConfigError(
-            f"{entry}: test_model must take the variables of model ({type(experiment.model).__name__}), "
-            f"but {type(experiment.test_model).__name__}'s differ"
+            f"{entry}: final_eval_model must take the variables of model ({type(experiment.model).__name__}), "
+            f"but {type(experiment.final_eval_model).__name__}'s differ"
         )
-
-
-def for_testing(experiment: Experiment, state: TrainState) -> TrainState:
-    """``state`` applied by the experiment's ``test_model`` when it has one."""
-    if experiment.test_model is None:
-        return state
-    return state.replace(apply_fn=experiment.test_model.apply)
 
 
 def parameter_count(params: Any) -> int:

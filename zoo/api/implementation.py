@@ -49,10 +49,12 @@ def choose_implementation(experiment: Experiment, requested: str | None = None) 
 
 
 def with_implementation(experiment: Experiment, implementation: str) -> Experiment:
-    """``experiment`` whose model (and test model) are ``implementation``'s."""
+    """``experiment`` whose model (and final evaluation model) are ``implementation``'s."""
     if implementation == "reference":
         return experiment
-    test_model = experiment.test_model
-    if test_model is not None:
-        test_model = xla_cpu.variant_of(test_model) or test_model
-    return dataclasses.replace(experiment, model=xla_cpu.variant_of(experiment.model), test_model=test_model)
+    final_eval_model = experiment.final_eval_model
+    if final_eval_model is not None:
+        final_eval_model = xla_cpu.variant_of(final_eval_model) or final_eval_model
+    return dataclasses.replace(
+        experiment, model=xla_cpu.variant_of(experiment.model), final_eval_model=final_eval_model,
+    )

@@ -11,7 +11,7 @@ from jax_zoo.train import evaluate, load_final_state
 from jax_zoo.core.config import resolve_config
 from jax_zoo.core.errors import WorkdirError, ZooError
 from jax_zoo.datasets import load_dataset
-from jax_zoo.api.build import Built, build_from_config, for_testing
+from jax_zoo.api.build import Built, build_from_config
 
 
 def read_json(path: Path, expected: str) -> Any:
@@ -70,13 +70,13 @@ def evaluate_workdir(entry: str, workdir: str | os.PathLike, split: str = "test"
 
 
 def evaluate_trained(trained: Built, split: str = "test") -> dict[str, float]:
-    """The eval step's metrics of ``trained``'s state on ``split``, read by the entry's test
-    model (a warning when the run trained on ``split``)."""
+    """The eval step's metrics of ``trained``'s state on ``split``, read by the entry's final
+    evaluation model (a warning when the run trained on ``split``)."""
     data = load_dataset(trained.experiment.dataset, split)
     train_split = trained.experiment.train_split
     if set(split.split("+")) & set(train_split.split("+")):
         warnings.warn(
             f"{trained.name} trained on {train_split!r}: its metrics on split {split!r} are not held out", stacklevel=2
         )
-    state = for_testing(trained.experiment, trained.state)
+    state = trained.experiment.final_eval_state(trained.state)
     return evaluate(trained.eval_step, state, data, trained.experiment.eval_batch_size)

@@ -101,7 +101,7 @@ def fashion_resnet(
         train_split=train_split,
         eval_split=TRAIN_SPLITS[train_split],
         augment=image_augment(crop_padding=crop_padding, flip=flip, cutout_size=cutout_size),
-        test_model=FlipAveraged(network, shift=test_time_shift) if test_time_shift else None,
+        final_eval_model=FlipAveraged(network, shift=test_time_shift) if test_time_shift else None,
         xla_flags=xla_flags.PRESETS["batchnorm"],
         ema_decay=ema_decay or None,
     )
