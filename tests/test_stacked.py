@@ -20,8 +20,9 @@ def steps(nan_policy="fail"):
 
 
 def assert_close(left, right):
+    # vmapped products sum in another order than the single run's: float32 roundings apart
     for a, b in zip(jax.tree.leaves(left), jax.tree.leaves(right), strict=True):
-        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-5, atol=1e-5)
 
 
 def alone(seed, learning_rate, data=CLEAN, epochs=1):
