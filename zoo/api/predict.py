@@ -17,11 +17,12 @@ import jax
 import numpy as np
 
 from jax_zoo.core.errors import ConfigError, ZooError
+from jax_zoo.datasets import dataset_info
 from jax_zoo.datasets.char_vocabulary import padded_ids
 from jax_zoo.datasets.fashion_mnist import CLASS_NAMES as FASHION_CLASS_NAMES
 from jax_zoo.datasets.names import COUNTRIES, COUNTRY_NAMES, MAX_LENGTH, VOCABULARY as NAMES_VOCABULARY
 from jax_zoo.api.generate import VOCABULARIES, Generation, check_request, continue_prompt
-from jax_zoo.api.images import PIXEL_LEVELS, image_example, write_image
+from jax_zoo.datasets.image_files import image_example, write_image
 from jax_zoo.api.pretrained import Pretrained, from_workdir, pretrained
 from jax_zoo.api.text_outputs import TEXT_TASKS
 from jax_zoo.api.translate import translate_with
@@ -94,7 +95,7 @@ def predict(
             Prediction(input=generation.prompt, text=generation.continuation, notes=_unknown_note(generation))
             for generation in generations
         ]
-    if experiment.task == "denoising" and experiment.dataset in PIXEL_LEVELS:
+    if experiment.task == "denoising" and dataset_info(experiment.dataset).image_recipe is not None:
         return _denoise(trained, inputs, Path(output_dir))
     if experiment.task == "classification" and experiment.dataset in CLASS_NAMES:
         return _classify(trained, inputs, DEFAULT_TOP_K if top_k is None else top_k)

@@ -28,6 +28,9 @@ class DatasetInfo:
     load: Loader
     class_names: tuple[str, ...] | None = None
     """What each class index stands for, when the classes have names (plots, reports)."""
+    image_recipe: str | None = None
+    """How an image file becomes one of its examples (``jax_zoo.datasets.image_recipes.RECIPES``),
+    for datasets of images; ``zoo predict`` and image folders convert pictures with it."""
 
 
 _DATASETS: dict[str, DatasetInfo] = {}
@@ -46,6 +49,7 @@ def register_dataset(
     num_classes: int | None = None,
     description: str | None = None,
     class_names: tuple[str, ...] | None = None,
+    image_recipe: str | None = None,
 ):
     """Registers ``load(split, data_dir) -> {"inputs": ..., "targets": ...}`` under ``name``.
 
@@ -61,6 +65,7 @@ def register_dataset(
             description=description or (load.__doc__ or "").strip().split("\n")[0],
             load=load,
             class_names=tuple(class_names) if class_names is not None else None,
+            image_recipe=image_recipe,
         )
         _load_checked.cache_clear()
         _load_joined.cache_clear()
