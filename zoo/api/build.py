@@ -16,6 +16,7 @@ from jax_zoo.core.config import resolve_config
 from jax_zoo.core.errors import ConfigError
 from jax_zoo.core.experiment import Experiment
 from jax_zoo.datasets import dataset_info, split_size
+from jax_zoo.api.run_data import on_dataset
 
 
 @dataclasses.dataclass
@@ -38,9 +39,12 @@ def build(entry: str, overrides: Mapping[str, Any] | None = None) -> Built:
     return build_from_config(entry, resolve_config(entry, overrides))
 
 
-def build_from_config(entry: str, config: Mapping[str, Any]) -> Built:
-    """``build`` for a config already resolved (a saved run's, or one checked by ``resolve_config``)."""
+def build_from_config(entry: str, config: Mapping[str, Any], dataset: str | None = None) -> Built:
+    """``build`` for a config already resolved (a saved run's, or one checked by ``resolve_config``);
+    ``dataset``: a registered dataset of one's own files to train on (``jax_zoo.api.run_data``)."""
     experiment = registry.get(entry)(**config)
+    if dataset is not None:
+        experiment = on_dataset(experiment, dataset)
     train_examples = split_size(experiment.dataset, experiment.train_split)
     if experiment.batch_size > train_examples:
         raise ConfigError(

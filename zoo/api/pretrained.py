@@ -47,6 +47,8 @@ class Pretrained:
     """The train step the variables are from, when known."""
     workdir: str | None = None
     """The run's workdir, when the variables come from one (its trained tokenizers live there)."""
+    new: tuple[str, ...] = ()
+    """Variables freshly initialised rather than trained (a new classifier head, ``num_classes``)."""
 
     def apply(self, inputs: jax.Array) -> jax.Array:
         return self.model.apply(self.variables, inputs, train=False)
@@ -85,9 +87,12 @@ def weights_record(entry: str) -> dict[str, Any]:
     return json.loads(record_path.read_text())
 
 
-def pretrained(entry: str) -> Pretrained:
+def pretrained(entry: str, num_classes: int | None = None) -> Pretrained:
     """The shipped weights of ``entry`` with its model, checked against their sha256 and against
-    the variables the entry's model has today (any missing, extra or reshaped one is an error)."""
+    the variables the entry's model has today (any missing, extra or reshaped one is an error).
+
+    ``num_classes``: the model with that many classes, its body shipped and its classifier head
+    new when the number differs from the entry's (``jax_zoo.api.fine_tune.with_classes``)."""
     record = weights_record(entry)
     weights_path, _ = weights_files(entry)
     data = weights_path.read_bytes()
@@ -109,7 +114,7 @@ def pretrained(entry: str) -> Pretrained:
         )
     variables = serialization.msgpack_restore(data)
     require_model_variables(entry, experiment, variables, what="shipped weights")
-    return Pretrained(
+    shipped = Pretrained(
         entry=entry,
         model=experiment.test_model or experiment.model,
         variables=jax.tree.map(jnp.asarray, variables),
@@ -118,6 +123,11 @@ def pretrained(entry: str) -> Pretrained:
         source=f"shipped weights {weights_path.name} (sha256 {digest[:12]})",
         step=record.get("step"),
     )
+    if num_classes is None:
+        return shipped
+    from jax_zoo.api.fine_tune import with_classes  # fine_tune builds on this module's loading
+
+    return with_classes(shipped, num_classes)
 
 
 def from_workdir(workdir: str | os.PathLike, entry: str | None = None) -> Pretrained:
@@ -151,18 +161,14 @@ def evaluate_pretrained(entry: str, split: str = "test") -> dict[str, float]:
     return evaluate_trained(dataclasses.replace(built, state=state), split)
 
 
-def starting_variables(entry: str, experiment: Experiment, init_from: str | os.PathLike) -> tuple[dict, dict]:
-    """``(variables, record)`` to fine-tune ``experiment`` from: the shipped weights of ``entry``
+def starting_source(entry: str, init_from: str | os.PathLike) -> tuple[Pretrained, dict]:
+    """``(trained, record)`` to fine-tune ``entry`` from: its shipped weights
     (``init_from="pretrained"``) or the evaluation variables of the run in workdir ``init_from``;
-    ``record`` says which, for the run's config and results. They must fit the experiment's model."""
+    ``record`` says which, for the run's config and results (``jax_zoo.api.fine_tune``)."""
     if str(init_from) == "pretrained":
-        loaded = pretrained(entry)
-        record = {"source": "pretrained", "sha256": weights_record(entry)["sha256"]}
-    else:
-        loaded = from_workdir(init_from, entry)
-        record = {"source": "workdir", "workdir": str(init_from), "step": loaded.step}
-    require_model_variables(entry, experiment, loaded.variables, what=f"the variables of {loaded.source}")
-    return loaded.variables, record
+        return pretrained(entry), {"source": "pretrained", "sha256": weights_record(entry)["sha256"]}
+    loaded = from_workdir(init_from, entry)
+    return loaded, {"source": "workdir", "workdir": str(init_from), "step": loaded.step}
 
 
 def require_model_variables(entry: str, experiment: Experiment, variables: dict[str, Any], *, what: str) -> None:
