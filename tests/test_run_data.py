@@ -102,8 +102,10 @@ def test_a_run_from_scratch_on_a_folder_resumes_on_its_recorded_split(words_fold
 @pytest.mark.parametrize("make, message", [
     (lambda root: root.mkdir(), "no class folders; expected one folder per class"),
     (lambda root: write_folder(root, per_class=5) or (root / "3" / "notes.txt").write_text("hi"),
-     "files cannot be read as images: 3/notes.txt"),
+     "1 of 51 files cannot be read as images: 3/notes.txt"),
     (lambda root: write_folder(root, per_class=1), "holds a single file"),
+    (lambda root: write_folder(root / "train", per_class=3) or write_folder(root / "test", per_class=1, names="words"),
+     "class folder(s) eight, five, four, nine, one, seven, six, three, two, zero are not in"),
 ])
 def test_bad_data_exits_2_before_anything_is_written(tmp_path, capsys, make, message):
     make(tmp_path / "mine")
@@ -116,11 +118,13 @@ def test_bad_data_exits_2_before_anything_is_written(tmp_path, capsys, make, mes
 @pytest.mark.parametrize("lines, message", [
     (["text\tcountry", "Rossi\tit"], "no label column"),
     (["Rossi\tit", "", "Nowak\tpl"], "line 2: an empty line"),
+    (["text\tlabel", "Rossi\tit", "Nowak"], "line 3: 1 field(s); expected 2 (text and label)"),
 ])
 def test_a_bad_table_exits_2_before_anything_is_written(tmp_path, capsys, lines, message):
     (tmp_path / "names.tsv").write_text("\n".join(lines) + "\n")
     code, _, err = run(["train", "names_tutorial_rnn", "--data", str(tmp_path / "names.tsv"), "--workdir", str(tmp_path / "run")], capsys)
-    assert code == 2 and message in err and not (tmp_path / "run").exists()
+    assert code == 2 and message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "run").exists()
 
 
 def test_labels_in_test_never_seen_in_train_exit_2(tmp_path, capsys):
