@@ -1,9 +1,11 @@
 """Shipped weights: the evaluation variables of our published runs, loaded with one call.
 
-``zoo/published/weights/<entry>.msgpack`` holds ``{"params", "batch_stats"?}`` as the published
-run evaluated them (its moving average when it kept one), written by ``flax.serialization``;
-``<entry>.weights.json`` beside it holds their sha256, the config they were trained with, the
-parameter count and the published results file (``zoo/published/<entry>.json``) they scored.
+``zoo/published/weights/<entry>.safetensors`` holds ``{"params", "batch_stats"?}`` as the published
+run evaluated them (its moving average when it kept one), one tensor per flattened variable path
+(``"params/conv1/kernel"``, ``jax_zoo.api.weights_format``); ``<entry>.weights.json`` beside it
+names that file and holds its sha256, the config the weights were trained with, the parameter
+count and the published results file (``zoo/published/<entry>.json``) they scored. A record that
+names a ``.msgpack`` file (``flax.serialization``) is read as well.
 
 ``python -m jax_zoo.api.export_weights ENTRY WORKDIR`` writes them from a finished run.
 """
@@ -19,7 +21,7 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 import numpy as np
-from flax import serialization, traverse_util
+from flax import traverse_util
 
 from jax_zoo.core import registry
 from jax_zoo.core.config import resolve_config
@@ -27,6 +29,7 @@ from jax_zoo.core.errors import ConfigError, ZooError
 from jax_zoo.core.experiment import Experiment
 from jax_zoo.api.build import build_from_config, init_variables
 from jax_zoo.api.restore import evaluate_trained, restore
+from jax_zoo.api.weights_format import FORMATS, read_variables
 
 
 @dataclasses.dataclass(frozen=True)
@@ -60,9 +63,14 @@ def package_weights_directory():
 
 
 def weights_files(entry: str, directory=None) -> tuple[Any, Any]:
-    """``(<entry>.msgpack, <entry>.weights.json)`` in ``directory`` (default: the package's)."""
+    """``(weights, <entry>.weights.json)`` in ``directory`` (default: the package's): the weights
+    file the record names, ``<entry>.safetensors`` where there is no record yet."""
     directory = directory or package_weights_directory()
-    return directory / f"{entry}.msgpack", directory / f"{entry}.weights.json"
+    record_path = directory / f"{entry}.weights.json"
+    name = f"{entry}{FORMATS[0]}"
+    if record_path.is_file():
+        name = json.loads(record_path.read_text()).get("weights", name)
+    return directory / name, record_path
 
 
 def shipped_entries() -> list[str]:
@@ -112,7 +120,7 @@ def pretrained(entry: str, num_classes: int | None = None) -> Pretrained:
             f"shipped weights of {entry!r} were trained on dataset {record['dataset']!r}, but here the entry "
             f"reads {experiment.dataset!r} (the entry picks its data by what this machine has; see `zoo show {entry}`)"
         )
-    variables = serialization.msgpack_restore(data)
+    variables = read_variables(weights_path.name, data)
     require_model_variables(entry, experiment, variables, what="shipped weights")
     shipped = Pretrained(
         entry=entry,
