@@ -11,7 +11,7 @@ which are new, printed and in ``init_from`` of ``config.json`` and ``results.jso
 ``freeze_epochs=N`` frees the whole network after N epochs.
 
     digits5 = jax_zoo.pretrained("digits_cnn", num_classes=5)   # shipped body, new 5-class head
-    digits5.new                                                 # ('params/Dense_1/bias', 'params/Dense_1/kernel')
+    digits5.new                                                 # ('params/fc2/bias', 'params/fc2/kernel')
 """
 
 import dataclasses
