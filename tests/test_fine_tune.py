@@ -12,6 +12,9 @@ from jax_zoo.api.freezing import frozen_body
 from jax_zoo.api.run_data import retargeted
 from jax_zoo.models import FlipAveraged, ResNet20
 
+# Datasets of one's own are registered by name in the process: gone after each test.
+pytestmark = pytest.mark.usefixtures("own_registrations")
+
 
 def experiment(entry: str):
     return zoo.get(entry)(**zoo.resolve_config(entry))

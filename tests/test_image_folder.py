@@ -9,6 +9,9 @@ from benchmarks.rendered_digits import write_folder
 from jax_zoo.datasets.image_folder import register_image_folder, scan_image_folder
 from jax_zoo.datasets.own_data import OwnData, SplitRule
 
+# Datasets of one's own are registered by name in the process: gone after each test.
+pytestmark = pytest.mark.usefixtures("own_registrations")
+
 
 @pytest.fixture
 def digits_folder(tmp_path):

@@ -12,6 +12,9 @@ import jax_zoo as zoo
 from benchmarks.rendered_digits import write_folder
 from jax_zoo.cli import main
 
+# Datasets of one's own are registered by name in the process: gone after each test.
+pytestmark = pytest.mark.usefixtures("own_registrations")
+
 
 def run(args, capsys):
     code = main(args)

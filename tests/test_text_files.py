@@ -14,6 +14,9 @@ from jax_zoo.datasets.text_files import (
 from jax_zoo.datasets.text_pairs import run_tokenizers, text_references
 from jax_zoo.datasets.text_tables import read_table
 
+# Datasets of one's own are registered by name in the process: gone after each test.
+pytestmark = pytest.mark.usefixtures("own_registrations")
+
 SURNAMES = {"it": ["Rossi", "Russo", "Ferrari", "Bianchi", "Romano"], "pl": ["Nowak", "Kowalski", "Mazur", "Wozniak", "Krawczyk"]}
 
 

@@ -70,11 +70,13 @@ def with_classes(trained: Pretrained, num_classes: int) -> Pretrained:
     model, found = retargeted(experiment.model, {"num_classes": num_classes})
     if not found:
         raise ConfigError(f"{trained.entry}: its model ({type(experiment.model).__name__}) has no classes to set")
-    test_model = retargeted(experiment.test_model, {"num_classes": num_classes})[0] if experiment.test_model else None
-    experiment = dataclasses.replace(experiment, model=model, test_model=test_model)
+    final_eval_model = (
+        retargeted(experiment.final_eval_model, {"num_classes": num_classes})[0] if experiment.final_eval_model else None
+    )
+    experiment = dataclasses.replace(experiment, model=model, final_eval_model=final_eval_model)
     variables, _, new = merged(init_variables(experiment), trained.variables, renew=set())
     return dataclasses.replace(
-        trained, model=test_model or model, variables=variables, experiment=experiment, new=tuple(new),
+        trained, model=final_eval_model or model, variables=variables, experiment=experiment, new=tuple(new),
         source=f"{trained.source}, {len(new)} variables new for {num_classes} classes" if new else trained.source,
     )
 

@@ -36,7 +36,7 @@ from jax_zoo.api.weights_format import FORMATS, read_variables
 class Pretrained:
     """A trained entry ready for inference: ``model.apply(variables, inputs, train=False)``.
 
-    ``model`` is the one the published numbers were evaluated with (the entry's ``test_model``
+    ``model`` is the one the published numbers were evaluated with (the entry's ``final_eval_model``
     when it has one, e.g. ten views); ``source`` says where the variables came from.
     """
 
@@ -118,13 +118,13 @@ def pretrained(entry: str, num_classes: int | None = None) -> Pretrained:
     if experiment.dataset != record["dataset"]:
         raise ZooError(
             f"shipped weights of {entry!r} were trained on dataset {record['dataset']!r}, but here the entry "
-            f"reads {experiment.dataset!r} (the entry picks its data by what this machine has; see `zoo show {entry}`)"
+            f"reads {experiment.dataset!r} (the entry picks its data by what is installed; see `zoo show {entry}`)"
         )
     variables = read_variables(weights_path.name, data)
     require_model_variables(entry, experiment, variables, what="shipped weights")
     shipped = Pretrained(
         entry=entry,
-        model=experiment.test_model or experiment.model,
+        model=experiment.final_eval_model or experiment.model,
         variables=jax.tree.map(jnp.asarray, variables),
         config=config,
         experiment=experiment,
@@ -140,15 +140,15 @@ def pretrained(entry: str, num_classes: int | None = None) -> Pretrained:
 
 def from_workdir(workdir: str | os.PathLike, entry: str | None = None) -> Pretrained:
     """The run trained in ``workdir`` (``entry``'s, when given) as ``Pretrained``: its evaluation
-    variables (the moving average when the run kept one)."""
-    trained = restore(workdir, entry)
+    variables (the moving average when the run kept one), with the reference model."""
+    trained = restore(workdir, entry, implementation="reference")
     state = trained.state.for_evaluation()
     variables = {"params": state.params}
     if jax.tree.leaves(state.batch_stats):
         variables["batch_stats"] = state.batch_stats
     return Pretrained(
         entry=trained.name,
-        model=trained.experiment.test_model or trained.experiment.model,
+        model=trained.experiment.final_eval_model or trained.experiment.model,
         variables=variables,
         config=trained.config,
         experiment=trained.experiment,

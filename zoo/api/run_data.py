@@ -64,7 +64,7 @@ def run_data(
     restart: bool = False, fine_tuning: bool = False,
 ) -> OwnData | None:
     """The data of one's own a run in ``workdir`` trains on, read, checked and registered, or
-    None for the entry's own dataset. Writes nothing (``write_run_data`` does, once the run starts).
+    None for the entry's own dataset. Writes nothing (``train_and_evaluate`` writes ``data.json`` once the run starts).
 
     ``data`` is the files for a new run, or for a run in progress the same files again (where
     they lie now); a run in progress without ``data`` reads those it recorded. ``fine_tuning``
@@ -113,13 +113,6 @@ def reopen(record: OwnData, workdir: str | os.PathLike, data: str | os.PathLike 
     return own_record(info.name)
 
 
-def write_run_data(workdir: str | os.PathLike, record: OwnData) -> None:
-    """Writes ``record`` as the run's ``data.json`` (atomically)."""
-    from jax_zoo.train.records import write_json_atomic
-
-    write_json_atomic(Path(workdir) / RECORD_FILE, record.to_json())
-
-
 def data_summary(record: OwnData) -> dict[str, Any]:
     """What ``config.json`` and ``results.json`` say of a run's own data (``data.json`` holds all)."""
     return {
@@ -156,7 +149,7 @@ def on_dataset(experiment: Experiment, dataset: str) -> Experiment:
     train_split = experiment.train_split if has_validation else "train"
     return dataclasses.replace(
         experiment, dataset=dataset, model=model,
-        test_model=retargeted(experiment.test_model, sizes)[0] if experiment.test_model is not None else None,
+        final_eval_model=retargeted(experiment.final_eval_model, sizes)[0] if experiment.final_eval_model is not None else None,
         train_split=train_split, eval_split="validation" if has_validation and experiment.eval_split else None,
     )
 

@@ -24,7 +24,6 @@ from jax_zoo.core.config import resolve_config
 from jax_zoo.core.errors import ConfigError, StateDictError, WorkdirError
 from jax_zoo.datasets import split_size
 from jax_zoo.api.build import build_from_config, example_input, initial_state
-from jax_zoo.api.restore import restore
 from jax_zoo.port import from_torch, load_state_dict, save_state_dict, state_dict_arrays, to_torch
 
 
@@ -48,7 +47,8 @@ def port_to_workdir(
     if workdir.exists() and (not workdir.is_dir() or any(workdir.iterdir())):
         raise WorkdirError(f"workdir {workdir} is not empty: `zoo port` writes a new run; choose an empty or new --workdir")
     state_dict = load_state_dict(torch_file)  # first: an untrusted file is refused before anything else
-    built = build_from_config(entry, resolve_config(entry, overrides))
+    # The layouts read the reference model's layers (a variant may fuse some, e.g. a pooling).
+    built = build_from_config(entry, resolve_config(entry, overrides), implementation="reference")
     experiment = built.experiment
     variables = from_torch(state_dict, experiment.model, example_input(experiment.dataset))
     state = initial_state(experiment, split_size(experiment.dataset, experiment.train_split), variables)
