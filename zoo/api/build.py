@@ -18,6 +18,7 @@ from jax_zoo.core.experiment import Experiment
 from jax_zoo.datasets import dataset_info, split_size
 from jax_zoo.datasets.registry import require_eval_split
 from jax_zoo.api.implementation import choose_implementation, with_implementation
+from jax_zoo.api.run_data import on_dataset
 
 
 @dataclasses.dataclass
@@ -48,9 +49,14 @@ def build(entry: str, overrides: Mapping[str, Any] | None = None, *, implementat
     return build_from_config(entry, resolve_config(entry, overrides), implementation=implementation)
 
 
-def build_from_config(entry: str, config: Mapping[str, Any], *, implementation: str | None = None) -> Built:
-    """``build`` for a config already resolved (a saved run's, or one checked by ``resolve_config``)."""
+def build_from_config(
+    entry: str, config: Mapping[str, Any], dataset: str | None = None, *, implementation: str | None = None,
+) -> Built:
+    """``build`` for a config already resolved (a saved run's, or one checked by ``resolve_config``);
+    ``dataset``: a registered dataset of one's own files to train on (``jax_zoo.api.run_data``)."""
     experiment = registry.get(entry)(**config)
+    if dataset is not None:
+        experiment = on_dataset(experiment, dataset)
     train_examples = split_size(experiment.dataset, experiment.train_split)
     if experiment.eval_split is not None:
         require_eval_split(experiment.dataset, experiment.eval_split, entry)

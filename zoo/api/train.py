@@ -2,10 +2,10 @@
 
 A workdir holds one run: ``config.json`` (entry and config), ``metrics.jsonl`` (one line per
 epoch), ``checkpoints/`` (orbax), for a dataset with trained tokenizers their copy in
-``tokenizers/`` (``text_pairs.save_run_tokenizers``) and, once training finished, ``results.json``.
+``tokenizers/`` (``text_pairs.save_run_tokenizers``), for files of one's own their record in
+``data.json`` (``jax_zoo.api.run_data``) and, once training finished, ``results.json``.
 """
 
-import dataclasses
 import os
 import time
 from collections.abc import Callable, Mapping
@@ -19,9 +19,11 @@ from jax_zoo.core import registry
 from jax_zoo.core.config import resolve_config
 from jax_zoo.core.errors import WorkdirError
 from jax_zoo.datasets import data_dir, dataset_info, load_dataset, split_size
+from jax_zoo.datasets.own_data import RECORD_FILE, SplitRule
 from jax_zoo.datasets.text_pairs import save_run_tokenizers
-from jax_zoo.api.build import Built, build_from_config, initial_state, parameter_count
-from jax_zoo.api.pretrained import starting_variables
+from jax_zoo.api.build import Built, build_from_config, parameter_count
+from jax_zoo.api.fine_tune import starting_point
+from jax_zoo.api.run_data import command_options, data_summary, run_data
 from jax_zoo.api.restore import read_run_config, saved_config
 from jax_zoo.api.tensorboard import EpochEvents
 from jax_zoo.api.text_outputs import text_report
@@ -33,13 +35,15 @@ RUN_FILE = "config.json"
 
 
 def command_line(
-    entry: str, overrides: Mapping[str, Any] | None, workdir: str | os.PathLike, init_from: str | None = None
+    entry: str, overrides: Mapping[str, Any] | None, workdir: str | os.PathLike, init_from: str | None = None,
+    options: tuple[str, ...] = (),
 ) -> str:
-    """The ``zoo train`` command that reproduces a run, with ``XLA_FLAGS`` in front when set."""
+    """The ``zoo train`` command that reproduces a run, with ``XLA_FLAGS`` in front when set;
+    ``options``: its ``--data`` and ``--freeze`` words (``run_data.command_options``)."""
     words = ["zoo", "train", entry, "--workdir", str(workdir)]
     if init_from is not None:
         words += ["--init-from", str(init_from)]
-    return recorded_command(words, overrides)
+    return recorded_command([*words, *options], overrides)
 
 
 def _resolve_run(entry: str, workdir: Path, overrides: Mapping[str, Any] | None, restart: bool) -> dict[str, Any]:
@@ -78,6 +82,10 @@ def train_and_evaluate(
     stop_at_step: int | None = None,
     init_from: str | os.PathLike | None = None,
     tensorboard: bool = False,
+    data: str | os.PathLike | None = None,
+    split: SplitRule | None = None,
+    freeze: str | None = None,
+    freeze_epochs: int | None = None,
 ) -> dict[str, Any]:
     """Trains ``entry`` in ``workdir`` and returns ``results.json``'s content.
 
@@ -88,31 +96,37 @@ def train_and_evaluate(
     a fresh optimizer state; ``config.json`` and the results record it as ``init_from``.
     ``tensorboard`` also writes each epoch's metrics as TensorBoard events into the workdir
     (``jax_zoo.api.tensorboard``).
+    ``data`` trains on files of one's own (an image folder, a table of texts), split by
+    ``split`` (default: 10% validation, 10% test, seed 0), read and checked before anything is
+    written (``jax_zoo.api.run_data``); with ``init_from``, ``freeze="body"`` trains only the
+    classifier head (for the first ``freeze_epochs`` epochs when given, see ``jax_zoo.api.fine_tune``).
     """
     start = time.perf_counter()
     workdir = Path(workdir)
     registry.get(entry)
+    own = run_data(entry, workdir, data, split=split, restart=restart, fine_tuning=init_from is not None)
     config = _resolve_run(entry, workdir, overrides, restart)
     finished = finished_results(workdir)
     if finished is not None:
         return finished
-    built = build_from_config(entry, config)
+    built = build_from_config(entry, config, dataset=own.name if own else None)
     experiment = built.experiment
     init_record = None
     init_from = _resolve_init_from(workdir, init_from)
-    if init_from is not None:
-        variables, init_record = starting_variables(entry, experiment, init_from)
+    if init_from is not None or freeze is not None:
+        saved_init = read_run_config(workdir).get("init_from") if (workdir / RUN_FILE).is_file() else None
+        built, init_record = starting_point(built, init_from, saved_init, own, freeze, freeze_epochs)
+        experiment = built.experiment
         _require_same_init(workdir, init_record)
-        train_examples = split_size(experiment.dataset, experiment.train_split)
-        built = dataclasses.replace(built, state=initial_state(experiment, train_examples, variables))
     info = dataset_info(experiment.dataset)
+    data_record = {"data": data_summary(own)} if own else {}
     run_record = {"entry": entry, "config": built.config} | ({"init_from": init_record} if init_record else {})
-    run_record |= info.run_record()  # a validation split carved out of train
+    run_record |= info.run_record() | data_record  # a validation split carved out of train, one's own files
     train_data = load_dataset(experiment.dataset, experiment.train_split)
     eval_data = load_dataset(experiment.dataset, experiment.eval_split) if experiment.eval_split else None
     split_size(experiment.dataset, "test")  # known before training; read once, after it
     parallel = DataParallel()
-    start_run(workdir, RUN_FILE, run_record)
+    start_run(workdir, RUN_FILE, run_record, {RECORD_FILE: own.to_json()} if own else {})
     if is_writer():
         save_run_tokenizers(experiment.dataset, data_dir(), workdir)
     events = EpochEvents(workdir) if tensorboard and is_writer() else None
@@ -136,6 +150,7 @@ def train_and_evaluate(
         **({"init_from": init_record} if init_record else {}),
         "dataset": experiment.dataset,
         **info.run_record(),
+        **data_record,
         "task": experiment.task,
         "model": type(experiment.model).__name__,
         "implementation": built.implementation,
@@ -149,8 +164,10 @@ def train_and_evaluate(
         "final_state_step": int(result.state.step),
         "stopped_early": result.stopped_early,
         "nonfinite_steps": result.nonfinite_steps,
-        **run_summary(result, start=start, command=command_line(entry, overrides, workdir, init_from),
-                      xla_options=built.xla_options),
+        **run_summary(
+            result, start=start, xla_options=built.xla_options,
+            command=command_line(entry, overrides, workdir, init_from, command_options(own, init_record)),
+        ),
     })
 
 

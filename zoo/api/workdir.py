@@ -68,11 +68,15 @@ def is_writer() -> bool:
     return jax.process_index() == 0
 
 
-def start_run(workdir: Path, run_file: str, run: Any) -> None:
-    """Creates the workdir, removes what killed writes left there and records the run."""
+def start_run(workdir: Path, run_file: str, run: Any, records: Mapping[str, Any] | None = None) -> None:
+    """Creates the workdir, removes what killed writes left there and records the run;
+    ``records``: more JSON files, name -> content, written before the run file."""
+    records = dict(records or {})
     workdir.mkdir(parents=True, exist_ok=True)
     if is_writer():
-        remove_interrupted_writes(workdir, (run_file, "metrics.jsonl", RESULTS))
+        remove_interrupted_writes(workdir, (run_file, "metrics.jsonl", RESULTS, *records))
+        for name, content in records.items():
+            write_json_atomic(workdir / name, content)
         write_json_atomic(workdir / run_file, run)
 
 

@@ -22,6 +22,8 @@ MAX_PIXEL = 16
     },
     split_sizes={"train": 1257, "validation": 180, "test": 360},
     num_classes=10,
+    class_names=tuple("0123456789"),
+    image_recipe="optdigits",
 )
 def load_digits_split(split: str, directory: Path) -> Arrays:
     """scikit-learn digits, 8x8x1 in [0, 1]; 1,257 train / 180 validation / 360 test, stratified, seed 0."""

@@ -96,6 +96,7 @@ def noisy_inputs(images: np.ndarray, split: str) -> np.ndarray:
     split_sizes=SPLIT_SIZES,
     num_classes=10,
     class_names=CLASS_NAMES,
+    image_recipe="fashion_mnist",
 )
 def load_fashion_mnist(split: str, directory: Path) -> Arrays:
     """Fashion-MNIST, 28x28x1 in [0, 1]; 55,000 train / 5,000 validation (seeded) / 10,000 test."""
@@ -110,6 +111,7 @@ def load_fashion_mnist(split: str, directory: Path) -> Arrays:
         "targets": jax.ShapeDtypeStruct((28, 28, 1), np.float32),
     },
     split_sizes=SPLIT_SIZES,
+    image_recipe="fashion_mnist",
 )
 def load_fashion_mnist_denoising(split: str, directory: Path) -> Arrays:
     """Fashion-MNIST images as targets; held-out inputs carry fixed noise (sigma 0.3, seeded)."""

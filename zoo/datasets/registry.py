@@ -35,6 +35,9 @@ class DatasetInfo:
     load: Loader
     class_names: tuple[str, ...] | None = None
     """What each class index stands for, when the classes have names (plots, reports)."""
+    image_recipe: str | None = None
+    """How an image file becomes one of its examples (``jax_zoo.datasets.image_recipes.RECIPES``),
+    for datasets of images; ``zoo predict`` and image folders convert pictures with it."""
     carved_validation: CarvedValidation | None = None
     """How ``validation`` was held out of ``train``, for a dataset registered without one."""
 
@@ -83,6 +86,7 @@ def register_dataset(
     num_classes: int | None = None,
     description: str | None = None,
     class_names: tuple[str, ...] | None = None,
+    image_recipe: str | None = None,
     validation_from_train: float | int | None = None,
     validation_seed: int = 0,
 ):
@@ -114,6 +118,7 @@ def register_dataset(
             description=description or (load.__doc__ or "").strip().split("\n")[0],
             load=carved.loader(load) if carved else load,
             class_names=tuple(class_names) if class_names is not None else None,
+            image_recipe=image_recipe,
             carved_validation=carved,
         )
         _load_checked.cache_clear()

@@ -74,14 +74,21 @@ RUN_TOKENIZERS = "tokenizers"
 
 _TOKENIZERS: dict[str, TextPairTokenizers] = {}
 _REFERENCES: dict[str, References] = {}
+_DIRECTORIES: dict[str, Path] = {}
 
 
-def register_tokenizers(dataset: str, tokenizers: TextPairTokenizers, references: References | None = None) -> None:
+def register_tokenizers(
+    dataset: str, tokenizers: TextPairTokenizers, references: References | None = None,
+    directory: str | os.PathLike | None = None,
+) -> None:
     """Registers a text-pair dataset's tokenizers and, when its test outputs are to be scored as
-    text (BLEU, chrF, ROUGE-L in ``results.json``), the loader of its ``references``."""
+    text (BLEU, chrF, ROUGE-L in ``results.json``), the loader of its ``references``. Trained
+    tokenizers live in ``directory`` when given (a dataset of one's own), else in the data dir."""
     _TOKENIZERS[dataset] = tokenizers
     if references is not None:
         _REFERENCES[dataset] = references
+    if directory is not None:
+        _DIRECTORIES[dataset] = Path(directory)
 
 
 def text_pair_datasets() -> list[str]:
@@ -123,7 +130,8 @@ def save_run_tokenizers(dataset: str, data_directory: str | os.PathLike, workdir
     ensure_registered(dataset)
     if dataset not in _TOKENIZERS or not _TOKENIZERS[dataset].trained:
         return
-    source, target = trained_tokenizers_dir(dataset, data_directory), Path(workdir) / RUN_TOKENIZERS
+    source = _DIRECTORIES.get(dataset) or trained_tokenizers_dir(dataset, data_directory)
+    target = Path(workdir) / RUN_TOKENIZERS
     if target.is_dir():
         prepared, saved = _file_contents(source), _file_contents(target)
         if prepared != saved:
