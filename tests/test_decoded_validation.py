@@ -31,6 +31,14 @@ def test_a_large_split_gives_exactly_the_subset_size_of_distinct_rows():
     assert len(rows) == 256 and rows[0] == 0 and rows[-1] == 1747 and (np.diff(rows) > 0).all()
 
 
+class FakeState:
+    def __init__(self, params):
+        self.params = params
+
+    def for_evaluation(self):
+        return self
+
+
 def test_the_score_is_the_mean_rouge_l_of_the_decoded_subset(monkeypatch):
     """By hand: rows 0 and 3 exact (1, 1); "store key" against "store the key": LCS 2, precision
     2/2, recall 2/3, F 0.8; row 2 shares no word (0): mean 2.8 / 4 = 0.7."""
@@ -47,7 +55,8 @@ def test_the_score_is_the_mean_rouge_l_of_the_decoded_subset(monkeypatch):
     inputs[:, 0] = [0, 5, 10, 15, 20, 25, 30]
     split_references = ["return the value", "-", "store the key", "-", "fetch a url", "-", "build it"]
     score = decoded_subset("model", tokenizers, {"inputs": inputs}, split_references, size=4)
-    assert score("params") == {METRIC: pytest.approx(0.7)}
+    assert score.score("params") == {METRIC: pytest.approx(0.7)}
+    assert score(FakeState("params")) == {METRIC: pytest.approx(0.7)}  # as fit calls it: the evaluation parameters
     assert seen == {"params": "params", "beam": 1, "rows": [0, 10, 20, 30]}
 
 
@@ -73,9 +82,9 @@ def test_a_real_model_is_decoded_with_one_compilation_and_scored_as_its_texts():
     )
     params = experiment.model.init(jax.random.PRNGKey(0), data["inputs"][:1])["params"]
     score = decoded_subset(experiment.model, tokenizers, data, references, size=5)
-    first = score(params)
+    first = score.score(params)
     compiled = decode._cache_size()
-    assert score(params) == first and decode._cache_size() == compiled
+    assert score.score(params) == first and decode._cache_size() == compiled
     rows = subset_rows(len(references), 5)
     outputs = decoded_texts(experiment.model, params, score.sources, tokenizers, beam=1)
     assert first == {METRIC: rouge_l(outputs, [references[row] for row in rows])} and 0 <= first[METRIC] <= 1

@@ -173,6 +173,9 @@ def test_a_tiny_run_reports_decoded_scores_and_decodes_from_a_copied_workdir(tin
     assert test["count"] == len(NUMBERS["test"]) and {"bleu", "chrf", "rouge_l", "exact_match"} <= set(test)
     assert 0 <= test["bleu"] <= 100 and 0 <= test["chrf"] <= 100 and 0 <= test["rouge_l"] <= 1
     assert test["decoding"].startswith("beam 4") and len(test["samples"]) == 5
+    # every epoch's record holds the decoded validation score beside the teacher-forced metrics
+    epochs = [json.loads(line) for line in (workdir / "metrics.jsonl").read_text().splitlines()]
+    assert epochs and all(0 <= epoch["eval_rouge_l"] <= 1 and "eval_exact_match" in epoch for epoch in epochs)
     assert test["samples"][0]["reference"] == num2words(301, lang="fr")
     shutil.rmtree(trained_tokenizers_dir(TINY, workdir.with_name("data")))
     copied = tmp_path / "copied"

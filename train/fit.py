@@ -17,11 +17,11 @@ import numpy as np
 from jax_zoo.train.batching import Arrays
 from jax_zoo.train.checkpoints import CheckpointPolicy
 from jax_zoo.train.early_stopping import EarlyStoppingPolicy
-from jax_zoo.train.input_checks import check_fit_inputs, check_seed
+from jax_zoo.train.input_checks import InputError, check_fit_inputs, check_seed
 from jax_zoo.train.loop import EpochCallback, run_loop
 from jax_zoo.train.parallel import DataParallel
 from jax_zoo.train.run_files import BEST_CHECKPOINT, CHECKPOINTS, load_final_state
-from jax_zoo.train.runs import OneRun, StackedRuns
+from jax_zoo.train.runs import EvalScores, OneRun, StackedRuns
 from jax_zoo.train.state import TrainState
 from jax_zoo.train.steps import Step
 
@@ -86,6 +86,7 @@ def fit(
     stop_at_step: int | None = None,
     parallel: DataParallel | None = None,
     on_epoch_end: EpochCallback | None = None,
+    eval_scores: EvalScores | None = None,
 ) -> FitResult:
     """Trains for ``epochs`` epochs, evaluating on ``eval_data`` after each (none when it is None).
 
@@ -101,8 +102,14 @@ def fit(
 
     ``on_epoch_end(record)``, when given, is called with each epoch's record once it is logged
     (e.g. to write TensorBoard events beside ``metrics.jsonl``).
+
+    ``eval_scores(state)``, when given, adds scores computed outside the eval step to each
+    evaluation (``jax_zoo.train.runs.EvalScores``, e.g. of decoded outputs): early stopping and
+    ``checkpoint_policy.best_metric`` can watch them like the eval step's metrics.
     """
     parallel = parallel or DataParallel()
+    if eval_scores is not None and eval_data is None:
+        raise InputError("eval_scores: expected evaluation data to score after each epoch, got eval_data=None")
     check_fit_inputs(
         train_step=train_step, eval_step=eval_step, train_data=train_data, eval_data=eval_data,
         batch_size=batch_size, eval_batch_size=eval_batch_size, epochs=epochs, seed=seed,
@@ -110,7 +117,7 @@ def fit(
     )
     runs = OneRun(
         train_step=train_step, eval_step=eval_step, train_data=train_data, eval_data=eval_data, batch_size=batch_size,
-        eval_batch_size=eval_batch_size or batch_size, seed=seed, parallel=parallel,
+        eval_batch_size=eval_batch_size or batch_size, seed=seed, parallel=parallel, eval_scores=eval_scores,
     )
     outcome = run_loop(
         runs, state, train_step=train_step, eval_step=eval_step, has_eval_data=eval_data is not None, epochs=epochs,

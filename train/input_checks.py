@@ -49,11 +49,12 @@ def check_labels(name: str, targets: np.ndarray, num_classes: int) -> None:
         )
 
 
-def check_watched_metric(metric: str, train_step, eval_step) -> None:
-    """Early stopping must watch a metric the epoch records will hold (no ``eval_`` ones without ``eval_step``)."""
+def check_watched_metric(metric: str, train_step, eval_step, extra_eval_names: tuple[str, ...] = ()) -> None:
+    """Early stopping must watch a metric the epoch records will hold (no ``eval_`` ones without
+    ``eval_step``); ``extra_eval_names``: the scores computed beside the eval step (``EvalScores``)."""
     available = [f"train_{name}" for name in train_step.metric_names]
     if eval_step is not None:
-        available += [f"eval_{name}" for name in eval_step.metric_names]
+        available += [f"eval_{name}" for name in (*eval_step.metric_names, *extra_eval_names)]
     if metric not in available:
         raise InputError(f"early stopping watches {metric!r}, but epoch records hold {available}")
 

@@ -78,7 +78,9 @@ def run_loop(
     """Trains ``runs`` from ``state`` (or the workdir's latest checkpoint) for ``epochs`` epochs."""
     watch_policy = early_stopping or _best_checkpoint_watch(checkpoint_policy)
     if watch_policy is not None:
-        check_watched_metric(watch_policy.metric, train_step, eval_step if has_eval_data else None)
+        check_watched_metric(
+            watch_policy.metric, train_step, eval_step if has_eval_data else None, runs.extra_eval_names,
+        )
     files = RunFiles(workdir, checkpoint_policy, watch_policy is not None, dict(run_record or {}))
     try:
         loop = _Loop(

@@ -7,7 +7,7 @@ vmapped step (``jax_zoo.train.stacked``) with the runs still training.
 """
 
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 import jax
 import jax.numpy as jnp
@@ -23,6 +23,16 @@ from jax_zoo.train.state import TrainState
 from jax_zoo.train.steps import Step
 
 
+class EvalScores(Protocol):
+    """Scores of a state computed outside the eval step after each evaluation, e.g. of decoded
+    outputs: ``scores(state) -> {name: value}``, the names listed in ``metric_names``; the
+    epoch record holds them as ``eval_<name>`` beside the eval step's metrics."""
+
+    metric_names: tuple[str, ...]
+
+    def __call__(self, state: TrainState) -> dict[str, float]: ...
+
+
 class OneRun:
     """One train state, trained and evaluated by the steps themselves: what ``fit`` trains."""
 
@@ -33,9 +43,11 @@ class OneRun:
 
     def __init__(
         self, *, train_step: Step, eval_step: Step, train_data: Arrays, eval_data: Arrays | None, batch_size: int,
-        eval_batch_size: int, seed: int, parallel: DataParallel,
+        eval_batch_size: int, seed: int, parallel: DataParallel, eval_scores: EvalScores | None = None,
     ):
         self.train_step, self.eval_step, self.parallel = train_step, eval_step, parallel
+        self.eval_scores = eval_scores
+        self.extra_eval_names = tuple(eval_scores.metric_names) if eval_scores is not None else ()
         self.train_data, self.eval_data = train_data, eval_data
         self.batch_size, self.eval_batch_size, self.seeds = batch_size, eval_batch_size, [seed]
         self.steps_per_epoch = num_examples(train_data) // batch_size
@@ -53,7 +65,8 @@ class OneRun:
         return [accumulator.result()]
 
     def evaluate(self, state: TrainState) -> list[dict[str, float]]:
-        return [evaluate(self.eval_step, state, self.eval_data, self.eval_batch_size, self.parallel)]
+        metrics = evaluate(self.eval_step, state, self.eval_data, self.eval_batch_size, self.parallel)
+        return [metrics | (self.eval_scores(state) if self.eval_scores is not None else {})]
 
     def set_active(self, active: list[bool]) -> None:
         """Nothing to mask: the loop ends when its one run stops."""
@@ -80,6 +93,8 @@ class StackedRuns:
     stacked = True
     """The checkpoint record lists the runs' progress; under ``nan_policy="fail"`` a run whose
     step is not finite keeps its last good state and stops, the others go on."""
+    extra_eval_names: tuple[str, ...] = ()
+    """Stacked runs are scored by their eval step alone."""
 
     def __init__(
         self, states: TrainState, *, train_step: Step, eval_step: Step, train_data: Arrays, eval_data: Arrays | None,

@@ -3,9 +3,10 @@ the validation split, decoded as the test report decodes (``text_outputs.decode_
 ``DECODE_BATCH`` rows at a time, one compilation), so a run can keep its best epoch by the score
 it reports rather than by its loss.
 
-``decoded_validation(experiment, workdir)`` is built once per run; called with the evaluation
-parameters after an epoch, it returns ``{"eval_rouge_l": score}`` to merge into that epoch's
-record, where ``CheckpointPolicy(best_metric="eval_rouge_l")`` reads it.
+``decoded_validation(experiment, workdir)`` is built once per run and passed to ``fit`` as its
+``eval_scores``: called with the train state after each evaluation, it returns
+``{"rouge_l": score}`` of the evaluation parameters, which the epoch record holds as
+``eval_rouge_l`` for early stopping and the best checkpoint to watch.
 """
 
 import dataclasses
@@ -19,7 +20,7 @@ from jax_zoo.api.text_outputs import decoded_texts, tokenizers_for
 from jax_zoo.datasets import data_dir, load_dataset
 from jax_zoo.datasets.text_pairs import TextPairTokenizers, text_references
 
-METRIC = "eval_rouge_l"
+METRIC = "rouge_l"
 SUBSET_SIZE = 256
 """Validation functions decoded after each epoch: two batches of ``DECODE_BATCH``."""
 
@@ -43,6 +44,7 @@ class DecodedValidation:
     sources: np.ndarray
     references: tuple[str, ...]
     beam: int = 1
+    metric_names: tuple[str, ...] = (METRIC,)
 
     def __post_init__(self):
         if len(self.sources) != len(self.references) or not self.references:
@@ -51,7 +53,11 @@ class DecodedValidation:
                 f"for {len(self.sources)} rows"
             )
 
-    def __call__(self, params) -> dict[str, float]:
+    def __call__(self, state) -> dict[str, float]:
+        """``{METRIC: mean ROUGE-L F-measure}`` of the outputs of ``state``'s evaluation parameters."""
+        return self.score(state.for_evaluation().params)
+
+    def score(self, params) -> dict[str, float]:
         """``{METRIC: mean ROUGE-L F-measure}`` of the outputs of ``params``."""
         outputs = decoded_texts(self.model, params, self.sources, self.tokenizers, beam=self.beam)
         return {METRIC: rouge_l(outputs, self.references)}

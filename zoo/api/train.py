@@ -21,6 +21,7 @@ from jax_zoo.core.errors import WorkdirError
 from jax_zoo.datasets import data_dir, dataset_info, load_dataset, split_size
 from jax_zoo.datasets.own_data import RECORD_FILE, SplitRule
 from jax_zoo.datasets.text_pairs import save_run_tokenizers
+from jax_zoo.api.decoded_validation import decoded_validation
 from jax_zoo.api.build import Built, build_from_config, parameter_count
 from jax_zoo.api.fine_tune import starting_point
 from jax_zoo.api.run_data import command_options, data_summary, run_data
@@ -137,7 +138,7 @@ def train_and_evaluate(
             epochs=experiment.epochs, seed=experiment.seed, workdir=workdir, progress=progress,
             checkpoint_policy=experiment.checkpoint_policy, early_stopping=experiment.early_stopping,
             run_record=run_record, num_classes=class_count(experiment), stop_at_step=stop_at_step,
-            parallel=parallel, on_epoch_end=events,
+            parallel=parallel, on_epoch_end=events, eval_scores=decoded_validation(experiment, workdir),
         )
     finally:
         if events is not None:
