@@ -9,6 +9,7 @@ from flax import traverse_util
 from safetensors.numpy import load_file
 
 import jax_zoo as zoo
+from ci_setup import require_extra
 from jax_zoo.cli import main
 from jax_zoo.port import load_state_dict, state_dict_arrays
 
@@ -65,7 +66,7 @@ def test_a_safetensors_state_dict_ports_back_to_the_same_variables(tmp_path, cap
 
 
 def test_pt_only_when_asked(tmp_path):
-    torch = pytest.importorskip("torch", reason="the optional torch extra is not installed")
+    torch = require_extra("torch", "torch")
     out = tmp_path / "digits.pt"
     assert main(["export", "digits_cnn", "--pretrained", str(out)]) == 0
     state_dict = torch.load(out, weights_only=True)

@@ -10,18 +10,17 @@ The numbers are the same, split per gate.
 rewrites the shipped weights of each ENTRY (``zoo/published/weights``) and their sha256 record.
 """
 
-import hashlib
 import json
 import os
 import sys
 from pathlib import Path
 from typing import Any
 
-from flax import serialization, traverse_util
+from flax import traverse_util
 
-from jax_zoo.train.records import write_json_atomic
-from jax_zoo.api.export_weights import PACKAGE_FILE_MODE, SOURCE_WEIGHTS_DIRECTORY
+from jax_zoo.api.export_weights import SOURCE_WEIGHTS_DIRECTORY, write_weights
 from jax_zoo.api.pretrained import weights_files
+from jax_zoo.api.weights_format import read_variables
 
 PACKED = {"kernel_ih", "kernel_hh", "bias"}
 GATES = "ifgo"
@@ -55,22 +54,16 @@ def _per_gate(packed: dict[str, Any]) -> dict[str, Any]:
 
 
 def upgrade_shipped_weights(entry: str, directory: str | os.PathLike | None = None) -> bool:
-    """Rewrites ``<entry>.msgpack`` in ``directory`` (default: this checkout's shipped weights)
-    with its LSTM layers unpacked, and its record's sha256 and size; False when there was
-    nothing to unpack."""
-    weights_path, record_path = weights_files(entry, Path(directory or SOURCE_WEIGHTS_DIRECTORY))
-    variables = serialization.msgpack_restore(weights_path.read_bytes())
+    """Rewrites ``entry``'s shipped weights in ``directory`` (default: this checkout's) with its
+    LSTM layers unpacked, as safetensors with their record (``export_weights.write_weights``);
+    False when there was nothing to unpack."""
+    directory = Path(directory or SOURCE_WEIGHTS_DIRECTORY)
+    weights_path, record_path = weights_files(entry, directory)
+    variables = read_variables(weights_path.name, weights_path.read_bytes())
     unpacked = unpack_lstm_layers(variables)
     if traverse_util.flatten_dict(unpacked).keys() == traverse_util.flatten_dict(variables).keys():
         return False
-    data = serialization.msgpack_serialize(unpacked)
-    record = json.loads(record_path.read_text())
-    temporary = weights_path.with_suffix(".msgpack.tmp")
-    temporary.write_bytes(data)
-    os.replace(temporary, weights_path)
-    write_json_atomic(record_path, record | {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)})
-    for path in (weights_path, record_path):
-        path.chmod(PACKAGE_FILE_MODE)
+    write_weights(entry, unpacked, json.loads(record_path.read_text()), directory)
     return True
 
 
