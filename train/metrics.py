@@ -85,11 +85,13 @@ class MetricAccumulator:
             self._sums = {name: jnp.asarray(value, jnp.float32) for name, value in sums.items()}
 
     def sums(self) -> dict[str, float]:
+        """The running count-weighted sums as Python floats (``{}`` before the first ``add``)."""
         if self._sums is None:
             return {}
         return {name: float(value) for name, value in jax.device_get(self._sums).items()}
 
     def add(self, metrics: Mapping[str, jax.Array]) -> None:
+        """Adds one step's metrics (means over its ``count`` examples), weighted by ``count``."""
         count = metrics["count"]
         weighted = {name: value * count for name, value in metrics.items() if name != "count"}
         weighted["count"] = count

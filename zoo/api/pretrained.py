@@ -49,6 +49,7 @@ class Pretrained:
     """The run's workdir, when the variables come from one (its trained tokenizers live there)."""
 
     def apply(self, inputs: jax.Array) -> jax.Array:
+        """``model.apply(variables, inputs, train=False)``: the model's outputs for a batch of inputs."""
         return self.model.apply(self.variables, inputs, train=False)
 
 

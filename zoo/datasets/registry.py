@@ -18,6 +18,8 @@ Loader = Callable[[str, Path], Arrays]
 
 @dataclasses.dataclass(frozen=True)
 class DatasetInfo:
+    """A registered dataset: its example shapes, split sizes, classes and loader (``register_dataset``)."""
+
     name: str
     example_spec: Mapping[str, jax.ShapeDtypeStruct]
     """One example: ``inputs`` and ``targets`` shapes and dtypes, without the batch dimension."""
@@ -70,6 +72,7 @@ def register_dataset(
 
 
 def dataset_info(name: str) -> DatasetInfo:
+    """The registered dataset ``name``, or ``UnknownNameError`` listing the known ones."""
     try:
         return _DATASETS[name]
     except KeyError:
@@ -77,6 +80,7 @@ def dataset_info(name: str) -> DatasetInfo:
 
 
 def list_datasets() -> list[str]:
+    """The names of the registered datasets, sorted."""
     return sorted(_DATASETS)
 
 
