@@ -19,9 +19,8 @@
 # everything the zoo's entries get: `train_and_evaluate` with checkpoints and `results.json`,
 # plots, and k-fold cross-validation.
 #
-# **Time:** about 30 s at full size (two small tabular datasets, 30 epochs each, 5 folds three
-# times; 27 s of CPU time on our 2-core machine); `ZOO_NOTEBOOK_BUDGET=small` (the tests) runs
-# 10 epochs and 2 folds.
+# **Time:** about 30 s at full size on a 2-core CPU (two small tabular datasets, 30 epochs
+# each, 5 folds three times); `ZOO_NOTEBOOK_BUDGET=small` (the tests) runs 10 epochs and 2 folds.
 
 # %%
 # %matplotlib inline

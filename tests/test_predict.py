@@ -166,3 +166,25 @@ def test_a_language_model_continues_each_prompt_as_zoo_generate_does(tmp_path):
     assert [p.input for p in predictions] == ["In the beginning", "And"]
     assert predictions[0].text == generate(workdir, "In the beginning", length=20, seed=3).continuation
     assert all(len(p.text) == 20 for p in predictions)
+
+
+@pytest.mark.slow
+def test_zoo_predict_samples_with_the_length_temperature_and_seed_asked(tmp_path, capsys):
+    workdir = save_untrained_run(tmp_path / "lm", "kjv_char_lstm", {"hidden_size": 8, "embed_dim": 4})
+    prompts = ["And", "In the beginning"]
+
+    def zoo_predict(temperature: str, seed: str) -> str:
+        args = ["predict", "kjv_char_lstm", "--workdir", str(workdir), *prompts, "--length", "12",
+                "--temperature", temperature, "--seed", seed]
+        code, out, err = run(args, capsys)
+        assert code == 0, err
+        return out
+
+    asked = zoo_predict("0.7", "5")
+    continuations = [generate(workdir, prompt, length=12, temperature=0.7, seed=5).continuation for prompt in prompts]
+    assert all(len(continuation) == 12 for continuation in continuations)
+    assert asked == "".join(f"{prompt}{continuation}\n" for prompt, continuation in zip(prompts, continuations))
+    assert zoo_predict("0.7", "5") == asked, "the same arguments, the same text"
+    assert zoo_predict("0.7", "6") != asked and zoo_predict("0.05", "5") != asked
+    code, out, err = run(["predict", "kjv_char_lstm", "--workdir", str(workdir), "And", "--temperature", "0"], capsys)
+    assert code == 2 and out == "" and "--temperature: expected a finite value > 0, got 0.0" in err

@@ -53,7 +53,7 @@ def test_pretrained_is_ready_for_apply(entry):
     outputs = shipped.model.apply(shipped.variables, jnp.zeros((2, *spec.shape), spec.dtype), train=False)
     assert outputs.shape[0] == 2 and bool(jnp.all(jnp.isfinite(outputs)))
     assert shipped.config == published_result(entry)["config"] and shipped.source.startswith("shipped weights")
-    assert type(shipped.model) is type(experiment.test_model or experiment.model)
+    assert type(shipped.model) is type(experiment.final_eval_model or experiment.model)
 
 
 def test_zoo_list_says_which_weights_ship(capsys):

@@ -7,6 +7,7 @@ arrays are copied off the device (so the next donating step may reuse them) and 
 written in the background; ``wait`` (and ``close``) block until they are final.
 """
 
+import dataclasses
 import os
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,27 @@ from typing import Any
 import jax
 import numpy as np
 import orbax.checkpoint as ocp
+
+
+@dataclasses.dataclass(frozen=True)
+class CheckpointPolicy:
+    """When to save: every ``every_epochs`` epochs and/or ``every_steps`` steps (None: never by
+    that measure), always after the last epoch and on a stop signal; keep the last ``keep``."""
+
+    every_epochs: int | None = 1
+    every_steps: int | None = None
+    keep: int = 3
+    best_metric: str | None = None
+    """Also keep the checkpoint of the best evaluation by this record key (e.g. ``eval_accuracy``)."""
+    best_mode: str = "max"
+
+    def __post_init__(self):
+        for name in ("every_epochs", "every_steps"):
+            value = getattr(self, name)
+            if value is not None and value < 1:
+                raise ValueError(f"checkpoint {name} must be None or >= 1, got {value}")
+        if self.keep < 1:
+            raise ValueError(f"checkpoint keep must be >= 1, got {self.keep}")
 
 
 class CheckpointError(Exception):

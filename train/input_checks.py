@@ -14,6 +14,10 @@ def _positive_int(name: str, value, minimum: int = 1, limit: int | None = None) 
         raise InputError(f"{name} must be an integer below {limit}, got {value!r}")
 
 
+def check_seed(seed) -> None:
+    _positive_int("seed", seed, minimum=0, limit=2**32)  # JAX's keys hold 32 bits of seed
+
+
 def check_dataset(name: str, arrays: Mapping[str, np.ndarray]) -> int:
     """A dict of equally long arrays with ``inputs`` and ``targets`` and at least one example."""
     if not isinstance(arrays, Mapping) or not {"inputs", "targets"} <= set(arrays):
@@ -60,7 +64,7 @@ def check_fit_inputs(
 ) -> None:
     _positive_int("batch_size", batch_size)
     _positive_int("epochs", epochs)
-    _positive_int("seed", seed, minimum=0, limit=2**32)  # JAX's keys hold 32 bits of seed
+    check_seed(seed)
     if eval_batch_size is not None:
         _positive_int("eval_batch_size", eval_batch_size)
     train_size = check_dataset("training data", train_data)

@@ -33,7 +33,7 @@ from jax_zoo.api.restore import evaluate_trained, restore
 class Pretrained:
     """A trained entry ready for inference: ``model.apply(variables, inputs, train=False)``.
 
-    ``model`` is the one the published numbers were evaluated with (the entry's ``test_model``
+    ``model`` is the one the published numbers were evaluated with (the entry's ``final_eval_model``
     when it has one, e.g. ten views); ``source`` says where the variables came from.
     """
 
@@ -106,13 +106,13 @@ def pretrained(entry: str) -> Pretrained:
     if experiment.dataset != record["dataset"]:
         raise ZooError(
             f"shipped weights of {entry!r} were trained on dataset {record['dataset']!r}, but here the entry "
-            f"reads {experiment.dataset!r} (the entry picks its data by what this machine has; see `zoo show {entry}`)"
+            f"reads {experiment.dataset!r} (the entry picks its data by what is installed; see `zoo show {entry}`)"
         )
     variables = serialization.msgpack_restore(data)
     require_model_variables(entry, experiment, variables, what="shipped weights")
     return Pretrained(
         entry=entry,
-        model=experiment.test_model or experiment.model,
+        model=experiment.final_eval_model or experiment.model,
         variables=jax.tree.map(jnp.asarray, variables),
         config=config,
         experiment=experiment,
@@ -131,7 +131,7 @@ def from_workdir(workdir: str | os.PathLike, entry: str | None = None) -> Pretra
         variables["batch_stats"] = state.batch_stats
     return Pretrained(
         entry=trained.name,
-        model=trained.experiment.test_model or trained.experiment.model,
+        model=trained.experiment.final_eval_model or trained.experiment.model,
         variables=variables,
         config=trained.config,
         experiment=trained.experiment,

@@ -2,17 +2,19 @@
 
 Method: the batch is synthetic, of the entry's shapes, resident on the device; compilation is
 timed separately (XLA's own events); after ``warmup`` steps, ``repeats`` rounds of ``steps``
-steps each are timed, JAX and PyTorch rounds interleaved so that both see the same machine
-state; medians and ranges are reported. FLOPs per step come from XLA's cost analysis of the
+steps each are timed, the rounds of each implementation of the model (reference, XLA:CPU
+variant) and of PyTorch interleaved so that all see the same machine state; medians and ranges
+are reported. FLOPs per step come from XLA's cost analysis of the
 compiled step, or, when products run inside a loop, from its matrix products and convolutions
 counted with the loops' trip counts (``jax_zoo.bench.hlo_flops``: XLA counts a ``lax.scan`` body once);
 the peak is a measured float32 matmul.
 
-PyTorch runs in a child process that times its rounds when told to. In the same process as
-JAX its OpenMP threads and XLA's thread pool got in each other's way: on our 2-core machine the
-PyTorch step of SimpleCNN ran about 4x slower there than alone, which would flatter JAX.
+PyTorch runs in a child process that times its rounds when told to: in the same process as
+JAX, its OpenMP threads and XLA's thread pool get in each other's way and slow PyTorch's step
+down (docs/performance.md), which would flatter JAX.
 """
 
+import functools
 import multiprocessing
 import statistics
 import time
@@ -27,7 +29,8 @@ from jax_zoo.train import CompilationLog, host_memory, xla_flags
 from jax_zoo.train.records import environment
 from jax_zoo.datasets import dataset_info
 from jax_zoo.bench.hlo_flops import matmul_flops
-from jax_zoo.api.build import build
+from jax_zoo.api.build import Built, build
+from jax_zoo.api.implementation import IMPLEMENTATIONS, choose_implementation
 from jax_zoo.bench.torch_twins import TWINS
 
 
@@ -129,6 +132,45 @@ def _summary(times: list[float], steps: int, examples: int, tokens_per_example: 
     return summary
 
 
+class _TimedStep:
+    """One implementation's train step on ``batch``: its first call compiles (timed apart), then
+    ``run`` times rounds of steps."""
+
+    def __init__(self, built: Built, batch: dict[str, jax.Array]):
+        self.built, self.batch = built, batch
+        with CompilationLog() as compilation:
+            self.state, _ = built.train_step(built.state, batch)
+            jax.block_until_ready(self.state)
+        self.compile_seconds = compilation.seconds("train_step")
+        compiled = built.train_step.jitted.lower(self.state, batch).compile()
+        cost = compiled.cost_analysis()
+        self.cost_flops = (cost[0] if isinstance(cost, list) else cost).get("flops", float("nan"))
+        self.products = matmul_flops(compiled.as_text())
+        # XLA's cost analysis counts a loop body once: with products inside a loop (a scan over
+        # time), the products counted with their trip counts are the truer figure.
+        self.flops = self.products.total if self.products.in_loops else self.cost_flops
+        self.times: list[float] = []
+
+    def run(self, count: int) -> None:
+        for _ in range(count):
+            self.state, _ = self.built.train_step(self.state, self.batch)
+        jax.block_until_ready(self.state)
+
+    def report(self, steps: int, batch_size: int, tokens_per_example: int | None, peak: float) -> dict[str, Any]:
+        summary = _summary(self.times, steps, batch_size, tokens_per_example)
+        summary["gflops"] = summary["steps_per_second"] * self.flops / 1e9
+        summary["percent_of_peak"] = 100 * summary["gflops"] / peak
+        return {
+            "compile_seconds": self.compile_seconds,
+            "flops_per_step": self.flops,
+            "flops_source": "products with loop trip counts" if self.products.in_loops else "XLA cost analysis",
+            "xla_cost_analysis_flops": self.cost_flops,
+            "matmul_flops": self.products.total,
+            "matmul_flops_exact": self.products.exact,
+            "jax": summary,
+        }
+
+
 def bench_entry(
     entry: str,
     overrides: Mapping[str, Any] | None = None,
@@ -138,33 +180,23 @@ def bench_entry(
     repeats: int = 5,
     warmup: int = 5,
     with_torch: bool = True,
+    implementation: str | None = None,
 ) -> dict[str, Any]:
-    built = build(entry, overrides)
-    experiment = built.experiment
+    """The report ``zoo bench`` prints. ``implementation``: the model's implementation to time
+    (``build``'s: None or ``"auto"`` for the one training runs, ``"reference"``, ``"xla_cpu"``),
+    or ``"both"``, each timed in the same rounds; the report's top-level figures are then those
+    of the one training runs, and ``implementations`` holds each."""
+    names = IMPLEMENTATIONS if implementation == "both" else (implementation,)
+    builts = [build(entry, overrides, implementation=name) for name in names]
+    experiment = builts[0].experiment
+    main = 0 if len(builts) == 1 else names.index(choose_implementation(experiment, "auto"))
     batch_size = batch_size or experiment.batch_size
     host_batch = synthetic_batch(experiment.dataset, batch_size)
     batch = jax.device_put(host_batch)
-    state = built.state
     inputs = host_batch["inputs"]
     # Token sequences (integer inputs of rank 2) are also counted in tokens.
     tokens_per_example = inputs.shape[1] if inputs.ndim == 2 and jnp.issubdtype(inputs.dtype, jnp.integer) else None
-
-    with CompilationLog() as compilation:
-        state, _ = built.train_step(state, batch)
-        jax.block_until_ready(state)
-    compiled = built.train_step.jitted.lower(state, batch).compile()
-    cost = compiled.cost_analysis()
-    cost_flops = (cost[0] if isinstance(cost, list) else cost).get("flops", float("nan"))
-    products = matmul_flops(compiled.as_text())
-    # XLA's cost analysis counts a loop body once: with products inside a loop (a scan over
-    # time), the products counted with their trip counts are the truer figure.
-    flops = products.total if products.in_loops else cost_flops
-
-    def jax_round(count: int) -> None:
-        nonlocal state
-        for _ in range(count):
-            state, _ = built.train_step(state, batch)
-        jax.block_until_ready(state)
+    timed = [_TimedStep(built, batch) for built in builts]
 
     twin = None
     if with_torch and type(experiment.model).__name__ in TWINS:
@@ -176,11 +208,13 @@ def bench_entry(
             spec = dataset_info(experiment.dataset).example_spec["inputs"]
             twin = _TorchTwin(experiment.model, tuple(spec.shape), host_batch["inputs"], host_batch["targets"], warmup)
 
-    jax_round(warmup)
-    jax_times, torch_times = [], []
+    for step in timed:
+        step.run(warmup)
+    torch_times = []
     try:
         for _ in range(repeats):
-            jax_times.append(_seconds(lambda: jax_round(steps)))
+            for step in timed:
+                step.times.append(_seconds(functools.partial(step.run, steps)))
             if twin:
                 torch_times.append(twin.time(steps))
     finally:
@@ -188,32 +222,32 @@ def bench_entry(
             twin.close()
 
     peak = matmul_peak_gflops()
-    jax_summary = _summary(jax_times, steps, batch_size, tokens_per_example)
+    reports = {step.built.implementation: step.report(steps, batch_size, tokens_per_example, peak) for step in timed}
+    main_step = timed[main]
     report = {
         "entry": entry,
         "model": type(experiment.model).__name__,
+        "implementation": main_step.built.implementation,
         "batch_size": batch_size,
         "steps_per_round": steps,
         "repeats": repeats,
-        "xla_options": xla_flags.as_flags(built.xla_options),
-        "compile_seconds": compilation.seconds("train_step"),
-        "flops_per_step": flops,
-        "flops_source": "products with loop trip counts" if products.in_loops else "XLA cost analysis",
-        "xla_cost_analysis_flops": cost_flops,
-        "matmul_flops": products.total,
-        "matmul_flops_exact": products.exact,
+        "xla_options": xla_flags.as_flags(main_step.built.xla_options),
+        **reports[main_step.built.implementation],
         "matmul_peak_gflops": peak,
-        "jax": jax_summary | {"gflops": jax_summary["steps_per_second"] * flops / 1e9},
     }
-    report["jax"]["percent_of_peak"] = 100 * report["jax"]["gflops"] / peak
+    if len(timed) > 1:
+        report["implementations"] = reports
+        rates = {name: part["jax"]["steps_per_second"] for name, part in reports.items()}
+        report["ratio_xla_cpu_over_reference"] = rates["xla_cpu"] / rates["reference"]
     if twin:
+        jax_summary = report["jax"]
         torch_summary = _summary(torch_times, steps, batch_size, tokens_per_example)
         report["torch"] = torch_summary | {
             "version": twin.version, "threads": twin.threads, "device": twin.device, "process": "separate",
             "malloc_settings": twin.malloc_settings,
         }
         report["ratio_jax_over_torch"] = jax_summary["steps_per_second"] / torch_summary["steps_per_second"]
-        report["ratio_per_round"] = [t / j for j, t in zip(jax_times, torch_times)]
+        report["ratio_per_round"] = [t / j for j, t in zip(main_step.times, torch_times)]
     elif with_torch:
         report["torch"] = None
     return report | environment()

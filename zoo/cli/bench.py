@@ -13,6 +13,11 @@ def add_parser(commands) -> None:
     bench.add_argument("--repeats", type=int, default=5, help="timed rounds (after warm-up)")
     bench.add_argument("--json", type=Path, help="also write the report here")
     bench.add_argument("--no-torch", action="store_true", help="skip the PyTorch twin")
+    bench.add_argument(
+        "--implementation", choices=("auto", "reference", "xla_cpu", "both"),
+        help="the model's implementation to time: the one training runs (auto, the default, or $ZOO_IMPLEMENTATION), "
+        "the reference, its XLA:CPU variant, or both in the same rounds",
+    )
     add_overrides(bench)
 
 
@@ -22,23 +27,26 @@ def run(args) -> None:
 
     report = bench_entry(
         args.entry, parse_assignments(args.overrides), batch_size=args.batch_size, steps=args.steps,
-        repeats=args.repeats, with_torch=not args.no_torch,
+        repeats=args.repeats, with_torch=not args.no_torch, implementation=args.implementation,
     )
-    jax_part = report["jax"]
     source = "" if report["flops_source"] == "XLA cost analysis" else f" ({report['flops_source']})"
     print(
-        f"{args.entry} ({report['model']}, batch {report['batch_size']}) on {report['machine']['device']}: compile {report['compile_seconds']:.2f} s; "
+        f"{args.entry} ({report['model']}, batch {report['batch_size']}) on {report['machine']['device']}: "
         f"{report['flops_per_step'] / 1e9:.2f} GFLOP per step{source}; matmul peak {report['matmul_peak_gflops']:.0f} GFLOP/s"
     )
     def throughput(part):
         tokens = f", {part['tokens_per_second']:.0f} tokens/s" if "tokens_per_second" in part else ""
         return f"{part['examples_per_second']:.0f} examples/s{tokens}"
 
-    print(
-        f"  jax:   {jax_part['steps_per_second']:.1f} steps/s (range {jax_part['steps_per_second_min']:.1f}-"
-        f"{jax_part['steps_per_second_max']:.1f}), {throughput(jax_part)}, "
-        f"{jax_part['gflops']:.1f} GFLOP/s = {jax_part['percent_of_peak']:.0f}% of peak"
-    )
+    for name, part in report.get("implementations", {report["implementation"]: report}).items():
+        jax_part = part["jax"]
+        print(
+            f"  jax ({name}): {jax_part['steps_per_second']:.1f} steps/s (range {jax_part['steps_per_second_min']:.1f}-"
+            f"{jax_part['steps_per_second_max']:.1f}), {throughput(jax_part)}, "
+            f"{jax_part['gflops']:.1f} GFLOP/s = {jax_part['percent_of_peak']:.0f}% of peak; compile {part['compile_seconds']:.2f} s"
+        )
+    if "ratio_xla_cpu_over_reference" in report:
+        print(f"  xla_cpu / reference: {report['ratio_xla_cpu_over_reference']:.2f}x (median rounds; training runs {report['implementation']})")
     if report.get("torch"):
         torch_part = report["torch"]
         print(

@@ -20,8 +20,8 @@ def add_parser(commands) -> None:
                             "with a fresh optimizer state")
     train.add_argument("--no-progress", action="store_true", help="no progress bar")
     train.add_argument("--seeds", type=int, metavar="N",
-                       help="train N seeds (seed, seed+1, ...) at once, as members of one compiled program; "
-                            "reports each member and their averaged prediction (default workdir runs/ENTRY-seedsN)")
+                       help="train N seeds (seed, seed+1, ...) at once, as stacked runs of one compiled program; "
+                            "reports each run and their averaged prediction (default workdir runs/ENTRY-seedsN)")
     train.add_argument("--tensorboard", action="store_true",
                        help="also write each epoch's metrics as TensorBoard events into the workdir "
                             "(needs tensorboardX; view with `tensorboard --logdir runs`). Off by default: "
@@ -63,22 +63,22 @@ def run(args) -> None:
 def _run_seeds(args) -> None:
     from jax_zoo.core.config import parse_assignments
     from jax_zoo.core.errors import ConfigError
-    from jax_zoo.api.members import train_seeds
+    from jax_zoo.api.stacked import train_seeds
 
     if args.restart or args.distributed:
         raise ConfigError(
-            f"--seeds trains its members in one process and resumes its workdir; got it with "
+            f"--seeds trains its runs in one process and resumes its workdir; got it with "
             f"{'--restart' if args.restart else '--distributed'}: choose a new --workdir instead"
         )
     workdir = args.workdir or Path("runs") / f"{args.entry}-seeds{args.seeds}"
     results = train_seeds(args.entry, args.seeds, workdir, parse_assignments(args.overrides),
                           progress=not args.no_progress)
-    for member, test in zip(results["members"], results["test"]["members"]):
-        note = f" (diverged at step {member['diverged']['step']})" if member["diverged"] else ""
-        print(f"{args.entry} seed {member['config']['seed']}: test {format_metrics(test)}{note}")
+    for run, test in zip(results["runs"], results["test"]["runs"]):
+        note = f" (diverged at step {run['diverged']['step']})" if run["diverged"] else ""
+        print(f"{args.entry} seed {run['config']['seed']}: test {format_metrics(test)}{note}")
     if "ensemble" in results["test"]:
         ensemble = results["test"]["ensemble"]
-        print(f"averaged prediction of {ensemble['members']} members: test accuracy {ensemble['accuracy']:.2%}, "
+        print(f"averaged prediction of {ensemble['runs']} runs: test accuracy {ensemble['accuracy']:.2%}, "
               f"loss {ensemble['loss']:.4g}")
-    print(f"{len(results['members'])} members in {results['fit_seconds']:.1f} s "
+    print(f"{len(results['runs'])} runs in {results['fit_seconds']:.1f} s "
           f"(compile {results['compile_seconds']:.1f} s); results in {workdir / 'results.json'}")

@@ -18,7 +18,6 @@ from pathlib import Path
 
 import jax
 import numpy as np
-import tensorflow_datasets as tfds
 
 from jax_zoo.datasets.fashion_mnist import noisy_inputs
 from jax_zoo.datasets.registry import Arrays, register_dataset
@@ -70,6 +69,8 @@ def require_online(name: str) -> None:
 @functools.lru_cache(maxsize=2)
 def official_split(name: str, split: str, directory: Path) -> dict[str, np.ndarray]:
     """``image`` (uint8) and ``label`` arrays of an official split, downloaded on first use."""
+    import tensorflow_datasets as tfds  # here: registering the dataset does not need it
+
     builder = tfds.builder(name, data_dir=str(directory), file_format="array_record")
     if not builder.is_prepared():
         require_online(name)

@@ -46,7 +46,8 @@ def port_to_workdir(
     if workdir.exists() and (not workdir.is_dir() or any(workdir.iterdir())):
         raise WorkdirError(f"workdir {workdir} is not empty: `zoo port` writes a new run; choose an empty or new --workdir")
     state_dict = load_state_dict(torch_file)  # first: an untrusted file is refused before anything else
-    built = build_from_config(entry, resolve_config(entry, overrides))
+    # The layouts read the reference model's layers (a variant may fuse some, e.g. a pooling).
+    built = build_from_config(entry, resolve_config(entry, overrides), implementation="reference")
     experiment = built.experiment
     variables = from_torch(state_dict, experiment.model, example_input(experiment.dataset))
     state = initial_state(experiment, split_size(experiment.dataset, experiment.train_split), variables)
@@ -76,7 +77,7 @@ def port_to_workdir(
 def export_workdir(entry: str, workdir: str | os.PathLike, torch_file: str | os.PathLike) -> dict[str, Any]:
     """Writes the variables ``zoo eval`` reads from ``workdir`` (the moving average when the run
     keeps one) to ``torch_file`` as a PyTorch ``state_dict``, and returns it."""
-    trained = restore(workdir, entry)
+    trained = restore(workdir, entry, implementation="reference")
     state = trained.state.for_evaluation()
     variables = {"params": state.params}
     if state.batch_stats:

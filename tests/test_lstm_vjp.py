@@ -1,4 +1,4 @@
-"""ScannedLSTM is flax's OptimizedLSTMCell under nn.RNN: the same function of the same weights, packed.
+"""lstm_layer is nn.RNN(nn.OptimizedLSTMCell) computed from that cell's own parameters.
 
 Also: its token path (``embedding=``) is the layer after ``nn.Embed``, and both custom VJPs
 match autodiff of a plain loop."""
@@ -9,7 +9,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from jax_zoo.models.lstm import GATES, ScannedLSTM, lstm_scan, lstm_scan_tokens
+from jax_zoo.models.xla_cpu.lstm_vjp import GATES, lstm_layer, lstm_scan, lstm_scan_tokens, pack_cell_parameters
 
 BATCH, TIME, IN_FEATURES, FEATURES = 3, 9, 5, 4
 
@@ -20,18 +20,10 @@ class FlaxLSTM(nn.Module):
         return nn.RNN(nn.OptimizedLSTMCell(FEATURES), name="rnn")(inputs, **kwargs)
 
 
-class OurLSTM(nn.Module):
-    @nn.compact
-    def __call__(self, inputs, **kwargs):
-        return ScannedLSTM(FEATURES, name="lstm")(inputs, **kwargs)
-
-
-def packed(flax_variables):
-    """Our parameters holding the weights of flax's cell: its per-gate blocks side by side."""
-    cell = flax_variables["params"]["OptimizedLSTMCell_0"]
-    gates = lambda side, leaf: jnp.concatenate([cell[f"{side}{gate}"][leaf] for gate in GATES], axis=-1)
-    lstm = {"kernel_ih": gates("i", "kernel"), "kernel_hh": gates("h", "kernel"), "bias": gates("h", "bias")}
-    return {"params": {"lstm": lstm}}
+def ours(variables, inputs, return_carry=False, **kwargs):
+    """``lstm_layer`` on the cell parameters of ``FlaxLSTM``'s variables."""
+    carry, outputs = lstm_layer(variables["params"]["OptimizedLSTMCell_0"], inputs, **kwargs)
+    return (carry, outputs) if return_carry else outputs
 
 
 @pytest.fixture
@@ -73,29 +65,22 @@ def weighted_sum(function, weights):
     return lambda *args: sum((out * w).sum() for out, w in zip(function(*args), weights))
 
 
-@pytest.mark.slow
-def test_parameters_are_initialized_per_gate_as_flax_does(inputs):
-    params = OurLSTM().init(jax.random.PRNGKey(0), inputs)["params"]["lstm"]
-    assert {name: value.shape for name, value in params.items()} == {
-        "kernel_ih": (IN_FEATURES, 4 * FEATURES), "kernel_hh": (FEATURES, 4 * FEATURES), "bias": (4 * FEATURES,),
-    }
-    for block in jnp.split(params["kernel_hh"], 4, axis=-1):  # orthogonal per gate
-        np.testing.assert_allclose(block.T @ block, np.eye(FEATURES), atol=1e-5)
-    assert not np.allclose(*jnp.split(params["kernel_hh"], 4, axis=-1)[:2])
-    np.testing.assert_array_equal(params["bias"], 0)
-
-
-@pytest.mark.slow
-def test_initial_kernel_has_lecun_scale():
-    wide = ScannedLSTM(64).init(jax.random.PRNGKey(0), jnp.zeros((1, 2, 400)))["params"]["kernel_ih"]
-    assert abs(float(wide.std()) - 1 / 400**0.5) < 0.05 / 400**0.5
+def test_packing_puts_the_gates_side_by_side_in_the_order_i_f_g_o(variables):
+    cell = variables["params"]["OptimizedLSTMCell_0"]
+    kernel_ih, kernel_hh, bias = pack_cell_parameters(cell)
+    assert (kernel_ih.shape, kernel_hh.shape, bias.shape) == ((IN_FEATURES, 4 * FEATURES), (FEATURES, 4 * FEATURES), (4 * FEATURES,))
+    for number, gate in enumerate(GATES):
+        columns = slice(number * FEATURES, (number + 1) * FEATURES)
+        np.testing.assert_array_equal(kernel_ih[:, columns], cell[f"i{gate}"]["kernel"])
+        np.testing.assert_array_equal(kernel_hh[:, columns], cell[f"h{gate}"]["kernel"])
+        np.testing.assert_array_equal(bias[columns], cell[f"h{gate}"]["bias"])
 
 
 @pytest.mark.slow
 def test_outputs_and_carry_at_each_rows_last_real_step_match_flax(inputs, variables):
     lengths = jnp.array([TIME, 4, 1])
     expected_carry, expected = FlaxLSTM().apply(variables, inputs, seq_lengths=lengths, return_carry=True)
-    carry, outputs = OurLSTM().apply(packed(variables), inputs, seq_lengths=lengths, return_carry=True)
+    carry, outputs = ours(variables, inputs, seq_lengths=lengths, return_carry=True)
     assert outputs.shape == (BATCH, TIME, FEATURES)
     assert_trees_close(expected, outputs, atol=1e-6)
     assert_trees_close(expected_carry, carry, atol=1e-6)
@@ -105,7 +90,7 @@ def test_continues_from_a_given_carry(inputs, variables):
     keys = jax.random.split(jax.random.PRNGKey(2))
     carry = tuple(jax.random.normal(key, (BATCH, FEATURES)) for key in keys)  # (c, h), as in flax
     expected = FlaxLSTM().apply(variables, inputs, initial_carry=carry)
-    assert_trees_close(expected, OurLSTM().apply(packed(variables), inputs, initial_carry=carry), atol=1e-6)
+    assert_trees_close(expected, ours(variables, inputs, initial_carry=carry), atol=1e-6)
 
 
 @pytest.mark.slow
@@ -114,17 +99,17 @@ def test_gradients_match_flax(inputs, variables, use_carry):
     lengths = jnp.array([TIME, 6, 2])
     weights = jax.random.normal(jax.random.PRNGKey(3), (BATCH, TIME, FEATURES))
 
-    def loss(module):
+    def loss(apply):
         def value(variables, inputs):
-            carry, outputs = module.apply(variables, inputs, seq_lengths=lengths, return_carry=True)
+            carry, outputs = apply(variables, inputs, seq_lengths=lengths, return_carry=True)
             total = (outputs * weights).sum()
             return total + (carry[0] ** 2).sum() + carry[1].sum() if use_carry else total
 
         return jax.grad(value, argnums=(0, 1))
 
-    flax_grads, flax_input_grads = loss(FlaxLSTM())(variables, inputs)
-    our_grads, our_input_grads = loss(OurLSTM())(packed(variables), inputs)
-    assert_trees_close(packed(flax_grads), our_grads, atol=2e-6)
+    flax_grads, flax_input_grads = loss(FlaxLSTM().apply)(variables, inputs)
+    our_grads, our_input_grads = loss(ours)(variables, inputs)
+    assert_trees_close(flax_grads, our_grads, atol=2e-6)
     assert_trees_close(flax_input_grads, our_input_grads, atol=2e-6)
 
 
@@ -162,16 +147,14 @@ def embedding():
 
 
 @pytest.mark.slow
-def test_token_ids_with_an_embedding_are_the_layer_after_nn_embed(inputs, tokens, embedding):
-    variables = OurLSTM().init(jax.random.PRNGKey(0), inputs)
-    variables["params"]["lstm"]["bias"] = jnp.linspace(-0.5, 0.5, 4 * FEATURES)
+def test_token_ids_with_an_embedding_are_the_layer_after_nn_embed(variables, tokens, embedding):
     lengths = jnp.array([TIME, 5, 2])
     carry = tuple(jax.random.normal(key, (BATCH, FEATURES)) for key in jax.random.split(jax.random.PRNGKey(7)))
     weights = jax.random.normal(jax.random.PRNGKey(8), (BATCH, TIME, FEATURES))
 
     def run(variables, embedding, fold):
         given = (tokens, {"embedding": embedding}) if fold else (jnp.take(embedding, tokens, axis=0), {})
-        (c, h), outputs = OurLSTM().apply(
+        (c, h), outputs = ours(
             variables, given[0], **given[1], initial_carry=carry, seq_lengths=lengths, return_carry=True
         )
         return (outputs * weights).sum() + (c**2).sum() + h.sum(), (c, h, outputs)
@@ -183,12 +166,11 @@ def test_token_ids_with_an_embedding_are_the_layer_after_nn_embed(inputs, tokens
 
 
 @pytest.mark.slow
-def test_out_of_range_token_ids_read_as_nn_embed_reads_them(inputs, embedding):
+def test_out_of_range_token_ids_read_as_nn_embed_reads_them(variables, embedding):
     """A negative id wraps around, an id past the table gives NaN from its step on."""
-    variables = OurLSTM().init(jax.random.PRNGKey(0), inputs)
     tokens = jnp.array([[1, -1, 2], [0, VOCAB, 3]])
-    expected = OurLSTM().apply(variables, nn.Embed(VOCAB, IN_FEATURES).apply({"params": {"embedding": embedding}}, tokens))
-    given = OurLSTM().apply(variables, tokens, embedding=embedding)
+    expected = ours(variables, nn.Embed(VOCAB, IN_FEATURES).apply({"params": {"embedding": embedding}}, tokens))
+    given = ours(variables, tokens, embedding=embedding)
     np.testing.assert_allclose(given, expected, atol=1e-6)
     assert np.isnan(given[1, 1:]).all() and np.isfinite(given[0]).all() and np.isfinite(given[1, 0]).all()
 
@@ -214,28 +196,18 @@ def test_lstm_scan_tokens_gradients_match_autodiff_of_the_same_loop():
 
 
 @pytest.mark.parametrize(
-    ("tokens", "embedding", "message"),
+    ("inputs", "options", "message"),
     [
-        (jnp.zeros((BATCH, TIME)), jnp.zeros((VOCAB, IN_FEATURES)), r"<int>\[batch, time\] token ids, got float32\[3, 9\]"),
-        (jnp.zeros((BATCH, TIME, 1), jnp.int32), jnp.zeros((VOCAB, IN_FEATURES)), r"token ids, got int32\[3, 9, 1\]"),
-        (jnp.zeros((BATCH, TIME), jnp.int32), jnp.zeros((VOCAB,)), r"embedding \[vocab, in_features\], got shape \(6,\)"),
+        (jnp.zeros((BATCH, IN_FEATURES)), {}, r"expected inputs \[batch, time, in_features\], got shape \(3, 5\)"),
+        (jnp.zeros((BATCH, TIME, IN_FEATURES)), {"initial_carry": (jnp.zeros((BATCH, 5)),) * 2},
+         r"initial carry \(c, h\) of shape \(3, 4\) each, got \(3, 5\)"),
+        (jnp.zeros((BATCH, TIME)), {"embedding": jnp.zeros((VOCAB, IN_FEATURES))},
+         r"<int>\[batch, time\] token ids, got float32\[3, 9\]"),
+        (jnp.zeros((BATCH, TIME, 1), jnp.int32), {"embedding": jnp.zeros((VOCAB, IN_FEATURES))},
+         r"token ids, got int32\[3, 9, 1\]"),
     ],
-    ids=["float ids", "ids with a feature axis", "embedding without a feature axis"],
+    ids=["no time axis", "carry of another width", "float ids", "ids with a feature axis"],
 )
-def test_bad_token_inputs_are_named(tokens, embedding, message):
+def test_bad_inputs_are_named(variables, inputs, options, message):
     with pytest.raises(ValueError, match=message):
-        OurLSTM().init(jax.random.PRNGKey(0), tokens, embedding=embedding)
-
-
-@pytest.mark.parametrize(
-    ("inputs_shape", "carry_shape", "message"),
-    [
-        ((BATCH, IN_FEATURES), None, r"expected inputs \[batch, time, in_features\], got shape \(3, 5\)"),
-        ((BATCH, TIME, IN_FEATURES), (BATCH, FEATURES + 1), r"initial carry \(c, h\) of shape \(3, 4\) each, got \(3, 5\)"),
-    ],
-    ids=["no time axis", "carry of another width"],
-)
-def test_bad_shapes_are_named(inputs_shape, carry_shape, message):
-    carry = None if carry_shape is None else (jnp.zeros(carry_shape), jnp.zeros(carry_shape))
-    with pytest.raises(ValueError, match=message):
-        OurLSTM().init(jax.random.PRNGKey(0), jnp.zeros(inputs_shape), initial_carry=carry)
+        ours(variables, inputs, **options)

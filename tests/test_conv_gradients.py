@@ -1,10 +1,12 @@
+"""xla_cpu.Conv is nn.Conv with gradients written for XLA:CPU: the same parameters, outputs and gradients."""
+
 import flax.linen as nn
 import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from jax_zoo.models import Conv, SimpleCNN, add_channel_bias, max_pool_2x2
+from jax_zoo.models.xla_cpu import Conv, SimpleCNN, add_channel_bias, max_pool_2x2
 
 
 @pytest.mark.slow
@@ -37,7 +39,7 @@ def test_bias_gradient_is_the_sum_over_all_but_the_channel_axis():
 
 
 @pytest.mark.slow
-def test_bfloat16_compute_keeps_float32_parameters_and_gradients():
+def test_bfloat16_compute_in_the_simple_cnn_variant_keeps_float32_parameters_and_gradients():
     x = jnp.ones((2, 28, 28, 1))
     model = SimpleCNN(dtype=jnp.bfloat16)
     variables = model.init(jax.random.key(0), x)
@@ -86,21 +88,6 @@ def test_a_chwn_copy_of_the_wrong_shape_is_named():
     variables = conv.init(jax.random.key(1), x)
     with pytest.raises(ValueError, match=r"expected x_chwn float32\[3, 10, 10, 4\].*got float32\[4, 10, 10, 3\]"):
         conv.apply(variables, x, x)
-
-
-@pytest.mark.slow
-def test_simple_cnn_trains_on_the_same_gradients_with_and_without_the_channels_major_copy():
-    x = jax.random.uniform(jax.random.key(0), (8, 28, 28, 1))
-    labels = jnp.arange(8) % 10
-    fast, plain = SimpleCNN(), SimpleCNN(channels_major_copy=False)
-    variables = jax.tree.map(lambda p: p + 0.01, fast.init(jax.random.key(1), x))
-
-    def loss(model, variables):
-        logits = model.apply(variables, x, train=True)
-        return -jnp.mean(jax.nn.log_softmax(logits)[jnp.arange(8), labels])
-
-    fast_grads, plain_grads = jax.grad(loss, 1)(fast, variables), jax.grad(loss, 1)(plain, variables)
-    jax.tree.map(lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6), fast_grads, plain_grads)
 
 
 def test_a_padding_other_than_same_or_valid_is_named():

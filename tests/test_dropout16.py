@@ -1,9 +1,11 @@
+"""Dropout16: nn.Dropout's rates and scaling from 16 random bits per element."""
+
 import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from jax_zoo.models import Dropout16
+from jax_zoo.models.xla_cpu import Dropout16
 
 
 def apply(rate, x, key=0, deterministic=False):

@@ -1,4 +1,4 @@
-"""``Experiment.test_model``: dearer inference for the trained variables, paid once, after training."""
+"""``Experiment.final_eval_model``: dearer inference for the trained variables, paid once, after training."""
 
 import optax
 import pytest
@@ -9,9 +9,9 @@ from jax_zoo.train import accuracy, evaluate, softmax_cross_entropy
 from jax_zoo import ConfigError, Experiment
 
 
-def digits_experiment(model, test_model) -> Experiment:
+def digits_experiment(model, final_eval_model) -> Experiment:
     return Experiment(
-        model=model, test_model=test_model, optimizer=optax.adam(3e-3), loss=softmax_cross_entropy,
+        model=model, final_eval_model=final_eval_model, optimizer=optax.adam(3e-3), loss=softmax_cross_entropy,
         metrics={"accuracy": accuracy}, dataset="digits", batch_size=64, epochs=1,
     )
 
@@ -23,24 +23,24 @@ def views_on_digits(*, shift: int = 1) -> Experiment:
     return digits_experiment(FlipAveraged(network), FlipAveraged(network, shift=shift))
 
 
-@zoo.register(name="mismatched_test_model")
-def mismatched_test_model() -> Experiment:
+@zoo.register(name="mismatched_final_eval_model")
+def mismatched_final_eval_model() -> Experiment:
     network = SimpleCNN(num_classes=10)
     return digits_experiment(network, FlipAveraged(network))
 
 
 @pytest.mark.slow
-def test_the_test_split_is_evaluated_by_the_test_model(tmp_path):
+def test_the_test_split_is_evaluated_by_the_final_eval_model(tmp_path):
     results = zoo.train_and_evaluate("views_on_digits", tmp_path, progress=False)
-    by_test_model = zoo.evaluate_workdir("views_on_digits", tmp_path, "test")
-    assert results["test"]["loss"] == pytest.approx(by_test_model["loss"], rel=1e-5)
+    by_final_eval_model = zoo.evaluate_workdir("views_on_digits", tmp_path, "test")
+    assert results["test"]["loss"] == pytest.approx(by_final_eval_model["loss"], rel=1e-5)
     # The same variables through the per-epoch model (two views, not ten) read otherwise.
     trained = zoo.restore(tmp_path)
     two_views = evaluate(trained.eval_step, trained.state, zoo.load_dataset("digits", "test"), 512)
-    assert two_views["loss"] != pytest.approx(by_test_model["loss"], rel=1e-4)
+    assert two_views["loss"] != pytest.approx(by_final_eval_model["loss"], rel=1e-4)
 
 
-def test_a_test_model_over_other_variables_is_named():
-    with pytest.raises(ConfigError, match=r"mismatched_test_model: test_model must take the variables of model "
+def test_a_final_eval_model_over_other_variables_is_named():
+    with pytest.raises(ConfigError, match=r"mismatched_final_eval_model: final_eval_model must take the variables of model "
                                           r"\(SimpleCNN\), but FlipAveraged's differ"):
-        zoo.build("mismatched_test_model")
+        zoo.build("mismatched_final_eval_model")

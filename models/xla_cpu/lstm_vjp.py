@@ -1,9 +1,8 @@
-"""A unidirectional LSTM layer over a whole sequence, with a backward pass written for XLA's CPU.
+"""An LSTM layer over a whole sequence with a backward pass written for XLA:CPU.
 
-``ScannedLSTM`` computes what ``nn.RNN(nn.OptimizedLSTMCell(features))`` computes, from three
-packed parameters instead of the cell's twelve (``kernel_ih [in, 4f]``, ``kernel_hh [f, 4f]``,
-``bias [4f]``, gates in flax's and PyTorch's order i, f, g, o): with fewer parameters, the train
-step has fewer optimizer, clipping and finiteness kernels for XLA to compile. ``lstm_scan`` and
+``lstm_layer`` computes what ``nn.RNN(nn.OptimizedLSTMCell(features))`` computes, from that cell's
+own parameters, packed inside the step (``kernel_ih [in, 4f]``, ``kernel_hh [f, 4f]``,
+``bias [4f]``, gates in flax's and PyTorch's order i, f, g, o). ``lstm_scan`` and
 ``lstm_scan_tokens`` have their own VJPs: the recurrent kernel is transposed once, outside the
 loop, and its gradient accumulated as one ``[f, 4f]`` product a step, where autodiff of flax's
 cell multiplies through Eigen's transposed-operand path and accumulates four ``[f, f]`` slices.
@@ -14,16 +13,16 @@ Given token ids and an embedding table, the layer folds its input projection int
 ``embedding @ kernel_ih + bias`` is ``[vocab, 4f]``, and each step reads its tokens' rows inside
 the loop and adds its gradient back into them, where the unfolded layer would write and read a
 ``[time, batch, 4f]`` projection and multiply by ``kernel_ih`` three times over the sequence.
-The measured gains are in docs/performance.md.
 """
 
-import flax.linen as nn
+from typing import Any
+
 import jax
 import jax.numpy as jnp
 from jax import lax
 from jax.custom_derivatives import SymbolicZero
 
-GATES = "ifgo"  # the packed parameters' gate order: input, forget, cell candidate, output (flax's per-gate names)
+GATES = "ifgo"  # the packed gate order: input, forget, cell candidate, output (flax's per-gate names)
 
 
 def _gate_activations(z: jax.Array, features: int) -> jax.Array:
@@ -181,86 +180,55 @@ def _backward_tokens_rule(residuals, cotangents):
 lstm_scan_tokens.defvjp(_forward_tokens_rule, _backward_tokens_rule, symbolic_zeros=True)
 
 
-def _per_gate(initializer):
-    """Initializes ``[rows, 4 * features]`` as four ``[rows, features]`` blocks, one per gate, as
-    flax's ``OptimizedLSTMCell`` does (an orthogonal recurrent kernel is orthogonal per gate)."""
+def pack_cell_parameters(cell_params: dict[str, Any]) -> tuple[jax.Array, jax.Array, jax.Array]:
+    """``nn.OptimizedLSTMCell``'s parameters (``ii``..``io`` kernels, ``hi``..``ho`` kernels and
+    biases) as ``(kernel_ih [in, 4f], kernel_hh [f, 4f], bias [4f])``, gates in the order i, f, g, o."""
 
-    def init(key, shape, dtype=jnp.float32):
-        rows, columns = shape
-        blocks = [initializer(gate_key, (rows, columns // 4), dtype) for gate_key in jax.random.split(key, 4)]
-        return jnp.concatenate(blocks, axis=-1)
+    def side_by_side(side, leaf):
+        return jnp.concatenate([cell_params[f"{side}{gate}"][leaf] for gate in GATES], axis=-1)
 
-    return init
+    return side_by_side("i", "kernel"), side_by_side("h", "kernel"), side_by_side("h", "bias")
 
 
-class ScannedLSTM(nn.Module):
-    """``nn.RNN(nn.OptimizedLSTMCell(features))``, forward direction, over ``lstm_scan``.
+def lstm_layer(cell_params, inputs, *, embedding=None, initial_carry=None, seq_lengths=None):
+    """``nn.RNN(nn.OptimizedLSTMCell(features))(inputs, ..., return_carry=True)`` with the cell's
+    parameters ``cell_params``, over ``lstm_scan``: ``(carry, outputs)``.
 
-    ``<float>[batch, time, in_features]`` -> ``<float>[batch, time, features]``. With
-    ``embedding`` (``[vocab, in_features]``), ``inputs`` are ``<int>[batch, time]`` token ids
-    and the layer reads them as ``jnp.take(embedding, inputs, axis=0)`` (``nn.Embed``'s lookup),
-    folded into its input projection (``lstm_scan_tokens``).
-
-    Parameters: ``kernel_ih [in_features, 4f]``, ``kernel_hh [f, 4f]``, ``bias [4f]``, gates
-    i, f, g, o, initialized as flax's cell initializes its per-gate ones (LeCun normal,
-    orthogonal per gate, zeros). As in flax, the carry is ``(c, h)``; ``seq_lengths``
-    (``<int>[batch]``) only picks where the returned carry is read (each row's last real step):
-    padding after a sequence never changes its real outputs.
-
-    ``kjv_char_lstm``'s train step runs 1.39x faster on a CPU than with flax's cell
-    (docs/performance.md).
+    ``inputs <float>[batch, time, in_features]`` -> ``outputs <float>[batch, time, features]``.
+    With ``embedding`` (``[vocab, in_features]``), ``inputs`` are ``<int>[batch, time]`` token ids
+    read as ``jnp.take(embedding, inputs, axis=0)`` (``nn.Embed``'s lookup), folded into the
+    input projection (``lstm_scan_tokens``). As in flax, a carry is ``(c, h)``, each
+    ``[batch, features]``; ``seq_lengths`` (``<int>[batch]``) only picks where the returned carry
+    is read (each row's last real step): padding after a sequence never changes its real outputs.
     """
-
-    features: int
-    kernel_init: nn.initializers.Initializer = nn.initializers.lecun_normal()
-    recurrent_kernel_init: nn.initializers.Initializer = nn.initializers.orthogonal()
-    bias_init: nn.initializers.Initializer = nn.initializers.zeros_init()
-
-    @nn.compact
-    def __call__(self, inputs, *, embedding=None, initial_carry=None, seq_lengths=None, return_carry: bool = False):
-        if embedding is None:
-            if inputs.ndim != 3:
-                raise ValueError(f"ScannedLSTM: expected inputs [batch, time, in_features], got shape {inputs.shape}")
-            in_features = inputs.shape[-1]
-        else:
-            if inputs.ndim != 2 or not jnp.issubdtype(inputs.dtype, jnp.integer):
-                raise ValueError(
-                    f"ScannedLSTM: with an embedding, expected <int>[batch, time] token ids, got "
-                    f"{inputs.dtype}{list(inputs.shape)}"
-                )
-            if embedding.ndim != 2:
-                raise ValueError(
-                    f"ScannedLSTM: expected an embedding [vocab, in_features], got shape {embedding.shape}"
-                )
-            in_features = embedding.shape[-1]
-        batch, time = inputs.shape[:2]
-        four = 4 * self.features
-        kernel_ih = self.param("kernel_ih", _per_gate(self.kernel_init), (in_features, four))
-        kernel_hh = self.param("kernel_hh", _per_gate(self.recurrent_kernel_init), (self.features, four))
-        bias = self.param("bias", self.bias_init, (four,))
-        dtype = jnp.result_type(inputs if embedding is None else embedding, kernel_ih)
-        if initial_carry is None:
-            initial_c = initial_h = jnp.zeros((batch, self.features), dtype)
-        else:
-            initial_c, initial_h = initial_carry
-            expected = (batch, self.features)
-            if initial_c.shape != expected or initial_h.shape != expected:
-                raise ValueError(
-                    f"ScannedLSTM: expected an initial carry (c, h) of shape {expected} each, got "
-                    f"{initial_c.shape} and {initial_h.shape}"
-                )
-        kernel_hh, initial_h, initial_c = (x.astype(dtype) for x in (kernel_hh, initial_h, initial_c))
-        if embedding is None:
-            hidden, cells = lstm_scan(
-                jnp.swapaxes(inputs, 0, 1).astype(dtype), kernel_ih.astype(dtype), kernel_hh, bias.astype(dtype),
-                initial_h, initial_c,
+    kernel_ih, kernel_hh, bias = pack_cell_parameters(cell_params)
+    features = kernel_hh.shape[0]
+    if embedding is None:
+        if inputs.ndim != 3:
+            raise ValueError(f"lstm_layer: expected inputs [batch, time, in_features], got shape {inputs.shape}")
+    elif inputs.ndim != 2 or not jnp.issubdtype(inputs.dtype, jnp.integer):
+        raise ValueError(
+            f"lstm_layer: with an embedding, expected <int>[batch, time] token ids, got {inputs.dtype}{list(inputs.shape)}"
+        )
+    batch, time = inputs.shape[:2]
+    dtype = jnp.result_type(inputs if embedding is None else embedding, kernel_ih)
+    if initial_carry is None:
+        initial_c = initial_h = jnp.zeros((batch, features), dtype)
+    else:
+        initial_c, initial_h = initial_carry
+        if initial_c.shape != (batch, features) or initial_h.shape != (batch, features):
+            raise ValueError(
+                f"lstm_layer: expected an initial carry (c, h) of shape {(batch, features)} each, got "
+                f"{initial_c.shape} and {initial_h.shape}"
             )
-        else:
-            gate_table = embedding.astype(dtype) @ kernel_ih.astype(dtype) + bias.astype(dtype)
-            hidden, cells = lstm_scan_tokens(jnp.swapaxes(inputs, 0, 1), gate_table, kernel_hh, initial_h, initial_c)
-        outputs = jnp.swapaxes(hidden, 0, 1)
-        if not return_carry:
-            return outputs
-        last = jnp.full((batch,), time - 1) if seq_lengths is None else jnp.clip(seq_lengths - 1, 0, time - 1)
-        rows = jnp.arange(batch)
-        return (cells[last, rows], hidden[last, rows]), outputs
+    kernel_ih, kernel_hh, bias, initial_h, initial_c = (
+        x.astype(dtype) for x in (kernel_ih, kernel_hh, bias, initial_h, initial_c)
+    )
+    if embedding is None:
+        hidden, cells = lstm_scan(jnp.swapaxes(inputs, 0, 1).astype(dtype), kernel_ih, kernel_hh, bias, initial_h, initial_c)
+    else:
+        gate_table = embedding.astype(dtype) @ kernel_ih + bias
+        hidden, cells = lstm_scan_tokens(jnp.swapaxes(inputs, 0, 1), gate_table, kernel_hh, initial_h, initial_c)
+    last = jnp.full((batch,), time - 1) if seq_lengths is None else seq_lengths - 1  # nn.RNN's choice, -1 included
+    rows = jnp.arange(batch)
+    return (cells[last, rows], hidden[last, rows]), jnp.swapaxes(hidden, 0, 1)

@@ -1,4 +1,5 @@
-"""A 2-D convolution with ``nn.Conv``'s parameters, and gradients shaped for XLA's CPU backend."""
+"""``nn.Conv`` with its gradients written for XLA:CPU: the bias gradient as a product with ones,
+the kernel gradient from a channels-major copy of the input, and the bias after pooling."""
 
 import functools
 from collections.abc import Callable
@@ -13,10 +14,9 @@ import jax.numpy as jnp
 def add_channel_bias(y: jax.Array, bias: jax.Array) -> jax.Array:
     """``y + bias`` over the last axis: ``[..., channels] + [channels]``.
 
-    The bias gradient, a sum over every other axis, is written as ``ones @ grad``: XLA's CPU
-    backend lowers the plain sum over a ``[128, 24, 24, 64]`` gradient to a slow windowed
-    reduction (about 10 ms of SimpleCNN's 115 ms step on 2 cores), the product to a
-    matrix-vector multiply.
+    The bias gradient, a sum over every other axis, is written as ``ones @ grad``: XLA:CPU
+    lowers the plain sum over a large ``[batch, height, width, channels]`` gradient to a slow
+    windowed reduction, the product to a matrix-vector multiply.
     """
     return y + bias
 
@@ -46,9 +46,8 @@ def convolve_with_chwn_input(x: jax.Array, x_chwn: jax.Array, kernel: jax.Array,
 
     ``x_chwn`` must hold the same values as ``x``, laid out ``[in, height, width, batch]``: the
     layout in which the kernel gradient (a convolution over the batch) takes its input. Without
-    it XLA's CPU backend transposes ``x`` in every step, slowly (7-17 ms for SimpleCNN's
-    ``[128, 26, 26, 32]`` activations, a tenth of its step); a caller that can produce the
-    activations in that layout directly (``Conv.channels_major``) saves it. ``x_chwn`` gets no
+    it XLA:CPU transposes ``x`` in every step, slowly; a caller that can produce the activations
+    in that layout directly (``Conv.channels_major``) saves it. ``x_chwn`` gets no
     gradient: pass it through ``jax.lax.stop_gradient``. ``padding`` is ``"SAME"`` or ``"VALID"``.
     """
     _require_chwn_copy(x, x_chwn)
@@ -97,7 +96,7 @@ class Conv(nn.Module):
     Same parameter names, shapes and initialisers as ``nn.Conv`` (``kernel``
     ``[kh, kw, in, features]``, LeCun normal; ``bias`` ``[features]``, zeros), so checkpoints
     and ``nn.Conv`` are interchangeable, and the same outputs up to rounding; only gradients
-    are computed differently, each to suit XLA's CPU backend. Stride 1, no dilation;
+    are computed differently, each to suit XLA:CPU. Stride 1, no dilation;
     ``padding`` is ``"SAME"`` or ``"VALID"``.
 
     - The bias gradient is a matrix product (see ``add_channel_bias``).
@@ -138,8 +137,8 @@ class Conv(nn.Module):
         """This layer's output (convolution + bias) laid out ``[features, height, width, batch]``.
 
         Computed from image patches, ``kernel^T @ patches``, so no activation is ever
-        transposed; only ``x`` is, which is cheap when it has few channels (an image: 0.4 MB
-        for 128 Fashion-MNIST images against 11 MB for 32 feature maps of them). Call after
+        transposed; only ``x`` is, which is cheap when it has few channels (an image, against
+        the layer's many feature maps). Call after
         ``__call__`` has created the parameters.
         """
         kernel, bias = self.get_variable("params", "kernel"), self.get_variable("params", "bias")
