@@ -23,6 +23,7 @@
 # each, 5 folds three times); `ZOO_NOTEBOOK_BUDGET=small` (the tests) runs 10 epochs and 2 folds.
 
 # %%
+# %matplotlib inline
 import os
 from pathlib import Path
 
@@ -38,6 +39,7 @@ import jax_zoo as zoo
 from jax_zoo.datasets import data_dir
 from jax_zoo.datasets.tfds_local import prepare, read_split
 from jax_zoo.api.cross_validation import cross_validate_entry
+from jax_zoo.api.plots import learning_curves_figure, read_history
 
 SMALL = os.environ.get("ZOO_NOTEBOOK_BUDGET") == "small"
 EPOCHS, FOLDS = (10, 2) if SMALL else (30, 5)
@@ -240,6 +242,7 @@ moons_results = zoo.train_and_evaluate(
 for results in (wine_results, moons_results):
     print(f"{results['config']['dataset']}: test accuracy {results['test']['accuracy']:.2%} of {results['test']['count']}")
 print([path.name for path in zoo.plot_workdir(workdir / "wine")], [path.name for path in zoo.plot_workdir(workdir / "moons")])
+learning_curves_figure(read_history(workdir / "wine"), title="tabular_mlp on wine")
 
 # %% [markdown]
 # On 106 training wines one test split of 36 says little: cross-validation on the training

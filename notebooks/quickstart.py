@@ -22,6 +22,7 @@
 # with `jupytext --to ipynb notebooks/quickstart.py`, or run it as a script.
 
 # %%
+# %matplotlib inline
 import os
 from pathlib import Path
 

@@ -25,6 +25,7 @@
 # are gibberish.
 
 # %%
+# %matplotlib inline
 import os
 from pathlib import Path
 

@@ -1,5 +1,7 @@
+import fcntl
 import importlib.util
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -167,3 +169,27 @@ def pytorch_reference(torch_module):
     reference = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(reference)
     return reference
+
+
+SITE_DIR = "ZOO_SITE_DIR"
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory) -> Path:
+    """The documentation site: ``$ZOO_SITE_DIR`` when set (``.ci/run`` builds it once), else built
+    here by ``mkdocs build`` (minutes: the notebooks execute), once for all pytest-xdist workers."""
+    if os.environ.get(SITE_DIR):
+        site = Path(os.environ[SITE_DIR])
+        assert (site / "index.html").is_file(), f"${SITE_DIR}={site} holds no built site"
+        return site
+    require_ci_setup(importlib.util.find_spec("mkdocs") is not None, "the docs extra (pip install -e '.[docs]')")
+    shared = tmp_path_factory.getbasetemp().parent  # the same for every xdist worker of this session
+    site = shared / "site"
+    with open(shared / "site.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (site / "index.html").is_file():
+            built = subprocess.run(
+                [sys.executable, "-m", "mkdocs", "build", "--site-dir", str(site)], cwd=ROOT, capture_output=True, text=True,
+            )
+            assert built.returncode == 0, built.stderr[-6000:]
+    return site

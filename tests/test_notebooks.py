@@ -27,6 +27,7 @@ FIGURES = {
     "text": ["text/names_confusion.png", "text/hidden_state.png", "text/samples.png"],
     "extend": ["extend/wine/learning_curves.png", "extend/wine/confusion_matrix.png", "extend/moons/confusion_matrix.png"],
     "performance": ["performance/presets.png"],
+    "flax_nnx": ["flax_nnx/training_loss.png", "flax_nnx/predictions.png"],
 }
 """What each notebook must have written under ``runs/notebooks/``."""
 

@@ -107,12 +107,15 @@ class Checkpoints:
         self._manager.wait_until_finished()
 
     def steps(self) -> list[int]:
+        """The steps of the complete checkpoints on disk, oldest first."""
         return sorted(self._manager.all_steps())
 
     def latest_step(self) -> int | None:
+        """The newest complete checkpoint's step, or ``None`` when there is none."""
         return self._manager.latest_step()
 
     def read_record(self, step: int | None = None) -> dict[str, Any]:
+        """The record saved with ``step`` (default: the latest), without reading its arrays."""
         step = self._existing_step(step)
         try:
             return self._manager.restore(step, args=ocp.args.Composite(record=ocp.args.JsonRestore()))["record"]
@@ -167,6 +170,7 @@ class Checkpoints:
         )
 
     def close(self) -> None:
+        """Waits for pending saves, then releases the checkpoint manager."""
         self._manager.wait_until_finished()
         self._manager.close()
 

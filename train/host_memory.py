@@ -27,6 +27,7 @@ import os
 import platform
 
 REQUEST_VARIABLE = "ZOO_REUSE_HOST_MEMORY"
+"""``ZOO_REUSE_HOST_MEMORY=1`` asks ``apply_if_requested()`` to apply ``SETTINGS``."""
 # mallopt parameter numbers, from glibc's <malloc.h>.
 M_TRIM_THRESHOLD, M_MMAP_MAX, M_ARENA_MAX = -1, -4, -8
 SETTINGS = {  # name: (mallopt parameter, value)
@@ -34,6 +35,7 @@ SETTINGS = {  # name: (mallopt parameter, value)
     "M_MMAP_MAX": (M_MMAP_MAX, 0),
     "M_TRIM_THRESHOLD": (M_TRIM_THRESHOLD, 2**31 - 1),
 }
+"""What ``apply_if_requested()`` sets: name -> (``mallopt`` parameter, value)."""
 
 _applied: dict[str, int] = {}
 

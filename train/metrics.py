@@ -87,11 +87,14 @@ class MetricAccumulator:
             self._sums = {name: jnp.asarray(value, jnp.float32) for name, value in sums.items()}
 
     def sums(self) -> dict[str, float | list[float]]:
+        """The running count-weighted sums as Python floats, or lists of them for stacked runs
+        (``{}`` before the first ``add``)."""
         if self._sums is None:
             return {}
         return {name: np.asarray(value).tolist() for name, value in jax.device_get(self._sums).items()}
 
     def add(self, metrics: Mapping[str, jax.Array]) -> None:
+        """Adds one step's metrics (means over its ``count`` examples), weighted by ``count``."""
         count = metrics["count"]
         weighted = {name: value * count for name, value in metrics.items() if name != "count"}
         weighted["count"] = count

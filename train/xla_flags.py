@@ -25,8 +25,11 @@ import warnings
 from collections.abc import Iterable, Mapping
 
 Option = bool | int | float | str
+"""The value of one compile option, as XLA's ``compiler_options`` takes it."""
 
 DEFAULT_FLAGS = ("--xla_backend_optimization_level=1",)
+"""What ``apply_defaults()`` adds to ``XLA_FLAGS`` (each flag the user has not set)."""
+
 # XLA's CPU runtime allocates a call's temporaries as one block and frees it when the call ends;
 # glibc serves blocks over 32 MiB (its largest dynamic mmap threshold) with a fresh mmap each
 # time, so every step would fault its pages in anew. In heaps of at most 24 MiB they come from
@@ -34,7 +37,9 @@ DEFAULT_FLAGS = ("--xla_backend_optimization_level=1",)
 # at every compile XLA logs a warning for each buffer larger than a heap, hundreds of lines for
 # the largest entries, which only the ``zoo`` command hides. Entries ask for it.
 SMALL_HEAPS = "--xla_multiheap_size_constraint_per_heap=25165824"
+"""Heaps of at most 24 MiB for XLA's CPU temporaries, so a step reuses the blocks of the one before."""
 OPT_OUT_VARIABLE = "ZOO_XLA_DEFAULTS"
+"""``ZOO_XLA_DEFAULTS=0`` turns the package's flags (defaults and entries') off."""
 
 # The CPU options each kind of network trains fastest with (docs/performance.md has the
 # measurements). One set does not fit all: turning YNNPACK off and using XLA's older fusion code
@@ -50,6 +55,7 @@ PRESETS = {
     # LSTMs and GRUs over lax.scan: heaps of at most 24 MiB, so the per-step buffers are reused.
     "recurrent": (SMALL_HEAPS,),
 }
+"""Preset name -> its XLA flags; ``preset(name)`` turns them into compile options."""
 
 
 def preset(name: str) -> dict[str, Option]:

@@ -54,6 +54,7 @@ class Pretrained:
     """Variables freshly initialised rather than trained (a new classifier head, ``num_classes``)."""
 
     def apply(self, inputs: jax.Array) -> jax.Array:
+        """``model.apply(variables, inputs, train=False)``: the model's outputs for a batch of inputs."""
         return self.model.apply(self.variables, inputs, train=False)
 
 

@@ -25,6 +25,8 @@ Loader = Callable[[str, Path], Arrays]
 
 @dataclasses.dataclass(frozen=True)
 class DatasetInfo:
+    """A registered dataset: its example shapes, split sizes, classes and loader (``register_dataset``)."""
+
     name: str
     example_spec: Mapping[str, jax.ShapeDtypeStruct]
     """One example: ``inputs`` and ``targets`` shapes and dtypes, without the batch dimension."""
