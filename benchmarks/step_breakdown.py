@@ -19,7 +19,7 @@ import numpy as np
 import optax
 
 from jax_zoo.models import SimpleCNN
-from jax_zoo.models.pooling import max_pool_2x2
+from jax_zoo.models.xla_cpu import max_pool_2x2
 
 CONV_DIMENSIONS = ("NHWC", "HWIO", "NHWC")
 

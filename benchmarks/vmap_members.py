@@ -1,4 +1,4 @@
-"""Wall time of K seeds of an entry trained as members of one program against K runs in sequence.
+"""Wall time of K seeds of an entry trained as stacked runs of one program against K runs in sequence.
 
     PYTHONPATH=. python benchmarks/vmap_members.py digits_cnn --members 8 --epochs 3 --repeats 3 \
         --json zoo/published/bench/vmap_digits_cnn_cpu.json
@@ -15,33 +15,32 @@ import os
 import statistics
 import time
 
-from jax_zoo.train import fit
-from jax_zoo.train.member_fit import fit_members
+from jax_zoo.train import fit, fit_stacked
 from jax_zoo.train.records import environment, write_json_atomic
 from jax_zoo.datasets import load_dataset
 from jax_zoo.api.build import build
-from jax_zoo.api.members import member_states
+from jax_zoo.api.stacked import stacked_states
 
 
-def time_members(built, train, validation, epochs):
+def time_stacked(built, train, validation, epochs):
     experiment = built[0].experiment
     start = time.perf_counter()
-    result = fit_members(
-        member_states(built, len(train["targets"])), train_step=built[0].train_step, eval_step=built[0].eval_step,
+    result = fit_stacked(
+        stacked_states(built, len(train["targets"])), train_step=built[0].train_step, eval_step=built[0].eval_step,
         train_data=train, eval_data=validation, batch_size=experiment.batch_size,
         eval_batch_size=experiment.eval_batch_size, epochs=epochs,
-        seeds=[member.experiment.seed for member in built], progress=False,
+        seeds=[run.experiment.seed for run in built], progress=False,
     )
     return time.perf_counter() - start, result.compile_seconds, [h[-1]["eval_accuracy"] for h in result.histories]
 
 
 def time_sequential(built, train, validation, epochs):
     start, compile_seconds, accuracies = time.perf_counter(), 0.0, []
-    for member in built:
-        experiment = member.experiment
+    for run in built:
+        experiment = run.experiment
         # The runs differ in the seed only: one model and optimizer object keep the compiled
         # step shared, as the persistent compilation cache would across ``zoo train`` processes.
-        state = member.state.replace(apply_fn=built[0].state.apply_fn, tx=built[0].state.tx)
+        state = run.state.replace(apply_fn=built[0].state.apply_fn, tx=built[0].state.tx)
         result = fit(
             state, train_step=built[0].train_step, eval_step=built[0].eval_step, train_data=train,
             eval_data=validation, batch_size=experiment.batch_size, eval_batch_size=experiment.eval_batch_size,
@@ -73,7 +72,7 @@ def main() -> None:
     validation = load_dataset(experiment.dataset, experiment.eval_split)
     timings = {"members": [], "sequential": []}
     for repeat in range(args.repeats):
-        for name, timer in (("members", time_members), ("sequential", time_sequential)):
+        for name, timer in (("members", time_stacked), ("sequential", time_sequential)):
             load_before = os.getloadavg()[0]
             wall, compile_seconds, accuracies = timer(fresh(), train, validation, args.epochs)
             timings[name].append({

@@ -3,7 +3,6 @@
 import flax.linen as nn
 import jax.numpy as jnp
 
-from jax_zoo.models.pooling import max_pool_2x2
 
 
 class LeNet5(nn.Module):
@@ -21,8 +20,10 @@ class LeNet5(nn.Module):
 
     @nn.compact
     def __call__(self, x: jnp.ndarray, *, train: bool = False) -> jnp.ndarray:
-        x = max_pool_2x2(nn.relu(nn.Conv(6, (5, 5), padding="SAME", name="conv1")(x)))
-        x = max_pool_2x2(nn.relu(nn.Conv(16, (5, 5), padding="VALID", name="conv2")(x)))
+        x = nn.relu(nn.Conv(6, (5, 5), padding="SAME", name="conv1")(x))
+        x = nn.max_pool(x, (2, 2), strides=(2, 2))
+        x = nn.relu(nn.Conv(16, (5, 5), padding="VALID", name="conv2")(x))
+        x = nn.max_pool(x, (2, 2), strides=(2, 2))
         x = x.reshape(x.shape[0], -1)
         x = nn.relu(nn.Dense(120, name="fc1")(x))
         x = nn.relu(nn.Dense(84, name="fc2")(x))

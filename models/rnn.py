@@ -7,16 +7,16 @@ real token, and a backward RNN starts from it.
 """
 
 from collections.abc import Callable
+from typing import Any
 
 import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from jax_zoo.models.lstm import ScannedLSTM
-
 PAD_ID = 0
 CELLS: dict[str, type[nn.RNNCellBase]] = {"lstm": nn.OptimizedLSTMCell, "gru": nn.GRUCell}
 POOLINGS = ("final", "mean", "max")
+ModuleDef = Any
 
 
 def lengths_from_padding(tokens: jax.Array) -> jax.Array:
@@ -83,17 +83,17 @@ class TutorialRNN(nn.Module):
 
 
 class RecurrentStack(nn.Module):
-    """``num_layers`` LSTM or GRU layers with dropout between them, optionally bidirectional.
-
-    Unidirectional LSTM layers are ``ScannedLSTM`` (flax's ``OptimizedLSTMCell`` computation, a
-    faster backward pass on CPU); the others are ``nn.RNN`` over flax's cells.
+    """``num_layers`` LSTM or GRU layers (``nn.RNN`` over flax's cells) with dropout between them,
+    optionally bidirectional.
 
     ``<float>[batch, time, features]`` -> ``<float32>[batch, time, hidden_size * directions]``;
     a bidirectional layer concatenates the forward and the backward outputs, both aligned with
-    the input. With ``embedding`` (``[vocab, features]``), ``inputs`` are ``<int>[batch, time]``
-    token ids of that table, looked up as ``nn.Embed`` does; a unidirectional LSTM first layer
-    reads them without materializing the embedded sequence. With ``return_carries=True`` also
-    returns each layer's final carry (unidirectional).
+    the input. ``seq_lengths`` (``<int>[batch]``, or None for full rows) marks where each row's
+    real steps end. With ``embed`` (a module such as ``nn.Embed``), ``inputs`` are
+    ``<int>[batch, time]`` token ids that ``embed`` turns into vectors: a variant of the stack
+    may then read ``embed``'s table itself. With ``return_carries=True`` also returns each
+    layer's carry at each row's last real step (unidirectional only); ``initial_carries`` starts
+    each layer from a given carry.
     """
 
     hidden_size: int
@@ -104,17 +104,13 @@ class RecurrentStack(nn.Module):
 
     @nn.compact
     def __call__(
-        self, inputs, seq_lengths, *, embedding=None, train: bool = False, initial_carries=None, return_carries=False
+        self, inputs, seq_lengths, *, embed: nn.Module | None = None, train: bool = False, initial_carries=None,
+        return_carries: bool = False,
     ):
-        if self.cell_type not in CELLS:
-            raise ValueError(f"cell_type: expected one of {sorted(CELLS)}, got {self.cell_type!r}")
-        if return_carries and self.bidirectional:
-            raise ValueError("return_carries: only unidirectional stacks return their carries")
+        self.check_options(return_carries)
         cell_class = CELLS[self.cell_type]
-        scanned = self.cell_type == "lstm" and not self.bidirectional
-        if embedding is not None and not scanned:
-            inputs, embedding = jnp.take(embedding, inputs, axis=0), None
-        outputs, carries = inputs, []
+        outputs = inputs if embed is None else embed(inputs)
+        carries = []
         for layer in range(self.num_layers):
             if layer:
                 outputs = nn.Dropout(self.dropout_rate, deterministic=not train)(outputs)
@@ -124,21 +120,23 @@ class RecurrentStack(nn.Module):
                 outputs = nn.Bidirectional(forward, backward, name=f"bidirectional_{layer}")(outputs, seq_lengths=seq_lengths)
                 continue
             initial = None if initial_carries is None else initial_carries[layer]
-            options = {"initial_carry": initial, "seq_lengths": seq_lengths, "return_carry": return_carries}
-            if scanned:
-                forward = ScannedLSTM(self.hidden_size, name=f"lstm_{layer}")
-                if layer == 0 and embedding is not None:
-                    options["embedding"] = embedding
-            else:
-                forward = nn.RNN(cell_class(self.hidden_size), name=f"forward_{layer}")
             # nn.RNN keeps every step's carry when asked for the final one: ask only when needed.
-            result = forward(outputs, **options)
+            result = nn.RNN(cell_class(self.hidden_size), name=f"forward_{layer}")(
+                outputs, initial_carry=initial, seq_lengths=seq_lengths, return_carry=return_carries
+            )
             if return_carries:
                 carry, outputs = result
                 carries.append(carry)
             else:
                 outputs = result
         return (outputs, tuple(carries)) if return_carries else outputs
+
+    def check_options(self, return_carries: bool) -> None:
+        """Raises ``ValueError`` for a cell type it does not know, or carries asked of a bidirectional stack."""
+        if self.cell_type not in CELLS:
+            raise ValueError(f"cell_type: expected one of {sorted(CELLS)}, got {self.cell_type!r}")
+        if return_carries and self.bidirectional:
+            raise ValueError("return_carries: only unidirectional stacks return their carries")
 
 
 class NgramEmbed(nn.Module):
@@ -186,7 +184,8 @@ class SequenceClassifier(nn.Module):
     ``"mean"`` and ``"max"`` pool the outputs over the real tokens. ``dropout_rate`` drops pooled
     features (and between layers); ``embedding_dropout`` drops character embeddings before the RNN.
     ``ngram_orders`` (e.g. ``(2, 3, 4)``) adds ``NgramEmbed``'s hashed n-gram embeddings to the
-    character embeddings, so the RNN reads each character with the n-grams it ends.
+    character embeddings, so the RNN reads each character with the n-grams it ends. ``stack`` is
+    the recurrent stack's class (``RecurrentStack`` or a variant with its parameters).
     """
 
     vocab_size: int
@@ -201,6 +200,7 @@ class SequenceClassifier(nn.Module):
     embedding_dropout: float = 0.0
     ngram_orders: tuple[int, ...] = ()
     ngram_buckets: int = 16381
+    stack: ModuleDef = RecurrentStack
 
     @nn.compact
     def __call__(self, tokens: jax.Array, *, train: bool = False) -> jax.Array:
@@ -208,7 +208,7 @@ class SequenceClassifier(nn.Module):
             raise ValueError(f"pooling: expected one of {POOLINGS}, got {self.pooling!r}")
         lengths = lengths_from_padding(tokens)
         embed = nn.Embed(self.vocab_size, self.embed_dim, name="embed")
-        stack = RecurrentStack(
+        stack = self.stack(
             self.hidden_size, self.num_layers, self.cell_type, self.bidirectional, self.dropout_rate, name="rnn"
         )
         if self.ngram_orders or self.embedding_dropout:
@@ -219,8 +219,8 @@ class SequenceClassifier(nn.Module):
                 )(tokens)
             embedded = nn.Dropout(self.embedding_dropout, deterministic=not train)(embedded)
             outputs = stack(embedded, lengths, train=train)
-        else:  # the stack looks the tokens up itself (see RecurrentStack)
-            outputs = stack(tokens, lengths, embedding=embed.embedding, train=train)
+        else:
+            outputs = stack(tokens, lengths, embed=embed, train=train)
         real = (tokens != PAD_ID)[..., None]
         if self.pooling == "mean":
             pooled = (outputs * real).sum(axis=1) / jnp.maximum(real.sum(axis=1), 1)
@@ -239,7 +239,8 @@ class CharLanguageModel(nn.Module):
 
     ``<int32>[batch, time]`` -> ``<float32>[batch, time, vocab_size]``. For sampling, pass
     ``return_carries=True`` (and ``initial_carries`` to continue from a previous call): the
-    carries are taken at each row's last real token, so a right-padded prompt works.
+    carries are taken at each row's last real token, so a right-padded prompt works. ``stack``
+    is the recurrent stack's class (``RecurrentStack`` or a variant with its parameters).
     """
 
     vocab_size: int
@@ -247,12 +248,13 @@ class CharLanguageModel(nn.Module):
     hidden_size: int = 256
     num_layers: int = 1
     dropout_rate: float = 0.0
+    stack: ModuleDef = RecurrentStack
 
     @nn.compact
     def __call__(self, tokens: jax.Array, *, train: bool = False, initial_carries=None, return_carries=False):
-        embedding = nn.Embed(self.vocab_size, self.embed_dim, name="embed").embedding
-        result = RecurrentStack(self.hidden_size, self.num_layers, "lstm", dropout_rate=self.dropout_rate, name="rnn")(
-            tokens, lengths_from_padding(tokens), embedding=embedding, train=train,
+        embed = nn.Embed(self.vocab_size, self.embed_dim, name="embed")
+        result = self.stack(self.hidden_size, self.num_layers, "lstm", dropout_rate=self.dropout_rate, name="rnn")(
+            tokens, lengths_from_padding(tokens), embed=embed, train=train,
             initial_carries=initial_carries, return_carries=return_carries,
         )
         outputs, carries = result if return_carries else (result, None)

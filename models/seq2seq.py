@@ -12,8 +12,8 @@ previous tokens, whose initial state is a dense layer of the encoder's mean outp
 state attends over the encoder outputs, padding masked out (additive, Bahdanau's score
 ``v . tanh(W q + U k)``, or multiplicative, Luong's ``q . W k``), and the logits are read from
 ``tanh(W [state; context])`` (Luong's global attention without input feeding: the attention does
-not enter the recurrence, so under teacher forcing every step attends at once, and an LSTM runs as
-``ScannedLSTM``). Every step's attention weights
+not enter the recurrence, so under teacher forcing the decoder runs over every step first and then
+every step attends at once). Every step's attention weights
 ``<float32>[batch, target_length, source_length]`` are sown in ``intermediates/attention``.
 ``encode`` and ``decode_step`` are the two halves ``jax_zoo.models.decoding`` searches with.
 
@@ -32,7 +32,7 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from jax_zoo.models.rnn import CELLS, PAD_ID, RecurrentStack, lengths_from_padding
+from jax_zoo.models.rnn import CELLS, PAD_ID, ModuleDef, RecurrentStack, lengths_from_padding
 
 ATTENTIONS = ("additive", "multiplicative")
 _MASKED = -1e9  # a score for padding: its weight underflows to exactly 0 in float32
@@ -118,7 +118,8 @@ class Seq2Seq(nn.Module):
     ``<float32>[batch, target_length, target_vocab_size]``. ``hidden_size`` is each encoder
     direction's and the decoder's. ``dropout_rate`` drops the encoder's outputs and the decoder's
     states. ``copy_source`` adds the pointer-generator's copying (above), for ``source_vocab_size ==
-    target_vocab_size``: the outputs are then log-probabilities.
+    target_vocab_size``: the outputs are then log-probabilities. ``stack`` is the encoders' and the
+    decoder's class (``RecurrentStack`` or a variant with its parameters).
     """
 
     source_vocab_size: int
@@ -132,6 +133,7 @@ class Seq2Seq(nn.Module):
     attention: str = "multiplicative"
     dropout_rate: float = 0.0
     copy_source: bool = False
+    stack: ModuleDef = RecurrentStack
 
     def setup(self):
         if self.cell_type not in CELLS:
@@ -142,11 +144,11 @@ class Seq2Seq(nn.Module):
                 f"{self.source_vocab_size} and {self.target_vocab_size}"
             )
         self.source_embed = nn.Embed(self.source_vocab_size, self.embed_dim)
-        self.forward_encoder = RecurrentStack(self.hidden_size, cell_type=self.cell_type)
-        self.backward_encoder = RecurrentStack(self.hidden_size, cell_type=self.cell_type)
+        self.forward_encoder = self.stack(self.hidden_size, cell_type=self.cell_type)
+        self.backward_encoder = self.stack(self.hidden_size, cell_type=self.cell_type)
         self.bridge = nn.Dense(self.hidden_size)
         self.target_embed = nn.Embed(self.target_vocab_size, self.embed_dim)
-        self.decoder = RecurrentStack(self.hidden_size, cell_type=self.cell_type)
+        self.decoder = self.stack(self.hidden_size, cell_type=self.cell_type)
         self.attend = Attention(self.attention, self.hidden_size)
         self.combine = nn.Dense(self.hidden_size)
         self.readout = nn.Dense(self.target_vocab_size)
@@ -157,15 +159,13 @@ class Seq2Seq(nn.Module):
     def encode(self, source: jax.Array, *, train: bool = False):
         """``<int32>[batch, source_length]`` -> ``(Encoded, initial decoder carry)``.
 
-        The backward direction is the forward layer's computation over each row's reversed real
-        tokens, so both directions run as ``RecurrentStack`` reads token ids (for an LSTM, the fast
-        ``ScannedLSTM``) and padding never reaches a real position.
+        The backward direction is a forward stack over each row's reversed real tokens, so
+        padding never reaches a real position.
         """
         mask = source != PAD_ID
         lengths = lengths_from_padding(source)
-        embedding = self.source_embed.embedding
-        forward = self.forward_encoder(source, lengths, embedding=embedding)
-        backward = self.backward_encoder(reverse_padded(source, lengths), lengths, embedding=embedding)
+        forward = self.forward_encoder(source, lengths, embed=self.source_embed)
+        backward = self.backward_encoder(reverse_padded(source, lengths), lengths, embed=self.source_embed)
         backward = reverse_padded(backward, lengths)
         memory = self.dropout(jnp.concatenate([forward, backward], axis=-1), deterministic=not train)
         real = mask[..., None].astype(memory.dtype)
@@ -177,9 +177,8 @@ class Seq2Seq(nn.Module):
     def _decode(self, carry, tokens, encoded: Encoded, train: bool):
         """Decoder steps over ``<int32>[batch, steps]`` previous tokens: ``(carry, logits <float32>[batch,
         steps, target_vocab_size], attention weights <float32>[batch, steps, source_length])``."""
-        lengths = jnp.full(tokens.shape[:1], tokens.shape[1], jnp.int32)
         states, (carry,) = self.decoder(
-            tokens, lengths, embedding=self.target_embed.embedding, initial_carries=(carry,), return_carries=True
+            tokens, None, embed=self.target_embed, initial_carries=(carry,), return_carries=True
         )
         states = self.dropout(states, deterministic=not train)
         context, weights = self.attend(states, encoded.keys, encoded.memory, encoded.mask)

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 import flax.linen as nn
 import jax.numpy as jnp
 
-from jax_zoo.models.pooling import max_pool_2x2
 
 
 class VGG(nn.Module):
@@ -34,7 +33,7 @@ class VGG(nn.Module):
                 if self.batch_norm:
                     x = norm(name=f"norm{stage + 1}_{conv + 1}")(x)
                 x = nn.relu(x)
-            x = max_pool_2x2(x)
+            x = nn.max_pool(x, (2, 2), strides=(2, 2))
         x = x.reshape(x.shape[0], -1)
         x = nn.relu(nn.Dense(self.dense_width, name="fc1")(x))
         x = nn.Dropout(self.dropout_rate, deterministic=not train)(x)

@@ -18,9 +18,8 @@
 # the batches and the initial weights held fixed; how to read the curves; and why a gap of a
 # fraction of a point needs several seeds before it means anything.
 #
-# **Time:** about 1.5 minutes at full size (6 optimizers x 3 seeds x 20 epochs of the 8x8
-# digits; 69 s of CPU time on our 2-core machine); `ZOO_NOTEBOOK_BUDGET=small` (the tests)
-# runs 3 epochs and 2 seeds.
+# **Time:** about 1.5 minutes at full size on a 2-core CPU (6 optimizers x 3 seeds x 20 epochs
+# of the 8x8 digits); `ZOO_NOTEBOOK_BUDGET=small` (the tests) runs 3 epochs and 2 seeds.
 
 # %%
 import functools

@@ -19,8 +19,8 @@
 # weight decay, dropout, label smoothing, early stopping. Then k-fold cross-validation (`zoo
 # cv`) to see how much of a difference is noise.
 #
-# **Time:** about 1.5 minutes at full size (200 training digits, 60 epochs per run, 5 folds;
-# 90 s of CPU time on our 2-core machine); `ZOO_NOTEBOOK_BUDGET=small` (the tests) runs 8 epochs and 2 folds.
+# **Time:** about 1.5 minutes at full size on a 2-core CPU (200 training digits, 60 epochs per
+# run, 5 folds); `ZOO_NOTEBOOK_BUDGET=small` (the tests) runs 8 epochs and 2 folds.
 
 # %%
 import functools

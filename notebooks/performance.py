@@ -19,9 +19,9 @@
 # profiler trace of one step; which XLA options make this CPU fast for which network; and how
 # `zoo bench` times a train step.
 #
-# **Time:** about 1.5 minutes at full size (five compilations of a 28x28 CNN step, 30 timed
-# steps with each XLA preset, a short `zoo bench`; 76 s of CPU time on our 2-core machine);
-# `ZOO_NOTEBOOK_BUDGET=small` (the tests) times 3 steps of each.
+# **Time:** about 1.5 minutes at full size on a 2-core CPU (five compilations of a 28x28 CNN
+# step, 30 timed steps with each XLA preset, a short `zoo bench`); `ZOO_NOTEBOOK_BUDGET=small`
+# (the tests) times 3 steps of each.
 
 # %%
 import os

@@ -20,9 +20,9 @@
 # Then the same step from `jax_zoo.train.make_train_step`, and why both run at the entry's speed: the
 # XLA options of `jax_zoo.train.xla_flags.PRESETS`.
 #
-# **Time:** about 1 minute at full size (30 epochs of the 8x8 digits twice, then 30 timed
-# steps of a 28x28 batch three ways; 53 s of CPU time on our 2-core machine);
-# `ZOO_NOTEBOOK_BUDGET=small` (the tests) trains 3 epochs and times 2 steps.
+# **Time:** about 1 minute at full size on a 2-core CPU (30 epochs of the 8x8 digits twice, then
+# 30 timed steps of a 28x28 batch three ways); `ZOO_NOTEBOOK_BUDGET=small` (the tests) trains
+# 3 epochs and times 2 steps.
 
 # %%
 import functools
@@ -159,10 +159,10 @@ np.testing.assert_allclose(hand_losses, harness_losses, rtol=2e-3)
 # %% [markdown]
 # ## How much the preset is worth
 # On 8x8 digits a step is too small for the options to matter. On Fashion-MNIST's 28x28
-# images in batches of 128 (the `fashion_simple_cnn` entry) they do: the preset makes its step
-# 3.7x faster than XLA's defaults on our idle 2-core CPU (`train/xla_flags.py`). Here the same
-# step is timed three ways on one random batch of that shape, after a first call that compiles
-# it (on a busy machine these times wander).
+# images in batches of 128 (the `fashion_simple_cnn` entry) they do: on a CPU the preset makes
+# its step much faster than XLA's defaults (docs/performance.md has the measurements).
+# Here the same step is timed three ways on one random batch of that shape, after a first call
+# that compiles it (on a busy machine these times wander).
 
 # %%
 TIMED_STEPS = 2 if SMALL else 30

@@ -17,11 +17,12 @@
 # **What it teaches:** train an entry from Python, read its learning curves (train and
 # validation), and call the trained model as a pure function on a few images.
 #
-# **Time:** about 20 s at full size (`digits_cnn`'s 30 epochs; 18 s of CPU time on our 2-core
-# machine); `ZOO_NOTEBOOK_BUDGET=small` (the tests) trains 5 epochs. Open it as a notebook
+# **Time:** about 20 s at full size on a 2-core CPU (`digits_cnn`'s 30 epochs);
+# `ZOO_NOTEBOOK_BUDGET=small` (the tests) trains 5 epochs. Open it as a notebook
 # with `jupytext --to ipynb notebooks/quickstart.py`, or run it as a script.
 
 # %%
+# %matplotlib inline
 import os
 from pathlib import Path
 

@@ -20,11 +20,12 @@
 # temperatures.
 #
 # **Time:** about 7 minutes at full size (the tutorial RNN's 30 epochs and a 256-unit LSTM for
-# 2 epochs of the King James Bible; 6.6 min of CPU time on our 2-core machine);
+# 2 epochs of the King James Bible, on a 2-core CPU);
 # `ZOO_NOTEBOOK_BUDGET=small` (the tests) trains both on a few hundred examples, so its samples
 # are gibberish.
 
 # %%
+# %matplotlib inline
 import os
 from pathlib import Path
 

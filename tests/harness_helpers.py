@@ -1,4 +1,8 @@
-"""Small shared pieces for the tests: a digits subset, a fresh SimpleCNN state, a saved untrained run."""
+"""Small shared pieces for the tests: a digits subset, a fresh SimpleCNN state, a saved untrained
+run, a dataset read through another loader."""
+
+import contextlib
+import dataclasses
 
 import jax
 import jax.numpy as jnp
@@ -55,3 +59,25 @@ def save_untrained_run(workdir, entry, overrides=None):
     with Checkpoints(workdir / "checkpoints") as checkpoints:
         checkpoints.save(0, built.state, {"entry": entry, "config": built.config})
     return workdir
+
+
+@contextlib.contextmanager
+def replaced_loader(dataset: str, load):
+    """Inside the block, ``dataset``'s splits are read by ``load(split, directory)``; the splits
+    this process had loaded are forgotten on the way in and out, so every read goes through it
+    and none of its arrays stay behind for later tests."""
+    from jax_zoo.datasets import registry as datasets
+
+    info = datasets.dataset_info(dataset)
+
+    def forget_loaded_splits():
+        datasets._load_checked.cache_clear()
+        datasets._load_joined.cache_clear()
+
+    datasets._DATASETS[dataset] = dataclasses.replace(info, load=load)
+    forget_loaded_splits()
+    try:
+        yield info.load
+    finally:
+        datasets._DATASETS[dataset] = info
+        forget_loaded_splits()

@@ -5,7 +5,8 @@
 Trains SimpleCNN on a digits subset data-parallel over DEVICES devices per process (and, with
 the next three arguments, over several processes on loopback) and saves the final parameters;
 with a WORKDIR, in that workdir (resumed if it holds checkpoints), returning early at
-STOP_AT_STEP when it is not 0.
+STOP_AT_STEP when it is not 0. With STACKED_RUNS=1 in the environment it trains two stacked
+runs instead, each on its own rows.
 """
 
 import os
@@ -27,22 +28,36 @@ if len(sys.argv) > 3:
 import numpy as np  # noqa: E402
 from harness_helpers import SPEC, digits, fresh_state  # noqa: E402
 
-from jax_zoo.train import DataParallel, accuracy, fit, make_eval_step, make_train_step, softmax_cross_entropy  # noqa: E402
-
-result = fit(
-    fresh_state(),
-    train_step=make_train_step(softmax_cross_entropy, {"accuracy": accuracy}, example_spec=SPEC),
-    eval_step=make_eval_step(softmax_cross_entropy, {"accuracy": accuracy}, example_spec=SPEC),
-    train_data=digits(256), eval_data=digits(100, offset=256), batch_size=32, eval_batch_size=40,
-    epochs=2, seed=0, progress=False, parallel=DataParallel(),
-    workdir=sys.argv[6] if len(sys.argv) > 6 else None,
-    stop_at_step=int(sys.argv[7]) or None if len(sys.argv) > 7 else None,
+from jax_zoo.train import (  # noqa: E402
+    DataParallel, accuracy, fit, fit_stacked, make_eval_step, make_train_step, softmax_cross_entropy, stack_runs,
 )
+
+steps = {
+    "train_step": make_train_step(softmax_cross_entropy, {"accuracy": accuracy}, example_spec=SPEC),
+    "eval_step": make_eval_step(softmax_cross_entropy, {"accuracy": accuracy}, example_spec=SPEC),
+}
+common = {
+    "train_data": digits(256), "eval_data": digits(100, offset=256), "batch_size": 32, "eval_batch_size": 40,
+    "epochs": 2, "progress": False, "parallel": DataParallel(),
+    "workdir": sys.argv[6] if len(sys.argv) > 6 else None,
+    "stop_at_step": int(sys.argv[7]) or None if len(sys.argv) > 7 else None,
+}
+if os.environ.get("STACKED_RUNS"):
+    # Two runs, each on its own rows and evaluated on its own rows: per-run batches, sharded on their batch axis.
+    result = fit_stacked(
+        stack_runs([fresh_state(0), fresh_state(1, learning_rate=1e-2)]), seeds=[0, 1],
+        train_indices=[np.arange(0, 224), np.arange(32, 256)], eval_indices=[np.arange(100), np.arange(80)],
+        **steps, **common,
+    )
+    state, history = result.states, result.histories[0]
+else:
+    result = fit(fresh_state(), seed=0, **steps, **common)
+    state, history = result.state, result.history
 parallel = DataParallel()
-params = {jax.tree_util.keystr(path): parallel.gather(leaf) for path, leaf in jax.tree_util.tree_flatten_with_path(result.state.params)[0]}
+params = {jax.tree_util.keystr(path): parallel.gather(leaf) for path, leaf in jax.tree_util.tree_flatten_with_path(state.params)[0]}
 if jax.process_index() == 0:
     np.savez(
-        out, eval_loss=result.history[-1]["eval_loss"], devices=jax.device_count(), completed=result.completed,
+        out, eval_loss=history[-1]["eval_loss"], devices=jax.device_count(), completed=result.completed,
         resumed_from_step=-1 if result.resumed_from_step is None else result.resumed_from_step, **params,
     )
 if len(sys.argv) > 3:

@@ -32,6 +32,19 @@ def test_bench_reports_speed_flops_and_compile_time(tmp_path, capsys):
 
 
 @pytest.mark.slow
+def test_both_implementations_are_timed_in_the_same_rounds(tmp_path, capsys):
+    code = main(["bench", "digits_cnn", "--batch-size", "32", "--steps", "2", "--repeats", "2", "--no-torch",
+                 "--implementation", "both", "--json", str(tmp_path / "bench.json")])
+    report = json.loads((tmp_path / "bench.json").read_text())
+    assert code == 0 and report["implementation"] == "xla_cpu"  # what training runs on a CPU
+    jax_row, reference_row = report["rows"]
+    assert (jax_row["side"], reference_row["side"]) == ("jax", "jax (reference)")
+    assert reference_row["calls_per_second"] > 0 and reference_row["jax_over_this"] > 0
+    assert report["jax_over_best_torch"] == {} and "--implementation both" in report["command"]
+    assert "jax (reference)" in capsys.readouterr().out
+
+
+@pytest.mark.slow
 def test_bench_times_pytorch_eager_and_compiled_with_compile_times_apart(torch_module, tmp_path, capsys):
     code = main(["bench", "digits_cnn", "--batch-size", "16", "--steps", "2", "--repeats", "1", "--warmup", "1",
                  "--torch", "eager", "default", "--json", str(tmp_path / "bench.json")])

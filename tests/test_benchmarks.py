@@ -1,11 +1,19 @@
 """The measurement tools in benchmarks/ (not installed, run from the repository root)."""
 
 import json
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
+from ci_setup import require_extra
+from harness_helpers import save_untrained_run
 
 from benchmarks.compare_xla import main as compare_main, parse_xla_options
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.slow
@@ -54,8 +62,7 @@ def test_xla_option_values_are_typed():
 
 
 @pytest.mark.slow
-def test_the_readme_snippet_benchmark_runs_the_readme_s_own_step(tmp_path):
-    pytest.importorskip("torch", reason="the optional torch extra is not installed")
+def test_the_readme_snippet_benchmark_runs_the_readme_s_own_step(torch_module, tmp_path):
     from benchmarks.readme_snippet import main as snippet_main, readme_snippet
 
     assert 'compiler_options="convolutions"' in readme_snippet()
@@ -73,7 +80,7 @@ def test_the_readme_snippet_benchmark_runs_the_readme_s_own_step(tmp_path):
 @pytest.mark.slow
 @pytest.mark.parametrize("entry, options", [("digits_cnn", ["--compile"]), ("names_tutorial_rnn", [])])
 def test_the_pytorch_recipe_scripts_train_evaluate_checkpoint_and_test(entry, options, tmp_path):
-    pytest.importorskip("torch", reason="the optional torch extra is not installed")
+    require_extra("torch", "torch")
     import importlib
 
     script = importlib.import_module(f"benchmarks.pytorch.{entry}")
@@ -111,3 +118,38 @@ def test_a_step_report_becomes_a_table_row(torch_module, tmp_path):
     assert text.startswith("before\n<!-- measure_speed cpu -->\nReports: `zoo/published/bench/cpu/`") and "old" not in text
     (row,) = [line for line in text.splitlines() if line.startswith("| `digits_cnn` train step, batch 16")]
     assert f"`{report['command']}`" in row and f"**{report['jax_over_best_torch']['train_step']:.2f}x**" in row
+
+
+    assert set(report["ratio_over_torch"]) == {"readme_snippet", "readme_snippet_without_preset", "entry"}
+    assert all(ratio > 0 for ratio in report["ratio_over_torch"].values())
+
+
+def run_script(script: str, *args: str) -> str:
+    """``PYTHONPATH=$PWD python benchmarks/SCRIPT ARGS``, as their docstrings run them."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / script), *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout
+
+
+@pytest.mark.slow
+def test_vmap_members_times_both_sides_on_the_same_members(tmp_path):
+    out = run_script("vmap_members.py", "digits_cnn", "--members", "2", "--epochs", "1", "--repeats", "1",
+                     "--json", str(tmp_path / "vmap.json"))
+    assert "digits_cnn: 2 members in one program" in out
+    report = json.loads((tmp_path / "vmap.json").read_text())
+    members, sequential = (report["timings"][side][0] for side in ("members", "sequential"))
+    assert report["speedup_wall"] > 0 and members["wall_seconds"] > members["compile_seconds"] > 0
+    # the same two seeds trained either way: the same validation accuracy, member by member
+    assert members["validation_accuracy"] == pytest.approx(sequential["validation_accuracy"], abs=1 / 180)
+
+
+@pytest.mark.slow
+def test_seq2seq_decoding_reports_each_beam_on_a_saved_run(tmp_path):
+    workdir = save_untrained_run(tmp_path / "run", "numbers_en_fr", {"hidden_size": 8, "embed_dim": 4})
+    out = run_script("seq2seq_decoding.py", str(workdir), "--beams", "1", "2", "--batch-size", "500",
+                     "--split", "validation")
+    lines = out.splitlines()
+    assert [line.split(":")[0] for line in lines] == ["beam 1", "beam 2"]
+    assert all(re.search(r"exact match \d+/2000 = [\d.]+%; \d+ sentences/s at batch 500", line) for line in lines)

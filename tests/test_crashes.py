@@ -23,22 +23,31 @@ from jax_zoo.train import load_final_state
 pytestmark = pytest.mark.slow
 
 SEED, CHAINS, KILLS_PER_CHAIN = 25, 6, 4
-# tiny_mlp: 3 epochs of 12 steps, saved at steps 5, 10, 12, 15, 20, 24, 25, 30 and 36.
+LAST_STEP = 36
+SAVED_AT = sorted({*range(5, LAST_STEP + 1, 5), *range(12, LAST_STEP + 1, 12)})
+"""tiny_mlp: 3 epochs of 12 steps, saved every 5 steps and at each epoch's end."""
+ENDINGS = [KillPoint("test"), KillPoint("test", delay=0.05), KillPoint("results"), KillPoint("results")]
+"""How the first four chains end; the other two end in more steps or saves."""
 
 
-def kill_points(rng: random.Random) -> list[list[KillPoint]]:
-    """Six chains of four kills: three during steps (the 1st to 8th of the killed process) or
-    saves (its 1st to 3rd), then four chains end in the test evaluation or mid-``results.json``,
-    two in more steps or saves. The test checks that every kill landed before the run ended."""
+def resumed_from(workdir) -> int:
+    """The step a run in ``workdir`` resumes from: its latest complete checkpoint, 0 for none
+    (orbax renames a checkpoint's directory to its step once the save is complete)."""
+    checkpoints = workdir / "checkpoints"
+    return max((int(p.name) for p in checkpoints.iterdir() if p.name.isdigit()), default=0) if checkpoints.is_dir() else 0
 
-    def step_or_save() -> KillPoint:
-        if rng.random() < 0.5:
-            return KillPoint("step", rng.randint(1, 8), rng.uniform(0, 0.02))
-        return KillPoint("save", rng.randint(1, 3), rng.uniform(0, 0.05))
 
-    endings = [KillPoint("test"), KillPoint("test", delay=0.05), KillPoint("results"), KillPoint("results")]
-    endings += [step_or_save() for _ in range(CHAINS - len(endings))]
-    return [[step_or_save() for _ in range(KILLS_PER_CHAIN - 1)] + [ending] for ending in endings]
+def step_or_save(rng: random.Random, workdir) -> KillPoint:
+    """A kill during one of the first 8 steps or 3 saves of the next process, among those it
+    will make from where the workdir resumes: how far a killed save got depends on the machine's
+    speed, so the kills are drawn one by one, each where it will land."""
+    start = resumed_from(workdir)
+    steps_left, saves_left = LAST_STEP - start, sum(step > start for step in SAVED_AT)
+    if steps_left == 0:
+        return KillPoint("test")
+    if rng.random() < 0.5:
+        return KillPoint("step", rng.randint(1, min(8, steps_left)), rng.uniform(0, 0.02))
+    return KillPoint("save", rng.randint(1, min(3, saves_left)), rng.uniform(0, 0.05))
 
 
 def train_command(workdir) -> list[str]:
@@ -69,9 +78,12 @@ def test_runs_killed_at_seeded_moments_resume_to_the_uninterrupted_result(tmp_pa
         target = zoo.build("tiny_mlp").state
         golden_state, _ = load_final_state(tmp_path / "golden", target)
         outcomes = collections.Counter()
-        for chain, kills in enumerate(kill_points(random.Random(SEED))):
+        rng = random.Random(SEED)
+        for chain in range(CHAINS):
             workdir = tmp_path / f"chain{chain}"
-            for kill in kills:
+            for trial in range(KILLS_PER_CHAIN):
+                last = trial == KILLS_PER_CHAIN - 1
+                kill = ENDINGS[chain] if last and chain < len(ENDINGS) else step_or_save(rng, workdir)
                 status, output = launcher.run(train_command(workdir), kill)
                 assert status in (-9, 0), f"{kill}: exit {status}\n{output}"
                 if status == 0:

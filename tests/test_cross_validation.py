@@ -1,8 +1,8 @@
-import dataclasses
 import json
 
 import numpy as np
 import pytest
+from harness_helpers import replaced_loader
 
 from jax_zoo.train import InputError, stratified_folds
 import jax_zoo as zoo
@@ -58,26 +58,15 @@ def test_each_fold_s_schedule_is_sized_by_the_fold(tmp_path, monkeypatch):
 
 
 @pytest.mark.slow
-def test_zoo_cv_never_reads_the_test_split(tmp_path, capsys, monkeypatch):
-    from jax_zoo.datasets import registry
-
-    info = registry.dataset_info("digits")
+def test_zoo_cv_never_reads_the_test_split(tmp_path, capsys):
     reads = []
 
     def guarded(split, directory):
         reads.append(split)
         if split == "test":
             raise AssertionError("zoo cv read the test split")
-        return info.load(split, directory)
+        return load(split, directory)
 
-    def forget_loaded_splits():
-        registry._load_checked.cache_clear()
-        registry._load_joined.cache_clear()
-
-    monkeypatch.setitem(registry._DATASETS, "digits", dataclasses.replace(info, load=guarded))
-    forget_loaded_splits()
-    try:
+    with replaced_loader("digits", guarded) as load:
         code = main(["cv", "digits_cnn", "--folds", "2", "--workdir", str(tmp_path), "--set", "epochs=1", "--no-progress"])
-    finally:
-        forget_loaded_splits()  # the guarded loader's arrays stay out of later tests' cache
     assert code == 0 and reads == ["train"]

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 import jax_zoo as zoo
-from jax_zoo.datasets.digits import Digits
+from jax_zoo.datasets.builders.digits import Digits
 from jax_zoo.datasets.tfds_local import prepare, read_split
 
 

@@ -75,7 +75,9 @@ def test_a_source_is_read_after_its_function_s_name_words(source, model_text):
 
 
 def test_the_dataset_is_named_by_the_python_version():
-    assert docstring_pairs.DocstringSummary.BUILDER_CONFIGS[0].name == f"python{docstring_pairs.python_version()}"
+    from jax_zoo.datasets.builders.docstring_pairs import DocstringSummary
+
+    assert DocstringSummary.BUILDER_CONFIGS[0].name == f"python{docstring_pairs.python_version()}"
 
 
 @pytest.mark.slow

@@ -1,12 +1,14 @@
 """Generated bad input (hypothesis): ``--set`` values, dataset arrays handed to ``fit`` and to a
-step, ``zoo generate`` arguments. Each is refused with a message, or accepted, never with a
-traceback, and nothing is compiled before a refusal. Derandomized: the same cases every run."""
+step, ``zoo generate`` arguments. Each is refused with a message, never with a traceback and
+before anything is compiled, or accepted, and then it holds what makes it acceptable: finite
+hyperparameters, a model whose parameter shapes are valid, arrays of the spec's shapes and dtypes.
+Derandomized: the same cases every run; each test checks it ran all of its own."""
 
-import collections
 import math
 import os
 import sys
 
+import jax
 import numpy as np
 import pytest
 from harness_helpers import SPEC, fresh_state
@@ -23,7 +25,6 @@ from jax_zoo.core import registry
 
 pytestmark = pytest.mark.slow
 
-CASES = collections.Counter()
 # No shrinking: a failure shows the generated case as found, and CI time stays bounded.
 FUZZ = settings(
     derandomize=True, database=None, deadline=None, phases=[Phase.explicit, Phase.generate],
@@ -35,10 +36,19 @@ class Accepted(Exception):
     """Raised where the accepted input would go on to compile: the checks before it all passed."""
 
 
-@pytest.fixture(scope="module", autouse=True)
-def case_counts():
-    yield
-    print(f"\nfuzzed cases: {dict(CASES)}, {sum(CASES.values())} in all")
+def run_cases(cases: int, strategies: dict, case) -> None:
+    """Runs ``case(**drawn)`` on ``cases`` derandomized draws of ``strategies`` and checks that
+    every one of them ran (a count inside the test, so no way of splitting the module can skip it)."""
+    ran = []
+
+    @settings(FUZZ, max_examples=cases)
+    @given(**strategies)
+    def one(**drawn):
+        ran.append(1)
+        case(**drawn)
+
+    one()
+    assert len(ran) == cases
 
 
 def one_paragraph(err: str) -> bool:
@@ -53,32 +63,61 @@ NUMBER_TEXT = st.one_of(
 )
 SET_VALUES = st.one_of(NUMBER_TEXT, st.text(max_size=30))
 FUZZED_ENTRIES = ["digits_cnn", "names_bilstm", "fashion_resnet", "kjv_char_lstm"]
+INIT_VARIABLES = zoo.api.build.init_variables
 
 
-@settings(FUZZ, max_examples=250)
-@given(entry=st.sampled_from(FUZZED_ENTRIES), data=st.data(), value=SET_VALUES)
-def test_set_values_are_refused_in_one_paragraph_or_reach_the_build(entry, data, value, tmp_path_factory, monkeypatch, capsys):
-    keys = list(registry.default_config(entry)) + ["unknown_key"]
-    key = data.draw(st.sampled_from(keys))
-    workdir = tmp_path_factory.mktemp("set") / "run"
+def assert_acceptable(entry: str, key: str, value: str, experiment) -> None:
+    """What an accepted ``--set`` must give: finite numbers, a batch the split can fill, a seed
+    JAX can hold, and a model whose parameters have positive shapes of a floating dtype."""
+    config = zoo.resolve_config(entry, {key: value})
+    assert all(math.isfinite(v) for v in config.values() if isinstance(v, float)), config
+    assert 1 <= experiment.batch_size <= zoo.split_size(experiment.dataset, experiment.train_split)
+    assert experiment.epochs >= 1 and 0 <= experiment.seed < 2**32
+    shapes = jax.eval_shape(lambda: INIT_VARIABLES(experiment))
+    for leaf in jax.tree.leaves(shapes["params"]):
+        assert all(0 < size < 2**31 for size in leaf.shape) and np.issubdtype(leaf.dtype, np.floating), leaf
 
-    def accepted(*args, **kwargs):
+
+def test_set_values_are_refused_in_one_paragraph_or_reach_the_build_acceptable(tmp_path_factory, monkeypatch, capsys):
+    built = []
+
+    def accepted(experiment, *args, **kwargs):
+        built.append(experiment)
         raise Accepted
 
     monkeypatch.setattr(zoo.api.build, "init_variables", accepted)
-    with CompilationLog() as compilation:
-        try:
-            code = main(["train", entry, "--workdir", str(workdir), "--set", f"{key}={value}", "--no-progress"])
-        except Accepted:
-            code = None
-    _, err = capsys.readouterr()
-    CASES["--set"] += 1
-    assert not workdir.exists()
-    if code is not None:  # accepted values reach the build, which may first probe which XLA options jaxlib takes
-        assert code == 2 and one_paragraph(err), err
-        assert compilation.compiles() == 0
-    elif os.environ.get("FUZZ_SHOW_ACCEPTED"):
-        print(f"accepted {entry} {key}={value!r}", file=sys.__stderr__)
+
+    def case(entry, data, value):
+        key = data.draw(st.sampled_from(list(registry.default_config(entry)) + ["unknown_key"]))
+        workdir = tmp_path_factory.mktemp("set") / "run"
+        built.clear()
+        with CompilationLog() as compilation:
+            try:
+                code = main(["train", entry, "--workdir", str(workdir), "--set", f"{key}={value}", "--no-progress"])
+            except Accepted:
+                code = None
+        _, err = capsys.readouterr()
+        assert not workdir.exists()
+        if code is not None:  # accepted values reach the build, which may first probe which XLA options jaxlib takes
+            assert code == 2 and one_paragraph(err), err
+            assert compilation.compiles() == 0
+            return
+        assert_acceptable(entry, key, value, built[0])
+        if os.environ.get("FUZZ_SHOW_ACCEPTED"):
+            print(f"accepted {entry} {key}={value!r}", file=sys.__stderr__)
+
+    run_cases(250, {"entry": st.sampled_from(FUZZED_ENTRIES), "data": st.data(), "value": SET_VALUES}, case)
+
+
+@pytest.mark.parametrize("entry, setting, message", [
+    ("kjv_char_lstm", "hidden_size=3384232172", "kjv_char_lstm: a size in the config is too large for the model (Python integer 3384232172 out of bounds for int32)"),
+    ("names_bilstm", f"ensemble_size={10**40}", "expected each dimension below 2**31"),
+])
+def test_sizes_beyond_what_xla_holds_are_refused_in_one_paragraph(entry, setting, message, tmp_path, capsys):
+    code = main(["train", entry, "--workdir", str(tmp_path / "run"), "--set", setting, "--no-progress"])
+    err = capsys.readouterr().err
+    assert code == 2 and one_paragraph(err) and message in err, err
+    assert not (tmp_path / "run").exists()
 
 
 # Dataset arrays handed to fit: any rank, shape and dtype, NaN, empty, labels of any range.
@@ -126,42 +165,53 @@ class RefuseToReplicate:
         raise Accepted
 
 
-@settings(FUZZ, max_examples=200)
-@given(train_data=datasets(), batch_size=st.integers(-2, 12), epochs=st.integers(-1, 3), seed=st.sampled_from([0, -1, 2**32, 7]))
-def test_fit_refuses_unusable_data_before_compiling(steps, state, train_data, batch_size, epochs, seed):
+def test_fit_refuses_unusable_data_before_compiling_or_takes_data_of_the_spec(steps, state):
     train_step, eval_step = steps
-    with CompilationLog() as compilation:
-        try:
-            fit(
-                state, train_step=train_step, eval_step=eval_step, train_data=train_data, eval_data=None,
-                batch_size=batch_size, epochs=epochs, seed=seed, progress=False, num_classes=10,
-                parallel=RefuseToReplicate(),
-            )
-        except (InputError, Accepted) as outcome:
-            if isinstance(outcome, Accepted):
+
+    def case(train_data, batch_size, epochs, seed):
+        with CompilationLog() as compilation:
+            try:
+                fit(
+                    state, train_step=train_step, eval_step=eval_step, train_data=train_data, eval_data=None,
+                    batch_size=batch_size, epochs=epochs, seed=seed, progress=False, num_classes=10,
+                    parallel=RefuseToReplicate(),
+                )
+            except InputError as error:
+                assert str(error)
+            except Accepted:
                 inputs, targets = train_data["inputs"], train_data["targets"]
                 assert inputs.shape[1:] == (8, 8, 1) and np.issubdtype(inputs.dtype, np.floating)
-                assert targets.ndim == 1 and targets.min() >= 0 and targets.max() < 10
+                assert targets.shape == (len(inputs),) and np.issubdtype(targets.dtype, np.integer)
+                assert targets.min() >= 0 and targets.max() < 10
+                assert 1 <= batch_size <= len(inputs) and epochs >= 1 and 0 <= seed < 2**32
             else:
-                assert str(outcome)
-    CASES["fit data"] += 1
-    assert compilation.compiles() == 0
-
-
-@settings(FUZZ, max_examples=100)
-@given(batch=datasets())
-def test_a_step_refuses_a_wrong_batch_before_compiling(steps, state, batch):
-    _, eval_step = steps
-    with CompilationLog() as compilation:
-        try:
-            eval_step(state, batch)
-            refused = False
-        except InputError as error:
-            refused = True
-            assert str(error).startswith("eval_step: ")
-    CASES["step batch"] += 1
-    if refused:
+                pytest.fail("fit returned without reaching its first step")
         assert compilation.compiles() == 0
+
+    run_cases(200, {
+        "train_data": datasets(), "batch_size": st.integers(-2, 12), "epochs": st.integers(-1, 3),
+        "seed": st.sampled_from([0, -1, 2**32, 7]),
+    }, case)
+
+
+def test_a_step_refuses_a_wrong_batch_before_compiling_or_runs_one_of_the_spec(steps, state):
+    _, eval_step = steps
+
+    def case(batch):
+        with CompilationLog() as compilation:
+            try:
+                metrics = eval_step(state, batch)
+            except InputError as error:
+                assert str(error).startswith("eval_step: ")
+                assert compilation.compiles() == 0
+                return
+        sizes = {len(batch[key]) for key in SPEC}
+        assert len(sizes) == 1 and sizes.pop() >= 1
+        for key, spec in SPEC.items():
+            assert batch[key].shape[1:] == spec.shape and batch[key].dtype.kind == np.dtype(spec.dtype).kind, key
+        assert set(metrics) >= {"loss", "accuracy"}
+
+    run_cases(100, {"batch": datasets()}, case)
 
 
 # zoo generate: any prompt, length, temperature, top-k and seed.
@@ -175,15 +225,7 @@ def language_model(tmp_path_factory):
     return workdir, from_workdir(workdir)
 
 
-@settings(FUZZ, max_examples=150)
-@given(
-    prompt=st.text(max_size=300),
-    length=st.one_of(st.integers(-5, 5), st.integers(-(10**30), 10**30)),
-    temperature=st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.sampled_from([0.0, -0.0, 1e-45])),
-    top_k=st.one_of(st.integers(-3, 200), st.integers(-(10**30), 10**30)),
-    seed=st.one_of(st.integers(-3, 3), st.integers(-(10**30), 10**30)),
-)
-def test_generate_refuses_bad_arguments_in_one_paragraph(language_model, prompt, length, temperature, top_k, seed, capsys, monkeypatch):
+def test_generate_refuses_bad_arguments_in_one_paragraph_or_accepts_what_the_sampler_takes(language_model, capsys, monkeypatch):
     workdir, restored = language_model
 
     def accepted(*args, **kwargs):
@@ -191,26 +233,29 @@ def test_generate_refuses_bad_arguments_in_one_paragraph(language_model, prompt,
 
     monkeypatch.setattr(zoo.api.generate, "from_workdir", lambda *args: restored)
     monkeypatch.setattr(zoo.api.generate, "make_sampler", accepted)
-    args = ["generate", "kjv_char_lstm", "--workdir", str(workdir), f"--prompt={prompt}", f"--length={length}",
-            f"--temperature={temperature!r}", f"--top-k={top_k}", f"--seed={seed}"]
-    with CompilationLog() as compilation:
-        try:
-            code = main(args)
-        except Accepted:
-            code = None
-    _, err = capsys.readouterr()
-    CASES["zoo generate"] += 1
-    assert compilation.compiles() == 0
-    if code is None:
-        vocabulary = zoo.api.generate.VOCABULARIES["kjv"]
-        assert 0 < len(prompt) <= 256 and 1 <= length and 0 < temperature < math.inf and 0 <= top_k <= vocabulary.size
-        assert 0 <= seed < 2**32
-    else:
-        assert code == 2 and one_paragraph(err), err
 
+    def case(prompt, length, temperature, top_k, seed):
+        args = ["generate", "kjv_char_lstm", "--workdir", str(workdir), f"--prompt={prompt}", f"--length={length}",
+                f"--temperature={temperature!r}", f"--top-k={top_k}", f"--seed={seed}"]
+        with CompilationLog() as compilation:
+            try:
+                code = main(args)
+            except Accepted:
+                code = None
+        _, err = capsys.readouterr()
+        assert compilation.compiles() == 0
+        if code is None:
+            vocabulary = zoo.api.generate.VOCABULARIES["kjv"]
+            assert 0 < len(prompt) <= 256 and 0 < temperature < math.inf and 0 <= top_k <= vocabulary.size
+            # the sampler scans over length steps with int32 positions, from a uint32 seed
+            assert 1 <= length < 2**31 and 0 <= seed < 2**32
+        else:
+            assert code == 2 and one_paragraph(err), err
 
-def test_at_least_500_cases_were_generated():
-    """Runs last in this module: the generated cases above, counted."""
-    if len(CASES) < 4:
-        pytest.skip("only part of this module ran")
-    assert sum(CASES.values()) >= 500, CASES
+    run_cases(150, {
+        "prompt": st.text(max_size=300),
+        "length": st.one_of(st.integers(-5, 5), st.integers(-(10**30), 10**30)),
+        "temperature": st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.sampled_from([0.0, -0.0, 1e-45])),
+        "top_k": st.one_of(st.integers(-3, 200), st.integers(-(10**30), 10**30)),
+        "seed": st.one_of(st.integers(-3, 3), st.integers(-(10**30), 10**30)),
+    }, case)

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
+from ci_setup import require_extra
 
 pytestmark = pytest.mark.slow
 
@@ -26,6 +27,7 @@ FIGURES = {
     "text": ["text/names_confusion.png", "text/hidden_state.png", "text/samples.png"],
     "extend": ["extend/wine/learning_curves.png", "extend/wine/confusion_matrix.png", "extend/moons/confusion_matrix.png"],
     "performance": ["performance/presets.png"],
+    "flax_nnx": ["flax_nnx/training_loss.png", "flax_nnx/predictions.png"],
 }
 """What each notebook must have written under ``runs/notebooks/``."""
 
@@ -47,7 +49,7 @@ def test_notebook_runs_top_to_bottom(notebook, tmp_path):
 
 
 def test_notebooks_are_jupytext_and_say_what_they_teach_and_take():
-    jupytext = pytest.importorskip("jupytext")
+    jupytext = require_extra("notebooks", "jupytext")
     for notebook in NOTEBOOKS:
         cells = jupytext.read(notebook).cells
         assert cells[0].cell_type == "markdown", notebook.name

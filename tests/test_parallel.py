@@ -1,6 +1,6 @@
-"""The same training code on 1 device, 8 devices and 2 processes x 2 devices agrees."""
+"""The same training code on 1 device, 8 devices and 2 processes x 2 devices agrees (``fit`` from
+Python; ``zoo train --distributed`` with a workdir, resumed: test_distributed.py)."""
 
-import json
 import os
 import socket
 import subprocess
@@ -15,8 +15,8 @@ pytestmark = pytest.mark.slow
 WORKER = Path(__file__).with_name("parallel_worker.py")
 
 
-def run_worker(out, devices, *distributed):
-    env = {**os.environ, "PYTHONPATH": str(WORKER.parent)}
+def run_worker(out, devices, *distributed, stacked=False):
+    env = {**os.environ, "PYTHONPATH": str(WORKER.parent)} | ({"STACKED_RUNS": "1"} if stacked else {})
     return subprocess.Popen(
         [sys.executable, str(WORKER), str(out), str(devices), *map(str, distributed)],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -50,6 +50,13 @@ def test_eight_devices_match_one(single_device, tmp_path):
     assert_same_training(np.load(out), single_device, devices=8)
 
 
+def test_stacked_runs_on_four_devices_match_one(tmp_path):
+    reference, sharded = tmp_path / "one.npz", tmp_path / "four.npz"
+    finish(run_worker(reference, 1, stacked=True))
+    finish(run_worker(sharded, 4, stacked=True))
+    assert_same_training(np.load(sharded), np.load(reference), devices=4)
+
+
 def test_two_processes_of_two_devices_match_one_process(single_device, tmp_path):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -59,28 +66,6 @@ def test_two_processes_of_two_devices_match_one_process(single_device, tmp_path)
     for worker in workers:
         finish(worker)
     assert_same_training(np.load(out), single_device, devices=4)
-
-
-def test_two_processes_share_a_workdir_that_only_process_0_writes_and_resume_in_it(single_device, tmp_path):
-    workdir = tmp_path / "run"
-
-    def two_processes(out, stop_at):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
-        workers = [run_worker(out, 2, process, 2, port, workdir, stop_at) for process in range(2)]
-        for worker in workers:
-            finish(worker)
-        return np.load(out)
-
-    stopped = two_processes(tmp_path / "stopped.npz", 11)  # mid-epoch: 8 steps an epoch
-    assert not bool(stopped["completed"])
-    assert sorted(p.name for p in workdir.iterdir()) == ["checkpoints", "metrics.jsonl"]
-    assert len((workdir / "metrics.jsonl").read_text().splitlines()) == 1, "one line for epoch 1, from process 0 only"
-    resumed = two_processes(tmp_path / "resumed.npz", 0)
-    assert bool(resumed["completed"]) and int(resumed["resumed_from_step"]) == 11
-    assert [json.loads(line)["epoch"] for line in (workdir / "metrics.jsonl").read_text().splitlines()] == [1, 2]
-    assert_same_training(resumed, single_device, devices=4)
 
 
 def test_a_global_batch_must_divide_over_the_devices(tmp_path):

@@ -10,6 +10,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 from flax import serialization
+from safetensors.numpy import load as safetensors_load
 
 import jax_zoo as zoo
 from harness_helpers import save_untrained_run
@@ -18,6 +19,8 @@ from jax_zoo.api import pretrained as pretrained_module
 from jax_zoo.api.export_weights import export
 from jax_zoo.api.pretrained import evaluate_pretrained, from_workdir, require_model_variables, shipped_entries, weights_record
 from jax_zoo.api.published import published_result
+from jax_zoo.api.convert_weights import convert
+from jax_zoo.api.weights_format import read_variables
 from jax_zoo.api.train import train_and_evaluate
 
 SHIPPED = shipped_entries()
@@ -53,7 +56,7 @@ def test_pretrained_is_ready_for_apply(entry):
     outputs = shipped.model.apply(shipped.variables, jnp.zeros((2, *spec.shape), spec.dtype), train=False)
     assert outputs.shape[0] == 2 and bool(jnp.all(jnp.isfinite(outputs)))
     assert shipped.config == published_result(entry)["config"] and shipped.source.startswith("shipped weights")
-    assert type(shipped.model) is type(experiment.test_model or experiment.model)
+    assert type(shipped.model) is type(experiment.final_eval_model or experiment.model)
 
 
 def test_zoo_list_says_which_weights_ship(capsys):
@@ -83,12 +86,63 @@ def weights_copy(tmp_path, monkeypatch):
 
 
 def test_damaged_weights_are_refused(weights_copy):
-    path = weights_copy / "names_tutorial_rnn.msgpack"
+    path = weights_copy / "names_tutorial_rnn.safetensors"
     data = bytearray(path.read_bytes())
     data[-1] ^= 1
     path.write_bytes(bytes(data))
     with pytest.raises(zoo.ZooError, match="shipped weights of 'names_tutorial_rnn' are damaged: .* has sha256"):
         zoo.pretrained("names_tutorial_rnn")
+
+
+def test_shipped_weights_are_safetensors_of_flattened_variable_paths():
+    for entry in SHIPPED:
+        weights_path, _ = pretrained_module.weights_files(entry)
+        assert weights_path.name == weights_record(entry)["weights"] == f"{entry}.safetensors"
+    weights_path, _ = pretrained_module.weights_files("digits_cnn")
+    tensors = safetensors_load(weights_path.read_bytes())
+    assert sorted(tensors) == [f"params/{layer}/{name}" for layer in ("conv1", "conv2", "fc1", "fc2") for name in ("bias", "kernel")]
+    assert tensors["params/conv1/kernel"].shape == (3, 3, 1, 32) and tensors["params/conv1/kernel"].dtype == np.float32
+
+
+def _as_msgpack(directory, entry):
+    """``entry``'s weights in ``directory`` rewritten as flax msgpack, its record naming them."""
+    record_path = directory / f"{entry}.weights.json"
+    record = json.loads(record_path.read_text())
+    variables = read_variables(record["weights"], (directory / record["weights"]).read_bytes())
+    data = serialization.msgpack_serialize(variables)
+    (directory / record["weights"]).unlink()
+    (directory / f"{entry}.msgpack").write_bytes(data)
+    record_path.write_text(json.dumps(record | {"weights": f"{entry}.msgpack", "sha256": hashlib.sha256(data).hexdigest()}))
+    return variables
+
+
+def test_weights_shipped_as_msgpack_still_load(weights_copy):
+    variables = _as_msgpack(weights_copy, "names_tutorial_rnn")
+    loaded = zoo.pretrained("names_tutorial_rnn")
+    assert "names_tutorial_rnn.msgpack" in loaded.source
+    assert jax.tree.all(jax.tree.map(np.array_equal, jax.device_get(loaded.variables), variables))
+
+
+def test_msgpack_weights_convert_to_the_same_variables_in_safetensors(weights_copy):
+    variables = _as_msgpack(weights_copy, "names_tutorial_rnn")
+    old_digest = json.loads((weights_copy / "names_tutorial_rnn.weights.json").read_text())["sha256"]
+    path = convert("names_tutorial_rnn", weights_copy)
+    record = json.loads((weights_copy / "names_tutorial_rnn.weights.json").read_text())
+    assert record["weights"] == path.name == "names_tutorial_rnn.safetensors"
+    assert record["converted_from"] == {"weights": "names_tutorial_rnn.msgpack", "sha256": old_digest}
+    assert record["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest() and record["bytes"] == path.stat().st_size
+    assert not (weights_copy / "names_tutorial_rnn.msgpack").exists()
+    loaded = zoo.pretrained("names_tutorial_rnn")
+    assert jax.tree.all(jax.tree.map(np.array_equal, jax.device_get(loaded.variables), variables))
+
+
+def test_damaged_msgpack_weights_are_not_converted(weights_copy):
+    _as_msgpack(weights_copy, "names_tutorial_rnn")
+    path = weights_copy / "names_tutorial_rnn.msgpack"
+    path.write_bytes(path.read_bytes()[:-1] + b"\0")
+    with pytest.raises(zoo.ZooError, match="names_tutorial_rnn.msgpack has sha256 .*, its record says"):
+        convert("names_tutorial_rnn", weights_copy)
+    assert not (weights_copy / "names_tutorial_rnn.safetensors").exists()
 
 
 def test_weights_of_another_model_name_the_entry_and_the_differing_keys(weights_copy):
@@ -136,7 +190,8 @@ def test_export_writes_what_pretrained_reads_and_refuses_a_run_that_is_not_the_p
     assert json.loads((tmp_path / "published" / "names_tutorial_rnn.json").read_text()) == results
     written = [path, path.with_name("names_tutorial_rnn.weights.json"), tmp_path / "published" / "names_tutorial_rnn.json"]
     assert [file.stat().st_mode & 0o777 for file in written] == [0o644] * 3, "package data every user can read"
-    restored = serialization.msgpack_restore(path.read_bytes())
+    assert path.name == record["weights"] == "names_tutorial_rnn.safetensors"
+    restored = read_variables(path.name, path.read_bytes())
     expected = from_workdir(workdir).variables
     assert jax.tree.all(jax.tree.map(lambda a, b: np.array_equal(a, b), restored, jax.device_get(expected)))
 

@@ -76,7 +76,7 @@ def test_a_published_denoiser_halves_the_noisy_inputs_mse(entry):
 
 # What a decoded-text entry must beat on test: its dataset's published baseline, by a margin.
 BASELINE_TO_BEAT = {
-    "docstring_summary": ("function_name", "rouge_l", 0.0),
+    "docstring_summary": ("function_name", "rouge_l", 0.03),
     "bible_en_es": ("word_by_word", "bleu", 5.0),
 }
 
@@ -101,7 +101,7 @@ def published_baseline(dataset):
 
 
 def test_baselines_are_published_with_their_commands():
-    for dataset in ("names", "kjv", "bible_en_es", "docstring_summary"):
+    for dataset in ("names", "kjv", "bible_en_es", "package_docstrings", "stdlib_docstrings"):
         baseline = published_baseline(dataset)
         assert baseline["dataset"] == dataset and baseline["command"] == f"python -m jax_zoo.baselines {dataset}"
 

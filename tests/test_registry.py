@@ -13,7 +13,7 @@ def test_the_default_entry_is_registered_with_its_config():
     assert isinstance(zoo.get("digits_cnn")(), Experiment)
 
 
-def test_users_register_their_own_entry_from_their_own_code():
+def test_users_register_their_own_entry_from_their_own_code(own_registrations):
     import optax
 
     from jax_zoo.models import SimpleCNN

@@ -16,6 +16,14 @@ def test_the_readme_table_is_the_one_generated_from_the_published_results():
     assert between == results_table(read_results(published_paths())), "run `zoo results --update README.md`"
 
 
+def test_zoo_results_without_an_argument_prints_the_readme_s_table(capsys):
+    assert main(["results"]) == 0
+    out, err = capsys.readouterr()
+    readme = (ROOT / "README.md").read_text()
+    assert out.strip() == readme.split(BEGIN)[1].split(END)[0].strip() and err == ""
+    assert len(out.strip().splitlines()) == 2 + len(published_paths())
+
+
 def test_every_published_result_has_a_row_with_its_command():
     table = results_table(read_results(published_paths()))
     for path in published_paths():

@@ -163,7 +163,7 @@ def test_sigterm_saves_exits_75_and_the_resumed_run_equals_the_golden_one(golden
 def test_a_new_process_resumes_mid_epoch_exactly(golden_entry_run, tmp_path):
     golden_dir, golden = golden_entry_run
     script = (
-        f"import sys, zoo; r = zoo.train_and_evaluate('digits_cnn', sys.argv[1], {OVERRIDES!r}, "
+        f"import sys, jax_zoo as zoo; r = zoo.train_and_evaluate('digits_cnn', sys.argv[1], {OVERRIDES!r}, "
         "progress=False, stop_at_step=100); print(r.get('completed', True))"
     )
     first = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True, timeout=300)

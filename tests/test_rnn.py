@@ -9,7 +9,6 @@ import pytest
 from jax_zoo.models import (
     CharLanguageModel,
     NgramEmbed,
-    RecurrentStack,
     SequenceClassifier,
     TutorialRNN,
     lengths_from_padding,
@@ -177,29 +176,17 @@ def test_the_same_ngram_gets_the_same_embedding_wherever_it_stands():
     assert not np.allclose(out[1], out[2])
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize(
-    ("cell_type", "bidirectional", "num_layers"), [("lstm", False, 2), ("lstm", True, 1), ("gru", False, 1)]
-)
-def test_a_stack_given_token_ids_and_their_table_reads_them_as_nn_embed(cell_type, bidirectional, num_layers):
-    tokens = jnp.array([[3, 1, 4, 1, 5], [9, 2, 6, 0, 0]])
-    table = jax.random.normal(jax.random.PRNGKey(1), (10, 6))
-    lengths = lengths_from_padding(tokens)
-    stack = RecurrentStack(8, num_layers, cell_type, bidirectional)
-    variables = stack.init(jax.random.PRNGKey(0), jnp.take(table, tokens, axis=0), lengths)
-    given = stack.apply(variables, tokens, lengths, embedding=table)
-    expected = stack.apply(variables, jnp.take(table, tokens, axis=0), lengths)
-    np.testing.assert_allclose(given, expected, atol=1e-6)
-
-
-@pytest.mark.slow
-def test_language_model_parameters_are_the_packed_lstm_layers():
+def test_language_model_parameters_are_flax_lstm_cells():
     model = CharLanguageModel(vocab_size=10, embed_dim=6, hidden_size=8, num_layers=2)
-    params = model.init(jax.random.PRNGKey(0), jnp.ones((1, 7), jnp.int32))["params"]
+    params = jax.eval_shape(model.init, jax.random.PRNGKey(0), jnp.ones((1, 7), jnp.int32))["params"]
     assert sorted(params) == ["embed", "readout", "rnn"]
-    assert jax.tree.map(jnp.shape, params["rnn"]) == {
-        "lstm_0": {"kernel_ih": (6, 32), "kernel_hh": (8, 32), "bias": (32,)},
-        "lstm_1": {"kernel_ih": (8, 32), "kernel_hh": (8, 32), "bias": (32,)},
+
+    def cell(in_features):
+        return {**{f"i{gate}": {"kernel": (in_features, 8)} for gate in "ifgo"},
+                **{f"h{gate}": {"kernel": (8, 8), "bias": (8,)} for gate in "ifgo"}}
+
+    assert jax.tree.map(lambda leaf: leaf.shape, params["rnn"]) == {
+        "OptimizedLSTMCell_0": cell(6), "OptimizedLSTMCell_1": cell(8),
     }
 
 

@@ -3,7 +3,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from jax_zoo.models import PyTorchMnistCNN, SimpleCNN, max_pool_2x2
+from jax_zoo.models import PyTorchMnistCNN, SimpleCNN
 
 
 def parameter_count(variables) -> int:
@@ -61,12 +61,3 @@ def test_pytorch_mnist_variant_uses_dropout_only_in_training():
     one = model.apply(variables, x, train=True, rngs={"dropout": jax.random.PRNGKey(1)})
     two = model.apply(variables, x, train=True, rngs={"dropout": jax.random.PRNGKey(2)})
     assert not np.allclose(one, two)
-
-
-@pytest.mark.slow
-def test_reshape_pooling_equals_flax_max_pool_and_floors_odd_sizes():
-    import flax.linen as nn
-
-    x = jax.random.normal(jax.random.PRNGKey(0), (2, 7, 6, 3))
-    np.testing.assert_array_equal(max_pool_2x2(x), nn.max_pool(x, (2, 2), strides=(2, 2)))
-    assert max_pool_2x2(x).shape == (2, 3, 3, 3)

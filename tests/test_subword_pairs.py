@@ -2,7 +2,6 @@
 scores in results.json, and bad input to ``zoo predict``/``zoo translate`` refused with exit 2."""
 
 import json
-import os
 import shutil
 
 import numpy as np
@@ -14,10 +13,9 @@ from jax_zoo.cli import main
 from jax_zoo.core import registry as entries
 from jax_zoo.core.errors import WorkdirError, ZooError
 from jax_zoo.datasets import data_dir, registry, text_pairs
-from jax_zoo.datasets.bible_pairs import ENGLISH_MODULE, SPANISH_MODULE
 from jax_zoo.datasets.subword_pairs import (
     BIBLE_EN_ES,
-    DOCSTRING_SUMMARY,
+    PACKAGE_DOCSTRINGS,
     FunctionSourceTokenizer,
     SubwordPairs,
     prepared_tokenizers,
@@ -40,10 +38,7 @@ from jax_zoo.datasets.text_pairs import (
 )
 from jax_zoo.entries.numbers_en_fr import seq2seq_experiment
 
-needs_bibles = pytest.mark.skipif(
-    not (ENGLISH_MODULE.is_dir() and SPANISH_MODULE.is_dir()) and not os.environ.get("CI"),
-    reason="needs Debian's sword-text-kjv and sword-text-sparv (CI installs them)",
-)
+needs_bibles = pytest.mark.usefixtures("bible_modules")  # skipped without them, failed under CI
 TINY = "tiny_number_summary"
 NUMBERS = {"train": range(0, 600, 2), "validation": range(1, 60, 3), "test": range(301, 400, 3)}
 
@@ -86,8 +81,12 @@ def tiny_entry():
 
 @pytest.fixture(scope="module")
 def tiny_run(tiny_entry, tmp_path_factory):
+    """A finished run of the tiny entry, prepared in a data directory of its own (``data`` beside
+    the workdir): a test deletes its tokenizers there, out of other processes' way."""
     workdir = tmp_path_factory.mktemp("subwords") / "run"
-    return workdir, zoo.train_and_evaluate(TINY, workdir, progress=False)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ZOO_DATA_DIR", str(workdir.with_name("data")))
+        return workdir, zoo.train_and_evaluate(TINY, workdir, progress=False)
 
 
 def test_a_subword_tokenizer_round_trips_and_knows_its_unknown_characters(tmp_path):
@@ -105,7 +104,7 @@ def test_a_subword_tokenizer_round_trips_and_knows_its_unknown_characters(tmp_pa
 
 def test_entries_build_from_declared_sizes_without_reading_data(monkeypatch):
     monkeypatch.setattr(SubwordTokenizer, "processor", property(lambda self: pytest.fail("read a model")))
-    for entry, pairs in (("docstring_summary", DOCSTRING_SUMMARY), ("bible_en_es", BIBLE_EN_ES)):
+    for entry, pairs in (("docstring_summary", PACKAGE_DOCSTRINGS), ("bible_en_es", BIBLE_EN_ES)):
         experiment = zoo.get(entry)(hidden_size=8, embed_dim=4)
         tokenizers = text_pair_tokenizers(pairs.name)
         assert experiment.model.source_vocab_size == tokenizers.source.size
@@ -174,8 +173,11 @@ def test_a_tiny_run_reports_decoded_scores_and_decodes_from_a_copied_workdir(tin
     assert test["count"] == len(NUMBERS["test"]) and {"bleu", "chrf", "rouge_l", "exact_match"} <= set(test)
     assert 0 <= test["bleu"] <= 100 and 0 <= test["chrf"] <= 100 and 0 <= test["rouge_l"] <= 1
     assert test["decoding"].startswith("beam 4") and len(test["samples"]) == 5
+    # every epoch's record holds the decoded validation score beside the teacher-forced metrics
+    epochs = [json.loads(line) for line in (workdir / "metrics.jsonl").read_text().splitlines()]
+    assert epochs and all(0 <= epoch["eval_rouge_l"] <= 1 and "eval_exact_match" in epoch for epoch in epochs)
     assert test["samples"][0]["reference"] == num2words(301, lang="fr")
-    shutil.rmtree(trained_tokenizers_dir(TINY, data_dir()))
+    shutil.rmtree(trained_tokenizers_dir(TINY, workdir.with_name("data")))
     copied = tmp_path / "copied"
     shutil.copytree(workdir, copied)
     (greedy,) = zoo.translate(copied, ["seven"])
@@ -206,8 +208,9 @@ def test_bad_texts_exit_2_with_a_clear_message(tiny_run, text, message, capsys):
 
 
 @pytest.mark.slow
-def test_docstring_summary_loads_with_its_declared_shapes_and_sizes():
-    _check_declared("docstring_summary")
+@pytest.mark.parametrize("dataset", ["package_docstrings", "stdlib_docstrings"])
+def test_a_docstring_corpus_loads_with_its_declared_shapes_and_sizes(dataset):
+    _check_declared(dataset)
 
 
 @pytest.mark.slow

@@ -1,4 +1,4 @@
-"""``zoo sweep``, ``zoo cv --parallel`` and ``zoo train --seeds``: configs as members of one program."""
+"""``zoo sweep``, ``zoo cv --parallel`` and ``zoo train --seeds``: configs as stacked runs of one program."""
 
 import json
 
@@ -7,7 +7,7 @@ import pytest
 from jax_zoo.cli import main
 from jax_zoo.core.errors import ConfigError
 from jax_zoo.api.build import build
-from jax_zoo.api.members import program_difference
+from jax_zoo.api.stacked import program_difference
 from jax_zoo.api.sweep import parse_grid, summarize
 
 
@@ -26,13 +26,13 @@ def test_seeds_and_learning_rates_share_a_program_widths_and_smoothing_do_not():
     assert program_difference(base, build("digits_cnn", {"batch_size": 16}).experiment) == ["batch_size"]
 
 
-def test_the_summary_averages_over_seeds_and_names_the_best_member():
-    members = [
+def test_the_summary_averages_over_seeds_and_names_the_best_run():
+    runs = [
         {"values": {"learning_rate": lr, "seed": seed}, "diverged": None, "validation": {"accuracy": acc, "loss": 1.0}}
         for lr, seed, acc in ((0.1, 0, 0.5), (0.1, 1, 0.7), (0.2, 0, 0.9), (0.2, 1, 0.8))
     ]
-    members.append({"values": {"learning_rate": 0.3, "seed": 0}, "diverged": {"step": 3}, "validation": {}})
-    summary = summarize(members, {"learning_rate": [], "seed": []})
+    runs.append({"values": {"learning_rate": 0.3, "seed": 0}, "diverged": {"step": 3}, "validation": {}})
+    summary = summarize(runs, {"learning_rate": [], "seed": []})
     assert summary["best"]["values"] == {"learning_rate": 0.2, "seed": 0}
     first = summary["settings"][0]
     assert first["values"] == {"learning_rate": 0.1} and first["seeds"] == 2
@@ -61,11 +61,11 @@ def test_a_sweep_trains_seeds_and_learning_rates_in_one_program(tmp_path, capsys
     out = capsys.readouterr().out
     assert code == 0 and "4 configs in one program" in out and "over 2 seed(s)" in out
     summary = json.loads((tmp_path / "sweep.json").read_text())
-    assert summary["programs"] == 1 and len(summary["members"]) == 4
-    assert [member["values"]["learning_rate"] for member in summary["members"]] == [1e-3, 1e-3, 3e-3, 3e-3]
-    assert summary["best"]["validation"]["accuracy"] == max(m["validation"]["accuracy"] for m in summary["members"])
+    assert summary["programs"] == 1 and len(summary["runs"]) == 4
+    assert [run["values"]["learning_rate"] for run in summary["runs"]] == [1e-3, 1e-3, 3e-3, 3e-3]
+    assert summary["best"]["validation"]["accuracy"] == max(r["validation"]["accuracy"] for r in summary["runs"])
     lines = (tmp_path / "program-0" / "metrics.jsonl").read_text().splitlines()
-    assert sorted(json.loads(line)["member"] for line in lines) == [0, 1, 2, 3]
+    assert sorted(json.loads(line)["run"] for line in lines) == [0, 1, 2, 3]
 
 
 @pytest.mark.slow
@@ -78,14 +78,14 @@ def test_a_value_that_changes_the_program_runs_one_program_after_another(tmp_pat
 
 
 @pytest.mark.slow
-def test_train_seeds_reports_every_member_and_their_averaged_prediction(tmp_path, capsys):
+def test_train_seeds_reports_every_run_and_their_averaged_prediction(tmp_path, capsys):
     code = main(["train", "digits_cnn", "--seeds", "2", "--set", "epochs=1", "--workdir", str(tmp_path),
                  "--no-progress"])
     out = capsys.readouterr().out
-    assert code == 0 and "digits_cnn seed 0: test" in out and "averaged prediction of 2 members" in out
+    assert code == 0 and "digits_cnn seed 0: test" in out and "averaged prediction of 2 runs" in out
     results = json.loads((tmp_path / "results.json").read_text())
-    assert [member["config"]["seed"] for member in results["members"]] == [0, 1]
-    assert len(results["test"]["members"]) == 2 and results["test"]["ensemble"]["count"] == 360
+    assert [run["config"]["seed"] for run in results["runs"]] == [0, 1]
+    assert len(results["test"]["runs"]) == 2 and results["test"]["ensemble"]["count"] == 360
     assert main(["train", "digits_cnn", "--seeds", "2", "--set", "epochs=1", "--workdir", str(tmp_path),
                  "--no-progress"]) == 0
     assert json.loads((tmp_path / "results.json").read_text()) == results
@@ -93,5 +93,5 @@ def test_train_seeds_reports_every_member_and_their_averaged_prediction(tmp_path
 
 def test_seeds_refuse_restart_without_training(tmp_path, capsys):
     code = main(["train", "digits_cnn", "--seeds", "2", "--restart", "--workdir", str(tmp_path / "run")])
-    assert code == 2 and "--seeds trains its members in one process" in capsys.readouterr().err
+    assert code == 2 and "--seeds trains its runs in one process" in capsys.readouterr().err
     assert not (tmp_path / "run").exists()

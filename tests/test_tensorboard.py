@@ -2,11 +2,12 @@ import json
 import struct
 
 import pytest
+from ci_setup import require_extra
 
 from jax_zoo.cli import main
 from jax_zoo.api.tensorboard import scalars
 
-event_pb2 = pytest.importorskip("tensorboardX.proto.event_pb2")
+event_pb2 = require_extra("tensorboard", "tensorboardX.proto.event_pb2")
 
 
 def read_events(path):

@@ -43,6 +43,28 @@ def test_kjv_windows_hold_every_character_of_their_books_once():
     assert (train["targets"] >= 2).all(), "no padding and no unknown symbol in the KJV"
 
 
+@pytest.mark.slow
+def test_python_source_loads_as_the_kjv_s_windows_split_by_module_and_the_entry_evaluates_on_it():
+    """The corpus ``zoo train kjv_char_lstm`` is told to use without sword-text-kjv."""
+    from jax_zoo.api.restore import evaluate_trained
+    from jax_zoo.datasets import python_source
+
+    modules = python_source.stdlib_modules()
+    for split, size in python_source.SPLIT_SIZES.items():
+        windows = zoo.load_dataset("python_source", split)
+        assert windows["inputs"].shape == windows["targets"].shape == (size, 128)
+        assert windows["inputs"].dtype == np.int32 and windows["inputs"].max() < python_source.VOCABULARY.size
+        np.testing.assert_array_equal(windows["inputs"][:, 1:], windows["targets"][:, :-1])
+        np.testing.assert_array_equal(windows["inputs"][1:, 0], windows["targets"][:-1, -1])
+        first = next(path for index, path in enumerate(modules) if split_of_book(index) == split)
+        expected = python_source.VOCABULARY.encode(first.read_text("utf-8", errors="replace")[:128])
+        np.testing.assert_array_equal(windows["inputs"][0], expected, err_msg=f"{split} starts with {first}")
+    built = zoo.build("kjv_char_lstm", {"corpus": "python_source", "hidden_size": 8, "embed_dim": 4})
+    metrics = evaluate_trained(built, "validation")
+    untrained = np.log2(python_source.VOCABULARY.size)  # about uniform over the vocabulary
+    assert metrics["count"] == 1465 and 0.8 * untrained < metrics["bits_per_character"] < 1.2 * untrained, metrics
+
+
 def test_books_are_split_by_index():
     splits = [split_of_book(index) for index in range(66)]
     assert splits.count("validation") == splits.count("test") == 6 and splits[5] == "validation"

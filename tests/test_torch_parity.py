@@ -10,6 +10,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from ci_setup import require_extra
 from flax import traverse_util
 
 from jax_zoo.models import (
@@ -18,7 +19,7 @@ from jax_zoo.models import (
 from jax_zoo.models.decoding import decode
 from jax_zoo.port import rules, to_torch
 
-torch = pytest.importorskip("torch", reason="the optional torch extra is not installed")
+torch = require_extra("torch", "torch")
 
 from jax_zoo.bench.torch_convnets import nchw  # noqa: E402  (needs torch)
 from jax_zoo.bench.torch_seq2seq import greedy_decode  # noqa: E402

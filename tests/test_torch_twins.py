@@ -5,6 +5,7 @@ import math
 import numpy as np
 import optax
 import pytest
+from ci_setup import require_extra
 
 from jax_zoo.bench.torch_recipes import RECIPES, TorchRecipe, recipe_for
 from jax_zoo.core import registry
@@ -12,7 +13,7 @@ from jax_zoo.core.config import resolve_config
 from jax_zoo.datasets import dataset_info
 from jax_zoo.models import Seq2Seq
 
-torch = pytest.importorskip("torch", reason="the optional torch extra is not installed")
+torch = require_extra("torch", "torch")
 
 from jax_zoo.bench.torch_process import TorchProcess, TwinTask  # noqa: E402  (needs torch)
 from jax_zoo.bench.torch_training import (  # noqa: E402

@@ -3,6 +3,7 @@ import subprocess
 import sys
 
 import pytest
+from ci_setup import require_ci_setup
 
 from jax_zoo.train import xla_flags
 
@@ -16,14 +17,14 @@ def _in_fresh_python(code: str, **environment: str) -> str:
 
 
 SHOW = (
-    "import os, train; from jax_zoo.train import xla_flags; xla_flags.apply_defaults(); "
+    "import os, jax_zoo.train; from jax_zoo.train import xla_flags; xla_flags.apply_defaults(); "
     "print(os.environ.get('XLA_FLAGS'), '|', xla_flags.user_flags())"
 )
 
 
 @pytest.mark.slow
 def test_importing_train_adds_no_flag():
-    code = "import os, train, zoo; print(os.environ.get('XLA_FLAGS'))"
+    code = "import os, jax_zoo.train, jax_zoo; print(os.environ.get('XLA_FLAGS'))"
     assert _in_fresh_python(code) == "None"
 
 
@@ -43,7 +44,7 @@ def test_the_package_flags_can_be_turned_off():
     assert _in_fresh_python(SHOW, ZOO_XLA_DEFAULTS="0") == "None |"
 
 
-def test_an_entrys_flags_compile_its_steps_even_after_jax_started_and_stay_out_of_xla_flags(monkeypatch):
+def test_an_entrys_flags_compile_its_steps_even_after_jax_started_and_stay_out_of_xla_flags(monkeypatch, own_registrations):
     import jax.numpy as jnp
     import optax
 
@@ -78,8 +79,7 @@ def test_a_step_is_compiled_with_its_options():
     def matmul(state, batch):
         return state @ batch
 
-    if jax.default_backend() != "cpu":
-        pytest.skip("YNNPACK fusions are XLA:CPU's")
+    require_ci_setup(jax.default_backend() == "cpu", "JAX's CPU backend, whose XLA has YNNPACK fusions")
     x = jnp.ones((64, 64))
     plain = Step(matmul, name="plain", donate_state=False, example_spec=None)
     with_option = Step(matmul, name="with_option", donate_state=False, example_spec=None,

@@ -1,4 +1,4 @@
-"""The shared training harness: losses, train state, jitted steps, the fit loop, checkpoints.
+"""The shared training harness: losses, train state, jitted steps, the training loop, checkpoints.
 
 Imports jax, optax, orbax and flax's training utilities; never ``models`` or ``zoo``. Importing it
 changes nothing in the process: the process-wide settings (``jax_zoo.train.xla_flags.apply_defaults``,
@@ -8,15 +8,14 @@ changes nothing in the process: the process-wide settings (``jax_zoo.train.xla_f
 from jax_zoo.train import host_memory, xla_flags
 from jax_zoo.train.batch_spec import BatchSpecError, ExampleSpec, InputError, check_batch
 from jax_zoo.train.batching import epoch_permutation, eval_batches, train_batches
-from jax_zoo.train.checkpoints import CheckpointError, Checkpoints
+from jax_zoo.train.checkpoints import CheckpointError, CheckpointPolicy, Checkpoints
 from jax_zoo.train.compilation import CompilationLog
-from jax_zoo.train.evaluate import evaluate, predict
+from jax_zoo.train.evaluate import evaluate, evaluate_stacked, predict
 from jax_zoo.train.cross_validation import cross_validate, stratified_folds
 from jax_zoo.train.early_stopping import EarlyStoppingPolicy
 from jax_zoo.train.ensembles import member_mean
-from jax_zoo.train.fit import CheckpointPolicy, FitResult, fit, load_final_state
-from jax_zoo.train.member_fit import MemberFitResult, fit_members
-from jax_zoo.train.members import make_member_step, stack_members, unstack_member
+from jax_zoo.train.fit import FitResult, StackedFitResult, fit, fit_stacked, load_final_state
+from jax_zoo.train.stacked import make_stacked_train_step, stack_runs, unstack_run
 from jax_zoo.train.nonfinite import NonFiniteError
 from jax_zoo.train.parallel import DataParallel
 from jax_zoo.train.preemption import PREEMPTED_EXIT_STATUS, Preempted
@@ -31,10 +30,11 @@ from jax_zoo.train.steps import Augment, Step, make_eval_step, make_predict_step
 __all__ = [
     "PREEMPTED_EXIT_STATUS", "host_memory", "xla_flags", "Augment", "BatchSpecError", "CheckpointError", "CheckpointPolicy", "Checkpoints",
     "CompilationLog", "DataParallel", "EarlyStoppingPolicy", "ExampleSpec", "FitResult", "InputError",
-    "MemberFitResult", "MetricAccumulator", "NonFiniteError", "Preempted", "Step", "TrainState", "accuracy", "bits_per_character",
-    "check_batch", "classification_report", "confusion_matrix", "create_train_state", "cross_validate",
-    "epoch_permutation", "eval_batches", "evaluate", "exact_match", "fit", "fit_members", "load_final_state",
-    "make_eval_step", "make_member_step", "make_predict_step", "make_train_step", "masked_mean", "mean_squared_error",
-    "mean_token_nll", "member_mean", "perplexity", "predict", "sequence_cross_entropy", "softmax_cross_entropy",
-    "squared_error", "stack_members", "stratified_folds", "token_accuracy", "top_k_accuracy", "train_batches", "unstack_member",
+    "MetricAccumulator", "NonFiniteError", "Preempted", "StackedFitResult", "Step", "TrainState", "accuracy",
+    "bits_per_character", "check_batch", "classification_report", "confusion_matrix", "create_train_state",
+    "cross_validate", "epoch_permutation", "eval_batches", "evaluate", "evaluate_stacked", "exact_match", "fit",
+    "fit_stacked", "load_final_state", "make_eval_step", "make_predict_step", "make_stacked_train_step",
+    "make_train_step", "masked_mean", "mean_squared_error", "mean_token_nll", "member_mean", "perplexity", "predict",
+    "sequence_cross_entropy", "softmax_cross_entropy", "squared_error", "stack_runs", "stratified_folds",
+    "token_accuracy", "top_k_accuracy", "train_batches", "unstack_run",
 ]

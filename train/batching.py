@@ -3,7 +3,7 @@
 ``arrays`` is a dict of equally long numpy arrays (``inputs``, ``targets``, ...).
 """
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 
 import numpy as np
 
@@ -36,6 +36,18 @@ def train_batches(
         indices = order[start : start + batch_size]
         yield {key: value[indices] for key, value in arrays.items()}
 
+
+def stacked_train_batches(
+    arrays: Arrays, batch_size: int, *, rows: Sequence[np.ndarray], seeds: Sequence[int], epoch: int,
+    start_batch: int = 0,
+) -> Iterator[dict[str, np.ndarray]]:
+    """The batches ``train_batches`` gives run ``r`` on its own ``rows[r]`` in the order of its
+    own ``seeds[r]``, stacked: ``<...>[runs, batch, ...]``. Every run makes the same number of
+    steps (``len(rows[r]) // batch_size``)."""
+    orders = [np.asarray(own)[epoch_permutation(len(own), seed, epoch)] for own, seed in zip(rows, seeds)]
+    for start in range(start_batch * batch_size, len(orders[0]) - batch_size + 1, batch_size):
+        indices = np.stack([order[start : start + batch_size] for order in orders])
+        yield {key: value[indices] for key, value in arrays.items()}
 
 
 def eval_batches(arrays: Arrays, batch_size: int) -> Iterator[dict[str, np.ndarray]]:

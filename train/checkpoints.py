@@ -7,6 +7,7 @@ arrays are copied off the device (so the next donating step may reuse them) and 
 written in the background; ``wait`` (and ``close``) block until they are final.
 """
 
+import dataclasses
 import os
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,27 @@ from typing import Any
 import jax
 import numpy as np
 import orbax.checkpoint as ocp
+
+
+@dataclasses.dataclass(frozen=True)
+class CheckpointPolicy:
+    """When to save: every ``every_epochs`` epochs and/or ``every_steps`` steps (None: never by
+    that measure), always after the last epoch and on a stop signal; keep the last ``keep``."""
+
+    every_epochs: int | None = 1
+    every_steps: int | None = None
+    keep: int = 3
+    best_metric: str | None = None
+    """Also keep the checkpoint of the best evaluation by this record key (e.g. ``eval_accuracy``)."""
+    best_mode: str = "max"
+
+    def __post_init__(self):
+        for name in ("every_epochs", "every_steps"):
+            value = getattr(self, name)
+            if value is not None and value < 1:
+                raise ValueError(f"checkpoint {name} must be None or >= 1, got {value}")
+        if self.keep < 1:
+            raise ValueError(f"checkpoint keep must be >= 1, got {self.keep}")
 
 
 class CheckpointError(Exception):
@@ -85,12 +107,15 @@ class Checkpoints:
         self._manager.wait_until_finished()
 
     def steps(self) -> list[int]:
+        """The steps of the complete checkpoints on disk, oldest first."""
         return sorted(self._manager.all_steps())
 
     def latest_step(self) -> int | None:
+        """The newest complete checkpoint's step, or ``None`` when there is none."""
         return self._manager.latest_step()
 
     def read_record(self, step: int | None = None) -> dict[str, Any]:
+        """The record saved with ``step`` (default: the latest), without reading its arrays."""
         step = self._existing_step(step)
         try:
             return self._manager.restore(step, args=ocp.args.Composite(record=ocp.args.JsonRestore()))["record"]
@@ -145,6 +170,7 @@ class Checkpoints:
         )
 
     def close(self) -> None:
+        """Waits for pending saves, then releases the checkpoint manager."""
         self._manager.wait_until_finished()
         self._manager.close()
 

@@ -7,10 +7,9 @@ import numpy as np
 
 from jax_zoo.train.batching import Arrays
 from jax_zoo.train.compilation import CompilationLog
-from jax_zoo.train.fit import fit
+from jax_zoo.train.fit import fit, fit_stacked
 from jax_zoo.train.input_checks import InputError
-from jax_zoo.train.member_fit import fit_members
-from jax_zoo.train.members import stack_members
+from jax_zoo.train.stacked import stack_runs
 from jax_zoo.train.state import TrainState
 from jax_zoo.train.steps import Step
 
@@ -29,10 +28,10 @@ def stratified_folds(labels: np.ndarray, folds: int, seed: int) -> list[np.ndarr
     assignment = np.empty(len(labels), dtype=np.int64)
     offset = 0
     for label in np.flatnonzero(counts):
-        members = rng.permutation(np.flatnonzero(labels == label))
+        of_class = rng.permutation(np.flatnonzero(labels == label))
         # Continue the round robin where the previous class stopped, so fold sizes stay balanced.
-        assignment[members] = (offset + np.arange(len(members))) % folds
-        offset += len(members)
+        assignment[of_class] = (offset + np.arange(len(of_class))) % folds
+        offset += len(of_class)
     return [np.flatnonzero(assignment == fold) for fold in range(folds)]
 
 
@@ -59,16 +58,16 @@ def cross_validate(
     each is compiled once (``compiles`` in the result counts XLA compilations by step).
     Returns per-fold final metrics and their mean and (population) standard deviation.
 
-    ``parallel`` trains the folds as members of one program (``jax_zoo.train.member_fit``): each member
-    reads its own fold's batches, in the order the sequential run gives them, so the numbers are
-    the sequential ones to within float rounding.
+    ``parallel`` trains the folds as stacked runs, one program (``jax_zoo.train.fit_stacked``): each
+    run reads its own fold's batches, in the order the sequential run gives them, so the numbers
+    are the sequential ones to within float rounding.
     """
     held_out = stratified_folds(data["targets"], folds, seed)
     trainings = [np.setdiff1d(np.arange(len(data["targets"])), validation) for validation in held_out]
     with CompilationLog() as compilation:
         if parallel:
-            result = fit_members(
-                stack_members([initial_state(len(training)) for training in trainings]),
+            result = fit_stacked(
+                stack_runs([initial_state(len(training)) for training in trainings]),
                 train_step=train_step, eval_step=eval_step, train_data=data, train_indices=trainings,
                 eval_data=data, eval_indices=held_out, batch_size=batch_size, eval_batch_size=eval_batch_size,
                 epochs=epochs, seeds=[seed] * folds, num_classes=num_classes, progress=progress,

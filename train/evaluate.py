@@ -1,5 +1,7 @@
 """Evaluation over a whole split, each example counted exactly once."""
 
+from collections.abc import Iterator, Sequence
+
 import jax
 import numpy as np
 
@@ -21,6 +23,31 @@ def evaluate(
     for batch in eval_batches(arrays, batch_size):
         accumulator.add(eval_step(state, parallel.shard_batch(batch) if parallel else batch))
     return accumulator.result()
+
+
+def evaluate_stacked(
+    stacked_eval_step: Step, states: TrainState, arrays: Arrays, batch_size: int,
+    rows: Sequence[np.ndarray] | None = None, parallel: DataParallel | None = None,
+) -> list[dict[str, float]]:
+    """Each stacked run's metrics (``jax_zoo.train.stacked.make_stacked_eval_step``) over all of
+    ``arrays`` (a shared batch) or over its own ``rows[r]`` of it (a per-run batch, padded and
+    masked to one length)."""
+    accumulator = MetricAccumulator()
+    batches = eval_batches(arrays, batch_size) if rows is None else _per_run_eval_batches(arrays, batch_size, rows)
+    batch_axis = 0 if rows is None else 1
+    for batch in batches:
+        accumulator.add(stacked_eval_step(states, parallel.shard_batch(batch, batch_axis) if parallel else batch))
+    return accumulator.per_run()
+
+
+def _per_run_eval_batches(arrays: Arrays, batch_size: int, rows: Sequence[np.ndarray]) -> Iterator[dict[str, np.ndarray]]:
+    """``<...>[runs, batch, ...]``: run ``r``'s ``rows[r]`` in order, padded with row 0 (``mask`` 0)."""
+    length = -(-max(len(r) for r in rows) // batch_size) * batch_size
+    padded = np.stack([np.concatenate([r, np.zeros(length - len(r), r.dtype)]) for r in rows])
+    real = np.stack([np.arange(length) < len(r) for r in rows]).astype(np.float32)
+    for start in range(0, length, batch_size):
+        indices = padded[:, start : start + batch_size]
+        yield {**{key: value[indices] for key, value in arrays.items()}, "mask": real[:, start : start + batch_size]}
 
 
 def predict(

@@ -1,24 +1,20 @@
 """Optional glibc malloc settings under which XLA's CPU buffers are reused, not faulted in afresh.
 
 XLA's CPU runtime allocates each call's temporary buffer and outputs when the call starts and
-frees them when it ends: 149 MB a train step for the char LSTM's first ``ScannedLSTM`` (79 MB
-since its input projection is folded into the embedding), 104 MB for SimpleCNN.
-glibc hands blocks that large out as fresh ``mmap`` regions and unmaps them on free (a thread
-other than the main one always does: its heaps are capped at 64 MB), so every step touches
-25,000-37,000 new 4 KB pages, 50-90 ms of system time a step on our 2-core CPU.
+frees them when it ends, a hundred megabytes or more for a CNN or LSTM train step. glibc hands
+blocks that large out as fresh ``mmap`` regions and unmaps them on free (a thread other than the
+main one always does: its heaps are capped at 64 MB), so every step faults in tens of thousands
+of new pages.
 
 With ``ZOO_REUSE_HOST_MEMORY=1`` in the environment, ``apply_if_requested()`` (the ``zoo`` command
 calls it) calls ``mallopt`` so that every thread allocates from the main heap
-(``M_ARENA_MAX=1``), large blocks come from that heap too (``M_MMAP_MAX=0``), and freed memory stays with the process
-(``M_TRIM_THRESHOLD`` at its maximum): after the first few steps, a step reuses the pages of the
-one before. Measured on the 2-core CPU (separate processes, three each, medians): SimpleCNN's
-train step 123.5 -> 103.4 ms and page faults per step ~25,000 -> ~0; the char LSTM's step
-(first ``ScannedLSTM``) 235.5 -> 201.4 ms, within its noise. It is off by default because it costs elsewhere: XLA's
-compiler threads then share one malloc lock, and compiling the CNN's step took 1.32-1.66 s
-instead of 1.13-1.18 s, the LSTM's 3.5-3.6 s instead of 2.3-2.6 s; the process also keeps the
-memory it frees (its resident size stays at its peak). PyTorch's CPU steps gain from the same
-settings (its LSTM 1.4x), so ``zoo bench`` applies them to both sides alike. All three settings
-are needed: any one or two of them left the page faults as they were.
+(``M_ARENA_MAX=1``), large blocks come from that heap too (``M_MMAP_MAX=0``), and freed memory
+stays with the process (``M_TRIM_THRESHOLD`` at its maximum): after the first few steps, a step
+reuses the pages of the one before. All three are needed. It is off by default because it costs
+elsewhere: XLA's compiler threads then share one malloc lock, so compiles are slower, and the
+process keeps the memory it frees (its resident size stays at its peak). PyTorch's CPU steps
+gain from the same settings, so ``zoo bench`` applies them to both sides alike. The
+measurements are in docs/performance.md.
 
 Threads that allocated before the call keep their own heaps, so set the variable before
 Python starts and call it before other libraries start threads. Only glibc
@@ -31,6 +27,7 @@ import os
 import platform
 
 REQUEST_VARIABLE = "ZOO_REUSE_HOST_MEMORY"
+"""``ZOO_REUSE_HOST_MEMORY=1`` asks ``apply_if_requested()`` to apply ``SETTINGS``."""
 # mallopt parameter numbers, from glibc's <malloc.h>.
 M_TRIM_THRESHOLD, M_MMAP_MAX, M_ARENA_MAX = -1, -4, -8
 SETTINGS = {  # name: (mallopt parameter, value)
@@ -38,6 +35,7 @@ SETTINGS = {  # name: (mallopt parameter, value)
     "M_MMAP_MAX": (M_MMAP_MAX, 0),
     "M_TRIM_THRESHOLD": (M_TRIM_THRESHOLD, 2**31 - 1),
 }
+"""What ``apply_if_requested()`` sets: name -> (``mallopt`` parameter, value)."""
 
 _applied: dict[str, int] = {}
 

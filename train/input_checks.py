@@ -14,6 +14,10 @@ def _positive_int(name: str, value, minimum: int = 1, limit: int | None = None) 
         raise InputError(f"{name} must be an integer below {limit}, got {value!r}")
 
 
+def check_seed(seed) -> None:
+    _positive_int("seed", seed, minimum=0, limit=2**32)  # JAX's keys hold 32 bits of seed
+
+
 def check_dataset(name: str, arrays: Mapping[str, np.ndarray]) -> int:
     """A dict of equally long arrays with ``inputs`` and ``targets`` and at least one example."""
     if not isinstance(arrays, Mapping) or not {"inputs", "targets"} <= set(arrays):
@@ -45,11 +49,12 @@ def check_labels(name: str, targets: np.ndarray, num_classes: int) -> None:
         )
 
 
-def check_watched_metric(metric: str, train_step, eval_step) -> None:
-    """Early stopping must watch a metric the epoch records will hold (no ``eval_`` ones without ``eval_step``)."""
+def check_watched_metric(metric: str, train_step, eval_step, extra_eval_names: tuple[str, ...] = ()) -> None:
+    """Early stopping must watch a metric the epoch records will hold (no ``eval_`` ones without
+    ``eval_step``); ``extra_eval_names``: the scores computed beside the eval step (``EvalScores``)."""
     available = [f"train_{name}" for name in train_step.metric_names]
     if eval_step is not None:
-        available += [f"eval_{name}" for name in eval_step.metric_names]
+        available += [f"eval_{name}" for name in (*eval_step.metric_names, *extra_eval_names)]
     if metric not in available:
         raise InputError(f"early stopping watches {metric!r}, but epoch records hold {available}")
 
@@ -60,7 +65,7 @@ def check_fit_inputs(
 ) -> None:
     _positive_int("batch_size", batch_size)
     _positive_int("epochs", epochs)
-    _positive_int("seed", seed, minimum=0, limit=2**32)  # JAX's keys hold 32 bits of seed
+    check_seed(seed)
     if eval_batch_size is not None:
         _positive_int("eval_batch_size", eval_batch_size)
     train_size = check_dataset("training data", train_data)

@@ -75,21 +75,26 @@ def classification_report(confusion: np.ndarray) -> dict:
 class MetricAccumulator:
     """Count-weighted running sums of step metrics, kept as device arrays until ``result``.
 
-    ``sums()`` and ``MetricAccumulator(sums)`` round-trip the running sums exactly (float32 values
-    as Python floats), so an epoch interrupted by a checkpoint resumes with identical sums.
+    Metrics are scalars (one run) or carry a leading ``[runs]`` axis (stacked runs,
+    ``jax_zoo.train.stacked``); ``result`` and ``per_run`` give the means of either. ``sums()``
+    and ``MetricAccumulator(sums)`` round-trip the running sums exactly (float32 values as
+    Python floats), so an epoch interrupted by a checkpoint resumes with identical sums.
     """
 
-    def __init__(self, sums: Mapping[str, float] | None = None) -> None:
+    def __init__(self, sums: Mapping[str, float | list[float]] | None = None) -> None:
         self._sums: dict[str, jax.Array] | None = None
         if sums:
             self._sums = {name: jnp.asarray(value, jnp.float32) for name, value in sums.items()}
 
-    def sums(self) -> dict[str, float]:
+    def sums(self) -> dict[str, float | list[float]]:
+        """The running count-weighted sums as Python floats, or lists of them for stacked runs
+        (``{}`` before the first ``add``)."""
         if self._sums is None:
             return {}
-        return {name: float(value) for name, value in jax.device_get(self._sums).items()}
+        return {name: np.asarray(value).tolist() for name, value in jax.device_get(self._sums).items()}
 
     def add(self, metrics: Mapping[str, jax.Array]) -> None:
+        """Adds one step's metrics (means over its ``count`` examples), weighted by ``count``."""
         count = metrics["count"]
         weighted = {name: value * count for name, value in metrics.items() if name != "count"}
         weighted["count"] = count
@@ -102,13 +107,21 @@ class MetricAccumulator:
         """Means over every example added so far, plus the example ``count``."""
         if self._sums is None:
             return {}
+        return _means(jax.device_get(self._sums))
+
+    def per_run(self) -> list[dict[str, float]]:
+        """``result`` of each run, for metrics with a leading ``[runs]`` axis."""
+        if self._sums is None:
+            return []
         sums = jax.device_get(self._sums)
-        count = float(sums["count"])
-        means = {
-            name: float(value) / count if count else float("nan") for name, value in sums.items() if name != "count"
-        }
-        means["count"] = int(count)
-        return means
+        return [_means({name: value[run] for name, value in sums.items()}) for run in range(len(sums["count"]))]
+
+
+def _means(sums: Mapping[str, np.ndarray]) -> dict[str, float]:
+    count = float(sums["count"])
+    means = {name: float(value) / count if count else float("nan") for name, value in sums.items() if name != "count"}
+    means["count"] = int(count)
+    return means
 
 
 def top_k_accuracy(logits: jnp.ndarray, labels: jnp.ndarray, *, k: int = 5) -> jnp.ndarray:

@@ -8,9 +8,12 @@
 - ``"off"``: no check (no cost), for benchmarks.
 """
 
+from collections.abc import Callable
+
 import jax
 import jax.numpy as jnp
 import numpy as np
+from tqdm.auto import tqdm
 
 NAN_POLICIES = ("fail", "skip", "off")
 
@@ -40,10 +43,8 @@ def finiteness(inputs: jax.Array, loss: jax.Array, grads) -> tuple[jax.Array, ja
     leaves = jax.tree.leaves(grads)
     if leaves:
         # The gradient leaves are searched as one vector, the first non-finite element found by
-        # one argmin into which XLA fuses the concatenation. A reduction per leaf gives the same
-        # answer but compiled 0.15-0.2 s slower (char LSTM 1.13 s against 0.92 s, CNN 0.86 s
-        # against 0.68 s: medians of five in-process compiles; 107 and 110 kernels against 97
-        # and 95), the steps as fast.
+        # one argmin into which XLA fuses the concatenation: a reduction per leaf gives the same
+        # answer in more kernels, which compile slower (docs/performance.md).
         flat = jnp.concatenate([jnp.ravel(leaf) for leaf in leaves])
         first = jnp.argmin(jnp.isfinite(flat))
         grads_finite = jnp.isfinite(flat[first])
@@ -65,3 +66,48 @@ def describe_offender(index: int, params) -> str:
         return "the loss"
     paths = [jax.tree_util.keystr(path) for path, _ in jax.tree_util.tree_flatten_with_path(params)[0]]
     return f"the gradient of params{paths[index - 2]}"
+
+
+class NonFiniteLog:
+    """Per-step finiteness flags of every run, kept on the device and read with a lag, so that
+    checking them never makes the host wait for the step it just dispatched.
+
+    A step's ``nonfinite`` and ``nonfinite_source`` metrics are scalars for one run and carry a
+    ``[runs]`` axis for stacked runs. Under ``"fail"`` each flag is read once the next step is
+    dispatched, and a non-finite step is handed to ``on_fail(run, step, quantity)``; under
+    ``"skip"`` flags are read when ``resolve`` is called (at epoch ends and saves), and each
+    skipped step is printed and listed in ``steps[run]``.
+    """
+
+    def __init__(
+        self, policy: str, params, steps: list[list[int]], on_fail: Callable[[int, int, str], None],
+        label: Callable[[int], str],
+    ):
+        self.policy, self.params, self.on_fail, self.label = policy, params, on_fail, label
+        self.steps = [list(seen) for seen in steps]
+        self._pending: list[tuple[int, jax.Array, jax.Array]] = []
+
+    def add(self, step: int, metrics: dict) -> None:
+        """Takes the flags out of a step's ``metrics``."""
+        if "nonfinite" in metrics:
+            self._pending.append((step, metrics.pop("nonfinite"), metrics.pop("nonfinite_source")))
+        if self.policy == "fail" and len(self._pending) > 1:
+            self.resolve(keep_last=True)
+
+    def resolve(self, keep_last: bool = False) -> None:
+        """Reads the pending flags (all but the latest with ``keep_last``)."""
+        ready = self._pending[:-1] if keep_last else self._pending
+        self._pending = self._pending[-1:] if keep_last else []
+        for step, flags, sources in ready:
+            flags = np.atleast_1d(jax.device_get(flags))
+            if not flags.any():
+                continue
+            sources = np.atleast_1d(jax.device_get(sources))
+            for run in np.flatnonzero(flags):
+                quantity = describe_offender(int(sources[run]), self.params)
+                if self.policy == "fail":
+                    self.on_fail(int(run), step, quantity)
+                else:
+                    tqdm.write(f"{self.label(int(run))}skipped step {step}: {quantity} contains NaN or inf "
+                               f"(nan_policy='skip')")
+                    self.steps[run].append(step)

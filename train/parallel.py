@@ -31,20 +31,24 @@ class DataParallel:
             lambda leaf: jax.make_array_from_process_local_data(self.replicated, np.asarray(leaf)), tree
         )
 
-    def shard_batch(self, batch: dict[str, np.ndarray]) -> dict[str, jax.Array]:
-        """A global batch (the same on every process) split over the devices along axis 0.
+    def shard_batch(self, batch: dict[str, np.ndarray], batch_axis: int = 0) -> dict[str, jax.Array]:
+        """A global batch (the same on every process) split over the devices along ``batch_axis``
+        (1 for the per-run batches of stacked runs, ``<...>[runs, batch, ...]``).
 
         With several processes each contributes only its own contiguous block of rows, through
         ``jax.make_array_from_process_local_data``.
         """
+        sharding = self.batch_sharding if batch_axis == 0 else NamedSharding(
+            self.mesh, PartitionSpec(*[None] * batch_axis, "data")
+        )
         if jax.process_count() == 1:
-            return jax.device_put(dict(batch), self.batch_sharding)
+            return jax.device_put(dict(batch), sharding)
         count, index = jax.process_count(), jax.process_index()
         sharded = {}
         for key, value in batch.items():
-            rows = len(value) // count
-            local = np.asarray(value[index * rows : (index + 1) * rows])
-            sharded[key] = jax.make_array_from_process_local_data(self.batch_sharding, local, value.shape)
+            rows = value.shape[batch_axis] // count
+            local = np.asarray(np.take(value, np.arange(index * rows, (index + 1) * rows), axis=batch_axis))
+            sharded[key] = jax.make_array_from_process_local_data(sharding, local, value.shape)
         return sharded
 
     def gather(self, array: jax.Array) -> np.ndarray:

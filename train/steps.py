@@ -43,7 +43,7 @@ class Step:
     ):
         fn.__name__ = name
         self.fn = fn
-        """The step's pure function, unjitted: what ``jax_zoo.train.members`` vmaps."""
+        """The step's pure function, unjitted: what ``jax_zoo.train.stacked`` vmaps."""
         self.name = name
         self.example_spec = example_spec
         self.nan_policy = nan_policy

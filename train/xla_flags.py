@@ -2,12 +2,11 @@
 
 XLA reads ``XLA_FLAGS`` once, when JAX creates its first backend, so flags can only be added
 before the first computation. ``apply_defaults()`` adds ``DEFAULT_FLAGS`` (the ``zoo`` command
-calls it; importing ``train`` changes nothing):
+calls it; importing ``jax_zoo.train`` changes nothing):
 
-- ``--xla_backend_optimization_level=1``: LLVM optimizes XLA's own generated loops less. On our
-  2-core CPU SimpleCNN's train step compiles in 1.06 s instead of 1.69 s and the char
-  LSTM's in 1.50 s instead of 1.75 s, with the same step times (the time is spent in the
-  convolution and matrix libraries, which the level does not touch); the ResNet 5.3 s vs 6.2 s.
+- ``--xla_backend_optimization_level=1``: LLVM optimizes XLA's own generated loops less, so
+  steps compile faster and run as fast: their time is spent in the convolution and matrix
+  libraries, which the level does not touch (docs/performance.md).
 
 An entry's own flags (``Experiment.xla_flags``) are options its jitted steps are compiled with
 (``compiler_options``), not additions to ``XLA_FLAGS``: they work after JAX has started (in a
@@ -26,23 +25,26 @@ import warnings
 from collections.abc import Iterable, Mapping
 
 Option = bool | int | float | str
+"""The value of one compile option, as XLA's ``compiler_options`` takes it."""
 
 DEFAULT_FLAGS = ("--xla_backend_optimization_level=1",)
-# XLA's CPU runtime allocates a call's temporaries as one block (79 MB for the char LSTM's train
-# step, 113 MB for SimpleCNN's) and frees it when the call ends. glibc serves blocks over
-# 32 MiB (its largest dynamic mmap threshold) with a fresh mmap each time, so every step faults
-# its pages in anew. Split into heaps of at most 24 MiB, the blocks come from malloc's heap and
-# are reused from one step to the next: the LSTM's page faults per step 19,400 -> 8,200 (its one
-# 32 MiB buffer still gets a heap of its own), and the steps run faster (docs/performance.md).
-# Not a default: XLA warns once per compile for every buffer larger than a heap, which for some
-# entries (names_bilstm, 880 MB of temporaries) means hundreds of lines. Entries ask for it.
-SMALL_HEAPS = "--xla_multiheap_size_constraint_per_heap=25165824"
-OPT_OUT_VARIABLE = "ZOO_XLA_DEFAULTS"
+"""What ``apply_defaults()`` adds to ``XLA_FLAGS`` (each flag the user has not set)."""
 
-# The CPU options each kind of network trains fastest with on our 2-core CPU (the measurements
-# are in docs/performance.md). One set does not fit all: turning YNNPACK off and using XLA's older
-# fusion code generator makes the plain CNN's step 3.7x faster than JAX's defaults, and the LSTM's
-# 1.1x slower; the BatchNorm ResNet wants YNNPACK for its products and reductions only.
+# XLA's CPU runtime allocates a call's temporaries as one block and frees it when the call ends;
+# glibc serves blocks over 32 MiB (its largest dynamic mmap threshold) with a fresh mmap each
+# time, so every step would fault its pages in anew. In heaps of at most 24 MiB they come from
+# malloc's heap and are reused from one step to the next (docs/performance.md). Not a default:
+# at every compile XLA logs a warning for each buffer larger than a heap, hundreds of lines for
+# the largest entries, which only the ``zoo`` command hides. Entries ask for it.
+SMALL_HEAPS = "--xla_multiheap_size_constraint_per_heap=25165824"
+"""Heaps of at most 24 MiB for XLA's CPU temporaries, so a step reuses the blocks of the one before."""
+OPT_OUT_VARIABLE = "ZOO_XLA_DEFAULTS"
+"""``ZOO_XLA_DEFAULTS=0`` turns the package's flags (defaults and entries') off."""
+
+# The CPU options each kind of network trains fastest with (docs/performance.md has the
+# measurements). One set does not fit all: turning YNNPACK off and using XLA's older fusion code
+# generator speeds the plain CNN's step up and slows the LSTM's down; the BatchNorm ResNet wants
+# YNNPACK for its products and reductions only.
 PRESETS = {
     # Convolutions, pooling and dense layers without normalization (measured on SimpleCNN).
     "convolutions": ("--xla_cpu_experimental_ynn_fusion_type=", "--xla_cpu_use_fusion_emitters=false", SMALL_HEAPS),
@@ -53,6 +55,7 @@ PRESETS = {
     # LSTMs and GRUs over lax.scan: heaps of at most 24 MiB, so the per-step buffers are reused.
     "recurrent": (SMALL_HEAPS,),
 }
+"""Preset name -> its XLA flags; ``preset(name)`` turns them into compile options."""
 
 
 def preset(name: str) -> dict[str, Option]:
@@ -132,7 +135,7 @@ def parse_option(flag: str) -> tuple[str, Option]:
 def refusal(name: str, value: Option) -> str | None:
     """XLA's reason for refusing the compile option ``name=value``, or None when it takes it.
 
-    Asked by compiling a one-line function with it on the default backend (~50 ms, once each).
+    Asked by compiling a one-line function with it on the default backend, once per option.
     """
     import jax
     import jax.numpy as jnp

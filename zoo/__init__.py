@@ -5,6 +5,8 @@
     experiment = zoo.get("digits_cnn")()    # the entry's Experiment, default config
     results = zoo.train_and_evaluate("digits_cnn", "runs/digits_cnn")
     shipped = zoo.pretrained("fashion_lenet")  # shipped weights: shipped.model.apply(shipped.variables, x, train=False)
+    zoo.pretrained("digits_cnn", num_classes=5)  # the shipped body with a new 5-class head, to fine-tune
+    zoo.train_and_evaluate("digits_cnn", "runs/mine", data="my_digits/", init_from="pretrained")  # your own images
     zoo.translate("runs/numbers_en_fr", ["forty-two"], beam=4)[0].output   # 'quarante-deux'
 
 The models are ``jax_zoo.models`` and the training harness ``jax_zoo.train``. Names are loaded on
@@ -16,6 +18,7 @@ import importlib
 _EXPORTS = {
     "resolve_config": "jax_zoo.core.config",
     "ConfigError": "jax_zoo.core.errors",
+    "DataError": "jax_zoo.core.errors",
     "UnknownNameError": "jax_zoo.core.errors",
     "WorkdirError": "jax_zoo.core.errors",
     "ZooError": "jax_zoo.core.errors",
@@ -26,6 +29,8 @@ _EXPORTS = {
     "register": "jax_zoo.core.registry",
     "DatasetInfo": "jax_zoo.datasets",
     "dataset_info": "jax_zoo.datasets",
+    "image_folder": "jax_zoo.datasets.image_folder",
+    "SplitRule": "jax_zoo.datasets.own_data",
     "list_datasets": "jax_zoo.datasets",
     "load_dataset": "jax_zoo.datasets",
     "register_dataset": "jax_zoo.datasets",

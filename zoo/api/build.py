@@ -16,12 +16,17 @@ from jax_zoo.core.config import resolve_config
 from jax_zoo.core.errors import ConfigError
 from jax_zoo.core.experiment import Experiment
 from jax_zoo.datasets import dataset_info, split_size
+from jax_zoo.datasets.registry import require_eval_split
+from jax_zoo.api.implementation import choose_implementation, with_implementation
+from jax_zoo.api.run_data import on_dataset
 
 
 @dataclasses.dataclass
 class Built:
     """An entry made concrete: its experiment, a fresh train state and the jitted steps (compiled
-    with ``xla_options``, those of the entry's ``xla_flags`` this jaxlib takes)."""
+    with ``xla_options``, those of the entry's ``xla_flags`` this jaxlib takes). ``implementation``
+    says which of the model's implementations the experiment holds: ``"reference"`` or
+    ``"xla_cpu"`` (``jax_zoo.api.implementation``)."""
 
     name: str
     config: dict[str, Any]
@@ -31,17 +36,30 @@ class Built:
     eval_step: Step
     predict_step: Step
     xla_options: dict[str, Any] = dataclasses.field(default_factory=dict)
+    implementation: str = "reference"
 
 
-def build(entry: str, overrides: Mapping[str, Any] | None = None) -> Built:
-    """Resolves the config, calls the entry function and initialises the model from its seed."""
-    return build_from_config(entry, resolve_config(entry, overrides))
+def build(entry: str, overrides: Mapping[str, Any] | None = None, *, implementation: str | None = None) -> Built:
+    """Resolves the config, calls the entry function and initialises the model from its seed.
+
+    ``implementation`` is ``"auto"`` (the default, unless ``$ZOO_IMPLEMENTATION`` says otherwise:
+    the model's XLA:CPU variant where it trains faster, the reference elsewhere), ``"reference"``
+    or ``"xla_cpu"``; both start from the reference model's initialisation.
+    """
+    return build_from_config(entry, resolve_config(entry, overrides), implementation=implementation)
 
 
-def build_from_config(entry: str, config: Mapping[str, Any]) -> Built:
-    """``build`` for a config already resolved (a saved run's, or one checked by ``resolve_config``)."""
+def build_from_config(
+    entry: str, config: Mapping[str, Any], dataset: str | None = None, *, implementation: str | None = None,
+) -> Built:
+    """``build`` for a config already resolved (a saved run's, or one checked by ``resolve_config``);
+    ``dataset``: a registered dataset of one's own files to train on (``jax_zoo.api.run_data``)."""
     experiment = registry.get(entry)(**config)
+    if dataset is not None:
+        experiment = on_dataset(experiment, dataset)
     train_examples = split_size(experiment.dataset, experiment.train_split)
+    if experiment.eval_split is not None:
+        require_eval_split(experiment.dataset, experiment.eval_split, entry)
     if experiment.batch_size > train_examples:
         raise ConfigError(
             f"batch_size: expected at most the {train_examples} examples of split {experiment.train_split!r}, "
@@ -49,9 +67,12 @@ def build_from_config(entry: str, config: Mapping[str, Any]) -> Built:
         )
     options = xla_flags.compiler_options(experiment.xla_flags, reason=f"{entry} runs faster with it")
     spec = dataset_info(experiment.dataset).example_spec
+    _require_buildable_sizes(entry, experiment)
     variables = init_variables(experiment)
-    if experiment.test_model is not None:
+    if experiment.final_eval_model is not None:
         _require_same_variables(entry, experiment, variables)
+    implementation = choose_implementation(experiment, implementation)
+    experiment = with_implementation(experiment, implementation)
     return Built(
         name=entry,
         config=dict(config),
@@ -64,6 +85,7 @@ def build_from_config(entry: str, config: Mapping[str, Any]) -> Built:
         eval_step=make_eval_step(experiment.loss, experiment.metrics, example_spec=spec, compiler_options=options),
         predict_step=make_predict_step(example_spec={"inputs": spec["inputs"]}, compiler_options=options),
         xla_options=options,
+        implementation=implementation,
     )
 
 
@@ -95,22 +117,30 @@ def initial_state(experiment: Experiment, train_examples: int, variables: dict[s
     )
 
 
+def _require_buildable_sizes(entry: str, experiment: Experiment) -> None:
+    """Raises ``ConfigError`` when the config's sizes give parameters XLA cannot hold (a size
+    beyond int32, a dimension of 2**31 or more), found on shapes alone, before any memory is used."""
+    try:
+        shapes = jax.eval_shape(lambda: init_variables(experiment))
+    except OverflowError as error:
+        raise ConfigError(f"{entry}: a size in the config is too large for the model ({error})") from None
+    for path, leaf in jax.tree_util.tree_flatten_with_path(shapes)[0]:
+        if any(size >= 2**31 for size in leaf.shape):
+            raise ConfigError(
+                f"{entry}: a size in the config is too large for the model: parameter {jax.tree_util.keystr(path)} "
+                f"would have shape {list(leaf.shape)}, expected each dimension below 2**31"
+            )
+
+
 def _require_same_variables(entry: str, experiment: Experiment, variables: dict[str, Any]) -> None:
-    test_variables = jax.eval_shape(lambda: init_variables(experiment, experiment.test_model))
+    final_variables = jax.eval_shape(lambda: init_variables(experiment, experiment.final_eval_model))
     expected = jax.tree.map(lambda leaf: (leaf.shape, leaf.dtype), variables)
-    given = jax.tree.map(lambda leaf: (leaf.shape, leaf.dtype), test_variables)
+    given = jax.tree.map(lambda leaf: (leaf.shape, leaf.dtype), final_variables)
     if given != expected:
         raise ConfigError(
-            f"{entry}: test_model must take the variables of model ({type(experiment.model).__name__}), "
-            f"but {type(experiment.test_model).__name__}'s differ"
+            f"{entry}: final_eval_model must take the variables of model ({type(experiment.model).__name__}), "
+            f"but {type(experiment.final_eval_model).__name__}'s differ"
         )
-
-
-def for_testing(experiment: Experiment, state: TrainState) -> TrainState:
-    """``state`` applied by the experiment's ``test_model`` when it has one."""
-    if experiment.test_model is None:
-        return state
-    return state.replace(apply_fn=experiment.test_model.apply)
 
 
 def parameter_count(params: Any) -> int:

@@ -8,8 +8,9 @@ from typing import Any
 
 from jax_zoo.train import cross_validate
 from jax_zoo.train.records import environment, write_json_atomic
-from jax_zoo.datasets import dataset_info, load_dataset
+from jax_zoo.datasets import load_dataset
 from jax_zoo.api.build import build, initial_state
+from jax_zoo.api.train import class_count
 
 
 def cross_validate_entry(
@@ -24,11 +25,10 @@ def cross_validate_entry(
     """Runs ``folds``-fold CV on the training split (the test split is never read) and writes
     ``workdir/cv.json``. Every fold starts from the entry's seeded initialisation, with its
     optimizer's schedule sized by the fold's own training examples. ``parallel``: the folds
-    are members of one compiled program (``jax_zoo.train.member_fit``), with the same numbers."""
+    are stacked runs of one compiled program (``jax_zoo.train.fit_stacked``), with the same numbers."""
     start = time.perf_counter()
     built = build(entry, overrides)
     experiment = built.experiment
-    info = dataset_info(experiment.dataset)
     summary = cross_validate(
         lambda train_examples: initial_state(experiment, train_examples),
         train_step=built.train_step,
@@ -39,7 +39,7 @@ def cross_validate_entry(
         eval_batch_size=experiment.eval_batch_size,
         epochs=experiment.epochs,
         seed=experiment.seed,
-        num_classes=info.num_classes if experiment.task == "classification" else None,
+        num_classes=class_count(experiment),
         progress=progress,
         parallel=parallel,
     )

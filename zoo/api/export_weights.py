@@ -2,9 +2,10 @@
 
     python -m jax_zoo.api.export_weights ENTRY WORKDIR [--publish] [--to DIR]
 
-writes ``zoo/published/weights/ENTRY.msgpack`` (``flax.serialization``) and
-``ENTRY.weights.json`` (sha256, config, parameter count, the published results file, the run's
-command), the files ``jax_zoo.pretrained`` reads.
+writes ``zoo/published/weights/ENTRY.safetensors`` (flattened variable paths,
+``jax_zoo.api.weights_format``) and ``ENTRY.weights.json`` (the weights file's name and sha256,
+config, parameter count, the published results file, the run's command), the files
+``jax_zoo.pretrained`` reads.
 """
 
 import argparse
@@ -16,13 +17,12 @@ from pathlib import Path
 
 import jax
 import numpy as np
-from flax import serialization
-
 from jax_zoo.train.records import write_json_atomic
 from jax_zoo.core.errors import WorkdirError, ZooError
 from jax_zoo.api.build import parameter_count
-from jax_zoo.api.pretrained import from_workdir, weights_files
+from jax_zoo.api.pretrained import from_workdir
 from jax_zoo.api.published import published_result
+from jax_zoo.api.weights_format import safetensors_bytes
 
 SOURCE_WEIGHTS_DIRECTORY = Path(__file__).resolve().parents[1] / "published" / "weights"
 """Where ``export`` writes by default: the package's own ``published/weights`` (in a checkout)."""
@@ -33,7 +33,7 @@ PACKAGE_FILE_MODE = 0o644
 def export(
     entry: str, workdir: str | os.PathLike, directory: str | os.PathLike | None = None, *, publish: bool = False
 ) -> Path:
-    """Writes ``<entry>.msgpack`` and ``<entry>.weights.json`` of the run in ``workdir`` to
+    """Writes ``<entry>.safetensors`` and ``<entry>.weights.json`` of the run in ``workdir`` to
     ``directory`` (default: this checkout's ``zoo/published/weights``); returns the weights' path.
 
     The run's ``results.json`` must equal the published one in config and test metrics, so the
@@ -57,34 +57,41 @@ def export(
             )
     loaded = from_workdir(workdir, entry)
     variables = jax.tree.map(np.asarray, jax.device_get(loaded.variables))
-    data = serialization.msgpack_serialize(variables)
     directory = Path(directory or SOURCE_WEIGHTS_DIRECTORY)
-    directory.mkdir(parents=True, exist_ok=True)
-    weights_path, record_path = weights_files(entry, directory)
-    temporary = weights_path.with_suffix(".msgpack.tmp")
-    temporary.write_bytes(data)
-    os.replace(temporary, weights_path)
-    write_json_atomic(record_path, {
+    record = {
         "entry": entry,
         "config": loaded.config,
         "dataset": loaded.experiment.dataset,
-        "weights": weights_path.name,
-        "sha256": hashlib.sha256(data).hexdigest(),
-        "bytes": len(data),
-        "collections": sorted(variables),
         "parameters": parameter_count(variables["params"]),
         "results": f"{entry}.json",
         "test": {key: value for key, value in results["test"].items() if isinstance(value, int | float)},
         "command": results.get("command"),
         "step": results.get("final_state_step"),
-    })
-    written = [weights_path, record_path]
+    }
+    weights_path, record_path = write_weights(entry, variables, record, directory)
     if publish:
         write_json_atomic(directory.parent / f"{entry}.json", results)
-        written.append(directory.parent / f"{entry}.json")
-    for path in written:
-        path.chmod(PACKAGE_FILE_MODE)
+        (directory.parent / f"{entry}.json").chmod(PACKAGE_FILE_MODE)
     return weights_path
+
+
+def write_weights(entry: str, variables, record: dict, directory: Path) -> tuple[Path, Path]:
+    """``<entry>.safetensors`` of ``variables`` and ``<entry>.weights.json`` (``record`` and the
+    file's name, sha256, size and collections) in ``directory``, each written whole; an older
+    ``<entry>.msgpack`` there, which the record no longer names, is removed."""
+    data = safetensors_bytes(variables)
+    directory.mkdir(parents=True, exist_ok=True)
+    weights_path, record_path = directory / f"{entry}.safetensors", directory / f"{entry}.weights.json"
+    temporary = weights_path.with_name(f".{weights_path.name}.tmp")
+    temporary.write_bytes(data)
+    os.replace(temporary, weights_path)
+    described = {"weights": weights_path.name, "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data),
+                 "collections": sorted(variables)}
+    write_json_atomic(record_path, record | described)
+    for path in (weights_path, record_path):
+        path.chmod(PACKAGE_FILE_MODE)
+    (directory / f"{entry}.msgpack").unlink(missing_ok=True)
+    return weights_path, record_path
 
 
 def main(argv: list[str] | None = None) -> int:

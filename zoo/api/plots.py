@@ -163,13 +163,12 @@ def language_model_samples(workdir: Path, results: Mapping[str, Any]) -> Any:
 
 def denoiser_samples(workdir: Path, results: Mapping[str, Any]) -> Any:
     from jax_zoo.train import predict
-    from jax_zoo.api.build import for_testing
     from jax_zoo.api.restore import restore
 
     trained = restore(workdir)
     test = load_dataset(trained.experiment.dataset, "test")
     batch = {key: value[:SAMPLE_IMAGES] for key, value in test.items()}
-    outputs = predict(trained.predict_step, for_testing(trained.experiment, trained.state), batch, SAMPLE_IMAGES)
+    outputs = predict(trained.predict_step, trained.experiment.final_eval_state(trained.state), batch, SAMPLE_IMAGES)
     rows = {"noisy": batch["inputs"], "denoised": outputs, "clean": batch["targets"]}
     return image_samples_figure(rows, title=f"{trained.name}: the first {SAMPLE_IMAGES} test images")
 

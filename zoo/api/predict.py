@@ -17,25 +17,21 @@ import jax
 import numpy as np
 
 from jax_zoo.core.errors import ConfigError, ZooError
+from jax_zoo.datasets import dataset_info
 from jax_zoo.datasets.char_vocabulary import padded_ids
-from jax_zoo.datasets.fashion_mnist import CLASS_NAMES as FASHION_CLASS_NAMES
+from jax_zoo.datasets.own_data import is_own, own_record
+from jax_zoo.datasets.text_files import class_text_ids
 from jax_zoo.datasets.names import COUNTRIES, COUNTRY_NAMES, MAX_LENGTH, VOCABULARY as NAMES_VOCABULARY
 from jax_zoo.api.generate import VOCABULARIES, Generation, check_request, continue_prompt
-from jax_zoo.api.images import PIXEL_LEVELS, image_example, write_image
+from jax_zoo.datasets.image_files import image_example, write_image
 from jax_zoo.api.pretrained import Pretrained, from_workdir, pretrained
 from jax_zoo.api.text_outputs import TEXT_TASKS
 from jax_zoo.api.translate import translate_with
 
 DEFAULT_TOP_K = 3
 DEFAULT_LENGTH = 200
-CLASS_NAMES = {
-    "fashion_mnist_local": FASHION_CLASS_NAMES,
-    "fashion_mnist": FASHION_CLASS_NAMES,
-    "digits": tuple(str(digit) for digit in range(10)),
-    "mnist": tuple(str(digit) for digit in range(10)),
-    "names": tuple(f"{code} {COUNTRY_NAMES[code]}" for code in COUNTRIES),
-}
-"""What each class index means, per dataset."""
+CLASS_NAMES = {"names": tuple(f"{code} {COUNTRY_NAMES[code]}" for code in COUNTRIES)}
+"""What each class index means where it says more than the dataset's class names (``class_names``)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -52,8 +48,9 @@ class Prediction:
     notes: tuple[str, ...] = ()
 
 
-def load(entry: str, workdir: str | os.PathLike | None = None) -> Pretrained:
-    """The shipped weights of ``entry``, or the run trained in ``workdir`` when given."""
+def load(entry: str | None, workdir: str | os.PathLike | None = None) -> Pretrained:
+    """The shipped weights of ``entry``, or the run trained in ``workdir`` when given (``entry``'s,
+    when given)."""
     return from_workdir(workdir, entry) if workdir is not None else pretrained(entry)
 
 
@@ -94,9 +91,9 @@ def predict(
             Prediction(input=generation.prompt, text=generation.continuation, notes=_unknown_note(generation))
             for generation in generations
         ]
-    if experiment.task == "denoising" and experiment.dataset in PIXEL_LEVELS:
+    if experiment.task == "denoising" and dataset_info(experiment.dataset).image_recipe is not None:
         return _denoise(trained, inputs, Path(output_dir))
-    if experiment.task == "classification" and experiment.dataset in CLASS_NAMES:
+    if experiment.task == "classification" and _reads_inputs(experiment.dataset):
         return _classify(trained, inputs, DEFAULT_TOP_K if top_k is None else top_k)
     raise ZooError(
         f"entry {trained.entry!r} ({experiment.task} on {experiment.dataset!r}) takes no inputs of one's own; "
@@ -122,13 +119,27 @@ def surname_ids(surnames: Sequence[str]) -> np.ndarray:
     return padded_ids(list(surnames), NAMES_VOCABULARY, MAX_LENGTH)
 
 
+def class_names(dataset: str) -> tuple[str, ...]:
+    """What each class index of ``dataset`` means: its class names (a folder's, a table's labels)."""
+    info = dataset_info(dataset)
+    return CLASS_NAMES.get(dataset) or info.class_names or tuple(str(index) for index in range(info.num_classes))
+
+
+def _reads_inputs(dataset: str) -> bool:
+    """Whether a classifier trained on ``dataset`` can read inputs of one's own."""
+    own_texts = is_own(dataset) and own_record(dataset).kind == "text_classes"
+    return dataset == "names" or own_texts or dataset_info(dataset).image_recipe is not None
+
+
 def _classify(trained: Pretrained, inputs: Sequence[str], top_k: int) -> list[Prediction]:
     dataset = trained.experiment.dataset
-    names = CLASS_NAMES[dataset]
+    names = class_names(dataset)
     if not 1 <= top_k <= len(names):
         raise ConfigError(f"--top-k: expected a number of classes in [1, {len(names)}], got {top_k}")
     if dataset == "names":
         batch, notes = surname_ids(inputs), [()] * len(inputs)
+    elif dataset_info(dataset).image_recipe is None:
+        batch, notes = class_text_ids(dataset, list(inputs)), [()] * len(inputs)
     else:
         examples = [image_example(path, dataset) for path in inputs]
         batch, notes = np.stack([example.pixels for example in examples]), [example.notes for example in examples]

@@ -1,9 +1,11 @@
 """Shipped weights: the evaluation variables of our published runs, loaded with one call.
 
-``zoo/published/weights/<entry>.msgpack`` holds ``{"params", "batch_stats"?}`` as the published
-run evaluated them (its moving average when it kept one), written by ``flax.serialization``;
-``<entry>.weights.json`` beside it holds their sha256, the config they were trained with, the
-parameter count and the published results file (``zoo/published/<entry>.json``) they scored.
+``zoo/published/weights/<entry>.safetensors`` holds ``{"params", "batch_stats"?}`` as the published
+run evaluated them (its moving average when it kept one), one tensor per flattened variable path
+(``"params/conv1/kernel"``, ``jax_zoo.api.weights_format``); ``<entry>.weights.json`` beside it
+names that file and holds its sha256, the config the weights were trained with, the parameter
+count and the published results file (``zoo/published/<entry>.json``) they scored. A record that
+names a ``.msgpack`` file (``flax.serialization``) is read as well.
 
 ``python -m jax_zoo.api.export_weights ENTRY WORKDIR`` writes them from a finished run.
 """
@@ -19,7 +21,7 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 import numpy as np
-from flax import serialization, traverse_util
+from flax import traverse_util
 
 from jax_zoo.core import registry
 from jax_zoo.core.config import resolve_config
@@ -27,13 +29,14 @@ from jax_zoo.core.errors import ConfigError, ZooError
 from jax_zoo.core.experiment import Experiment
 from jax_zoo.api.build import build_from_config, init_variables
 from jax_zoo.api.restore import evaluate_trained, restore
+from jax_zoo.api.weights_format import FORMATS, read_variables
 
 
 @dataclasses.dataclass(frozen=True)
 class Pretrained:
     """A trained entry ready for inference: ``model.apply(variables, inputs, train=False)``.
 
-    ``model`` is the one the published numbers were evaluated with (the entry's ``test_model``
+    ``model`` is the one the published numbers were evaluated with (the entry's ``final_eval_model``
     when it has one, e.g. ten views); ``source`` says where the variables came from.
     """
 
@@ -47,8 +50,11 @@ class Pretrained:
     """The train step the variables are from, when known."""
     workdir: str | None = None
     """The run's workdir, when the variables come from one (its trained tokenizers live there)."""
+    new: tuple[str, ...] = ()
+    """Variables freshly initialised rather than trained (a new classifier head, ``num_classes``)."""
 
     def apply(self, inputs: jax.Array) -> jax.Array:
+        """``model.apply(variables, inputs, train=False)``: the model's outputs for a batch of inputs."""
         return self.model.apply(self.variables, inputs, train=False)
 
 
@@ -58,9 +64,14 @@ def package_weights_directory():
 
 
 def weights_files(entry: str, directory=None) -> tuple[Any, Any]:
-    """``(<entry>.msgpack, <entry>.weights.json)`` in ``directory`` (default: the package's)."""
+    """``(weights, <entry>.weights.json)`` in ``directory`` (default: the package's): the weights
+    file the record names, ``<entry>.safetensors`` where there is no record yet."""
     directory = directory or package_weights_directory()
-    return directory / f"{entry}.msgpack", directory / f"{entry}.weights.json"
+    record_path = directory / f"{entry}.weights.json"
+    name = f"{entry}{FORMATS[0]}"
+    if record_path.is_file():
+        name = json.loads(record_path.read_text()).get("weights", name)
+    return directory / name, record_path
 
 
 def shipped_entries() -> list[str]:
@@ -85,9 +96,12 @@ def weights_record(entry: str) -> dict[str, Any]:
     return json.loads(record_path.read_text())
 
 
-def pretrained(entry: str) -> Pretrained:
+def pretrained(entry: str, num_classes: int | None = None) -> Pretrained:
     """The shipped weights of ``entry`` with its model, checked against their sha256 and against
-    the variables the entry's model has today (any missing, extra or reshaped one is an error)."""
+    the variables the entry's model has today (any missing, extra or reshaped one is an error).
+
+    ``num_classes``: the model with that many classes, its body shipped and its classifier head
+    new when the number differs from the entry's (``jax_zoo.api.fine_tune.with_classes``)."""
     record = weights_record(entry)
     weights_path, _ = weights_files(entry)
     data = weights_path.read_bytes()
@@ -105,32 +119,37 @@ def pretrained(entry: str) -> Pretrained:
     if experiment.dataset != record["dataset"]:
         raise ZooError(
             f"shipped weights of {entry!r} were trained on dataset {record['dataset']!r}, but here the entry "
-            f"reads {experiment.dataset!r} (the entry picks its data by what this machine has; see `zoo show {entry}`)"
+            f"reads {experiment.dataset!r} (the entry picks its data by what is installed; see `zoo show {entry}`)"
         )
-    variables = serialization.msgpack_restore(data)
+    variables = read_variables(weights_path.name, data)
     require_model_variables(entry, experiment, variables, what="shipped weights")
-    return Pretrained(
+    shipped = Pretrained(
         entry=entry,
-        model=experiment.test_model or experiment.model,
+        model=experiment.final_eval_model or experiment.model,
         variables=jax.tree.map(jnp.asarray, variables),
         config=config,
         experiment=experiment,
         source=f"shipped weights {weights_path.name} (sha256 {digest[:12]})",
         step=record.get("step"),
     )
+    if num_classes is None:
+        return shipped
+    from jax_zoo.api.fine_tune import with_classes  # fine_tune builds on this module's loading
+
+    return with_classes(shipped, num_classes)
 
 
 def from_workdir(workdir: str | os.PathLike, entry: str | None = None) -> Pretrained:
     """The run trained in ``workdir`` (``entry``'s, when given) as ``Pretrained``: its evaluation
-    variables (the moving average when the run kept one)."""
-    trained = restore(workdir, entry)
+    variables (the moving average when the run kept one), with the reference model."""
+    trained = restore(workdir, entry, implementation="reference")
     state = trained.state.for_evaluation()
     variables = {"params": state.params}
     if jax.tree.leaves(state.batch_stats):
         variables["batch_stats"] = state.batch_stats
     return Pretrained(
         entry=trained.name,
-        model=trained.experiment.test_model or trained.experiment.model,
+        model=trained.experiment.final_eval_model or trained.experiment.model,
         variables=variables,
         config=trained.config,
         experiment=trained.experiment,
@@ -151,18 +170,14 @@ def evaluate_pretrained(entry: str, split: str = "test") -> dict[str, float]:
     return evaluate_trained(dataclasses.replace(built, state=state), split)
 
 
-def starting_variables(entry: str, experiment: Experiment, init_from: str | os.PathLike) -> tuple[dict, dict]:
-    """``(variables, record)`` to fine-tune ``experiment`` from: the shipped weights of ``entry``
+def starting_source(entry: str, init_from: str | os.PathLike) -> tuple[Pretrained, dict]:
+    """``(trained, record)`` to fine-tune ``entry`` from: its shipped weights
     (``init_from="pretrained"``) or the evaluation variables of the run in workdir ``init_from``;
-    ``record`` says which, for the run's config and results. They must fit the experiment's model."""
+    ``record`` says which, for the run's config and results (``jax_zoo.api.fine_tune``)."""
     if str(init_from) == "pretrained":
-        loaded = pretrained(entry)
-        record = {"source": "pretrained", "sha256": weights_record(entry)["sha256"]}
-    else:
-        loaded = from_workdir(init_from, entry)
-        record = {"source": "workdir", "workdir": str(init_from), "step": loaded.step}
-    require_model_variables(entry, experiment, loaded.variables, what=f"the variables of {loaded.source}")
-    return loaded.variables, record
+        return pretrained(entry), {"source": "pretrained", "sha256": weights_record(entry)["sha256"]}
+    loaded = from_workdir(init_from, entry)
+    return loaded, {"source": "workdir", "workdir": str(init_from), "step": loaded.step}
 
 
 def require_model_variables(entry: str, experiment: Experiment, variables: dict[str, Any], *, what: str) -> None:

@@ -11,7 +11,9 @@ from jax_zoo.train import evaluate, load_final_state
 from jax_zoo.core.config import resolve_config
 from jax_zoo.core.errors import WorkdirError, ZooError
 from jax_zoo.datasets import load_dataset
-from jax_zoo.api.build import Built, build_from_config, for_testing
+from jax_zoo.api.build import Built, build_from_config
+from jax_zoo.api.freezing import as_trained
+from jax_zoo.api.run_data import run_data
 
 
 def read_json(path: Path, expected: str) -> Any:
@@ -47,15 +49,24 @@ def saved_config(workdir: str | os.PathLike, run: dict[str, Any]) -> dict[str, A
         raise WorkdirError(f"{Path(workdir) / 'config.json'} does not fit entry {run['entry']!r}: {error}") from None
 
 
-def restore(workdir: str | os.PathLike, entry: str | None = None) -> Built:
+def restore(
+    workdir: str | os.PathLike, entry: str | None = None, data: str | os.PathLike | None = None, *,
+    implementation: str | None = None,
+) -> Built:
     """The entry trained in ``workdir``, rebuilt from its saved config with the saved state.
 
-    ``entry``, when given, must be the entry the workdir was trained for.
+    ``entry``, when given, must be the entry the workdir was trained for. A run on files of
+    one's own reads them again where its record says, or from ``data`` (the same files, moved).
+    ``implementation`` is ``build``'s (the model's implementations share their variables).
     """
     run = read_run_config(workdir)
     if entry is not None and run["entry"] != entry:
         raise WorkdirError(f"{workdir} was trained for entry {run['entry']!r}, not {entry!r}")
-    built = build_from_config(run["entry"], saved_config(workdir, run))
+    own = run_data(run["entry"], workdir, data)
+    built = build_from_config(
+        run["entry"], saved_config(workdir, run), dataset=own.name if own else None, implementation=implementation,
+    )
+    built = as_trained(built, run.get("init_from"))
     checkpoints_dir = Path(workdir) / "checkpoints"
     if not checkpoints_dir.is_dir():
         raise WorkdirError(f"{workdir} has no checkpoint: expected {checkpoints_dir}, written while `zoo train` runs")
@@ -63,19 +74,22 @@ def restore(workdir: str | os.PathLike, entry: str | None = None) -> Built:
     return dataclasses.replace(built, state=state)
 
 
-def evaluate_workdir(entry: str, workdir: str | os.PathLike, split: str = "test") -> dict[str, float]:
-    """Restores the state saved in ``workdir`` and evaluates it on ``split`` (warning when the run trained on it)."""
-    return evaluate_trained(restore(workdir, entry), split)
+def evaluate_workdir(
+    entry: str | None, workdir: str | os.PathLike, split: str = "test", data: str | os.PathLike | None = None,
+) -> dict[str, float]:
+    """Restores the state saved in ``workdir`` (``entry``'s, when given; its own files read from
+    ``data`` when given) and evaluates it on ``split`` (warning when the run trained on it)."""
+    return evaluate_trained(restore(workdir, entry, data), split)
 
 
 def evaluate_trained(trained: Built, split: str = "test") -> dict[str, float]:
-    """The eval step's metrics of ``trained``'s state on ``split``, read by the entry's test
-    model (a warning when the run trained on ``split``)."""
+    """The eval step's metrics of ``trained``'s state on ``split``, read by the entry's final
+    evaluation model (a warning when the run trained on ``split``)."""
     data = load_dataset(trained.experiment.dataset, split)
     train_split = trained.experiment.train_split
     if set(split.split("+")) & set(train_split.split("+")):
         warnings.warn(
             f"{trained.name} trained on {train_split!r}: its metrics on split {split!r} are not held out", stacklevel=2
         )
-    state = for_testing(trained.experiment, trained.state)
+    state = trained.experiment.final_eval_state(trained.state)
     return evaluate(trained.eval_step, state, data, trained.experiment.eval_batch_size)

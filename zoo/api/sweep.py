@@ -1,10 +1,10 @@
 """``zoo sweep``: a grid of configs of one entry, as few compiled programs as the grid allows.
 
 Values that only change the seed or the optimizer (learning rate, weight decay, momentum) are
-members of one program (``jax_zoo.api.members``); values that change what is computed (batch size,
-widths, dropout rates, the loss) split the grid into programs run one after another. The sweep's
-workdir holds ``program-<n>/`` per program and ``sweep.json``: every member's final validation
-metrics, their mean and std over seeds, and the best member by validation. The test split is
+stacked runs of one program (``jax_zoo.api.stacked``); values that change what is computed (batch
+size, widths, dropout rates, the loss) split the grid into programs run one after another. The
+sweep's workdir holds ``program-<n>/`` per program and ``sweep.json``: every run's final
+validation metrics, their mean and std over seeds, and the best run by validation. The test split is
 not read: train the chosen config with ``zoo train`` for its test result.
 """
 
@@ -19,7 +19,7 @@ from jax_zoo.train.records import environment, write_json_atomic
 from jax_zoo.core.config import resolve_config
 from jax_zoo.core.errors import ConfigError
 from jax_zoo.api.build import build_from_config
-from jax_zoo.api.members import program_difference, program_groups, train_members
+from jax_zoo.api.stacked import program_difference, program_groups, train_stacked
 
 _LOWER_IS_BETTER = ("loss", "error", "mse", "bits", "perplexity")
 
@@ -71,44 +71,44 @@ def sweep(
         )
     else:
         announce(f"{len(configs)} configs in one program")
-    members: list[dict[str, Any]] = []
+    runs: list[dict[str, Any]] = []
     for number, group in enumerate(groups):
-        results = train_members(
+        results = train_stacked(
             entry, [configs[i] for i in group], workdir / f"program-{number}", progress=progress,
             evaluate_test=False, command=None,
         )
-        for index, member in zip(group, results["members"]):
+        for index, run in zip(group, results["runs"]):
             values = {name: configs[index][name] for name in grid}
-            members.append({"index": index, "program": number, "values": values, **{
-                key: member[key] for key in ("validation", "epochs", "diverged", "skipped_steps", "stopped_early")}})
-    members.sort(key=lambda member: member["index"])
+            runs.append({"index": index, "program": number, "values": values, **{
+                key: run[key] for key in ("validation", "epochs", "diverged", "nonfinite_steps", "stopped_early")}})
+    runs.sort(key=lambda run: run["index"])
     summary = {"entry": entry, "grid": {name: list(values) for name, values in grid.items()},
-               "programs": len(groups), "members": members, **summarize(members, grid)}
+               "programs": len(groups), "runs": runs, **summarize(runs, grid)}
     summary |= environment()
     write_json_atomic(workdir / "sweep.json", summary)
     return summary
 
 
-def summarize(members: Sequence[Mapping[str, Any]], grid: Mapping[str, Sequence[str]]) -> dict[str, Any]:
+def summarize(runs: Sequence[Mapping[str, Any]], grid: Mapping[str, Sequence[str]]) -> dict[str, Any]:
     """Mean and (population) std of every validation metric over seeds, per setting of the other
-    swept values, and the best member by the headline validation metric (diverged ones excluded)."""
-    finite = [member for member in members if member["diverged"] is None and member["validation"]]
+    swept values, and the best run by the headline validation metric (diverged ones excluded)."""
+    finite = [run for run in runs if run["diverged"] is None and run["validation"]]
     if not finite:
         return {"settings": [], "best": None}
     metric, higher = headline(finite[0]["validation"])
     settings: dict[str, dict[str, Any]] = {}
-    for member in finite:
-        values = {name: value for name, value in member["values"].items() if name != "seed"}
+    for run in finite:
+        values = {name: value for name, value in run["values"].items() if name != "seed"}
         key = repr(sorted(values.items()))
-        settings.setdefault(key, {"values": values, "members": []})["members"].append(member["validation"])
+        settings.setdefault(key, {"values": values, "validations": []})["validations"].append(run["validation"])
     table = []
     for setting in settings.values():
-        row = {"values": setting["values"], "seeds": len(setting["members"])}
-        for name in setting["members"][0]:
+        row = {"values": setting["values"], "seeds": len(setting["validations"])}
+        for name in setting["validations"][0]:
             if name != "count":
-                column = [validation[name] for validation in setting["members"]]
+                column = [validation[name] for validation in setting["validations"]]
                 row[name] = {"mean": statistics.fmean(column), "std": statistics.pstdev(column)}
         table.append(row)
-    best = (max if higher else min)(finite, key=lambda member: member["validation"][metric])
+    best = (max if higher else min)(finite, key=lambda run: run["validation"][metric])
     return {"ranked_by": f"validation {metric} ({'higher' if higher else 'lower'} is better)",
             "settings": table, "best": best}

@@ -6,7 +6,7 @@ train and validation curves by step (``loss/train``, ``loss/validation``), plus
 ``time/epoch_seconds``.
 
 Asked for (``zoo train --tensorboard``), not on whenever tensorboardX is installed: tensorboardX
-imports PyTorch when that is installed too, about 5 s of start-up, as long as a digits run.
+imports PyTorch when that is installed too, which makes a run start seconds later.
 """
 
 import os

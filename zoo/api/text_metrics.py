@@ -5,7 +5,6 @@ ROUGE-L (``rouge-score``: lower-cased words, Porter stemming, mean F-measure).""
 from collections.abc import Sequence
 
 import sacrebleu
-from rouge_score import rouge_scorer
 
 
 def _check(hypotheses: Sequence[str], references: Sequence[str]) -> None:
@@ -32,11 +31,20 @@ def corpus_chrf(hypotheses: Sequence[str], references: Sequence[str]) -> float:
     return _sacrebleu_score(sacrebleu.metrics.CHRF(), hypotheses, references)[0]
 
 
-def rouge_l(hypotheses: Sequence[str], references: Sequence[str]) -> float:
-    """ROUGE-L F-measure averaged over examples, 0-1."""
+def rouge_l_scores(hypotheses: Sequence[str], references: Sequence[str]) -> list[float]:
+    """Each example's ROUGE-L F-measure, 0-1, in order."""
+    # Imported here: rouge-score loads NLTK and scikit-learn, which set OpenMP variables in
+    # os.environ, and importing this module must change nothing in the process.
+    from rouge_score import rouge_scorer
+
     _check(hypotheses, references)
     scorer = rouge_scorer.RougeScorer(["rougeL"], use_stemmer=True)
-    scores = [scorer.score(reference, hypothesis)["rougeL"].fmeasure for hypothesis, reference in zip(hypotheses, references)]
+    return [scorer.score(reference, hypothesis)["rougeL"].fmeasure for hypothesis, reference in zip(hypotheses, references)]
+
+
+def rouge_l(hypotheses: Sequence[str], references: Sequence[str]) -> float:
+    """ROUGE-L F-measure averaged over examples, 0-1."""
+    scores = rouge_l_scores(hypotheses, references)
     return sum(scores) / len(scores)
 
 

@@ -53,6 +53,13 @@ def decode_sources(model, variables, sources: np.ndarray, *, beam: int, max_leng
     return np.concatenate(outputs) if outputs else np.zeros((0, max_length), np.int32)
 
 
+def decoded_texts(model, params, sources: np.ndarray, tokenizers: TextPairTokenizers, *, beam: int) -> list[str]:
+    """The output text of each row of ``<int32>[n, source_length]`` source ids (``decode_sources``,
+    at most ``tokenizers.target_length`` tokens), decoded by the target tokenizer."""
+    tokens = decode_sources(model, {"params": params}, sources, beam=beam, max_length=tokenizers.target_length)
+    return [tokenizers.target.decode(row) for row in tokens]
+
+
 def text_report(experiment, state, data: dict, workdir: str | os.PathLike | None = None) -> dict[str, Any]:
     """``{"bleu", "chrf"[, "rouge_l"], "signatures", "decoding", "samples"}`` of the test split
     ``data`` decoded by ``state``'s evaluation weights; ``{}`` for entries of other tasks or
@@ -66,9 +73,7 @@ def text_report(experiment, state, data: dict, workdir: str | os.PathLike | None
     sources = np.asarray(data["inputs"])[:, : tokenizers.source_length]
     if len(references) != len(sources):
         raise ValueError(f"expected one reference per test example ({len(sources)}), got {len(references)}")
-    variables = {"params": state.for_evaluation().params}
-    tokens = decode_sources(experiment.model, variables, sources, beam=TEST_BEAM, max_length=tokenizers.target_length)
-    outputs = [tokenizers.target.decode(row) for row in tokens]
+    outputs = decoded_texts(experiment.model, state.for_evaluation().params, sources, tokenizers, beam=TEST_BEAM)
     scores = text_scores(outputs, references, rouge=experiment.task == "summarization")
     scores.pop("count")
     return scores | {

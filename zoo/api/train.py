@@ -2,55 +2,49 @@
 
 A workdir holds one run: ``config.json`` (entry and config), ``metrics.jsonl`` (one line per
 epoch), ``checkpoints/`` (orbax), for a dataset with trained tokenizers their copy in
-``tokenizers/`` (``text_pairs.save_run_tokenizers``) and, once training finished, ``results.json``.
+``tokenizers/`` (``text_pairs.save_run_tokenizers``), for files of one's own their record in
+``data.json`` (``jax_zoo.api.run_data``) and, once training finished, ``results.json``.
 """
 
-import dataclasses
 import os
-import shlex
 import time
-from collections.abc import Mapping
-from datetime import datetime, timezone
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-import jax
-
 from jax_zoo.train import (
     DataParallel, TrainState, classification_report, confusion_matrix, evaluate, fit, mean_squared_error, predict,
-    xla_flags,
 )
-from jax_zoo.train.records import environment, remove_interrupted_writes, write_json_atomic
 from jax_zoo.core import registry
 from jax_zoo.core.config import resolve_config
 from jax_zoo.core.errors import WorkdirError
 from jax_zoo.datasets import data_dir, dataset_info, load_dataset, split_size
+from jax_zoo.datasets.own_data import RECORD_FILE, SplitRule
 from jax_zoo.datasets.text_pairs import save_run_tokenizers
-from jax_zoo.api.build import Built, build_from_config, for_testing, initial_state, parameter_count
-from jax_zoo.api.pretrained import starting_variables
-from jax_zoo.api.restore import read_json, read_run_config, saved_config
-from jax_zoo.api.results import xla_flags_prefix
+from jax_zoo.api.decoded_validation import decoded_validation
+from jax_zoo.api.build import Built, build_from_config, parameter_count
+from jax_zoo.api.fine_tune import starting_point
+from jax_zoo.api.run_data import command_options, data_summary, run_data
+from jax_zoo.api.restore import read_run_config, saved_config
 from jax_zoo.api.tensorboard import EpochEvents
 from jax_zoo.api.text_outputs import text_report
+from jax_zoo.api.workdir import (
+    finish_run, finished_results, is_writer, recorded_command, run_summary, saved_run, start_run,
+)
+
+RUN_FILE = "config.json"
 
 
 def command_line(
-    entry: str, overrides: Mapping[str, Any] | None, workdir: str | os.PathLike, init_from: str | None = None
+    entry: str, overrides: Mapping[str, Any] | None, workdir: str | os.PathLike, init_from: str | None = None,
+    options: tuple[str, ...] = (),
 ) -> str:
-    """The ``zoo train`` command that reproduces a run, with ``XLA_FLAGS`` in front when set."""
+    """The ``zoo train`` command that reproduces a run, with ``XLA_FLAGS`` in front when set;
+    ``options``: its ``--data`` and ``--freeze`` words (``run_data.command_options``)."""
     words = ["zoo", "train", entry, "--workdir", str(workdir)]
-    for name, value in (overrides or {}).items():
-        words += ["--set", f"{name}={value}"]
     if init_from is not None:
         words += ["--init-from", str(init_from)]
-    return xla_flags_prefix(xla_flags.user_flags()) + shlex.join(words)
-
-
-def _set_aside(workdir: Path) -> Path:
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    aside = workdir.with_name(f"{workdir.name}.old-{stamp}")
-    workdir.rename(aside)
-    return aside
+    return recorded_command([*words, *options], overrides)
 
 
 def _resolve_run(entry: str, workdir: Path, overrides: Mapping[str, Any] | None, restart: bool) -> dict[str, Any]:
@@ -59,13 +53,7 @@ def _resolve_run(entry: str, workdir: Path, overrides: Mapping[str, Any] | None,
     A workdir holding another entry's run, or this entry's run with another config, is refused
     rather than mixed; ``restart`` moves whatever is there aside first (never deleting it).
     """
-    if restart and workdir.exists() and any(workdir.iterdir()):
-        print(f"Moved the previous run aside to {_set_aside(workdir)}.")
-    if not (workdir / "config.json").is_file():
-        if workdir.exists() and any(workdir.iterdir()):
-            raise WorkdirError(
-                f"workdir {workdir} holds files but no run (no config.json); choose an empty or new --workdir"
-            )
+    if saved_run(workdir, RUN_FILE, restart=restart) is None:
         return resolve_config(entry, overrides)
     saved = read_run_config(workdir)
     if saved["entry"] != entry:
@@ -95,6 +83,10 @@ def train_and_evaluate(
     stop_at_step: int | None = None,
     init_from: str | os.PathLike | None = None,
     tensorboard: bool = False,
+    data: str | os.PathLike | None = None,
+    split: SplitRule | None = None,
+    freeze: str | None = None,
+    freeze_epochs: int | None = None,
 ) -> dict[str, Any]:
     """Trains ``entry`` in ``workdir`` and returns ``results.json``'s content.
 
@@ -105,75 +97,84 @@ def train_and_evaluate(
     a fresh optimizer state; ``config.json`` and the results record it as ``init_from``.
     ``tensorboard`` also writes each epoch's metrics as TensorBoard events into the workdir
     (``jax_zoo.api.tensorboard``).
+    ``data`` trains on files of one's own (an image folder, a table of texts), split by
+    ``split`` (default: 10% validation, 10% test, seed 0), read and checked before anything is
+    written (``jax_zoo.api.run_data``); with ``init_from``, ``freeze="body"`` trains only the
+    classifier head (for the first ``freeze_epochs`` epochs when given, see ``jax_zoo.api.fine_tune``).
     """
     start = time.perf_counter()
     workdir = Path(workdir)
     registry.get(entry)
+    own = run_data(entry, workdir, data, split=split, restart=restart, fine_tuning=init_from is not None)
     config = _resolve_run(entry, workdir, overrides, restart)
-    if (workdir / "results.json").is_file():
-        return read_json(workdir / "results.json", "the results `zoo train` writes once a run has finished")
-    built = build_from_config(entry, config)
+    finished = finished_results(workdir)
+    if finished is not None:
+        return finished
+    built = build_from_config(entry, config, dataset=own.name if own else None)
     experiment = built.experiment
     init_record = None
     init_from = _resolve_init_from(workdir, init_from)
-    if init_from is not None:
-        variables, init_record = starting_variables(entry, experiment, init_from)
+    if init_from is not None or freeze is not None:
+        saved_init = read_run_config(workdir).get("init_from") if (workdir / RUN_FILE).is_file() else None
+        built, init_record = starting_point(built, init_from, saved_init, own, freeze, freeze_epochs)
+        experiment = built.experiment
         _require_same_init(workdir, init_record)
-        train_examples = split_size(experiment.dataset, experiment.train_split)
-        built = dataclasses.replace(built, state=initial_state(experiment, train_examples, variables))
-    run_record = {"entry": entry, "config": built.config} | ({"init_from": init_record} if init_record else {})
     info = dataset_info(experiment.dataset)
+    data_record = {"data": data_summary(own)} if own else {}
+    run_record = {"entry": entry, "config": built.config} | ({"init_from": init_record} if init_record else {})
+    run_record |= info.run_record() | data_record  # a validation split carved out of train, one's own files
     train_data = load_dataset(experiment.dataset, experiment.train_split)
     eval_data = load_dataset(experiment.dataset, experiment.eval_split) if experiment.eval_split else None
-    test_data = load_dataset(experiment.dataset, "test")
+    split_size(experiment.dataset, "test")  # known before training; read once, after it
     parallel = DataParallel()
-    workdir.mkdir(parents=True, exist_ok=True)
-    is_writer = jax.process_index() == 0  # with several processes, process 0 writes for all
-    if is_writer:
-        remove_interrupted_writes(workdir, ("config.json", "metrics.jsonl", "results.json"))
-        write_json_atomic(workdir / "config.json", run_record)
+    start_run(workdir, RUN_FILE, run_record, {RECORD_FILE: own.to_json()} if own else {})
+    if is_writer():
         save_run_tokenizers(experiment.dataset, data_dir(), workdir)
-    events = EpochEvents(workdir) if tensorboard and is_writer else None
+    events = EpochEvents(workdir) if tensorboard and is_writer() else None
     try:
         result = fit(
             built.state, train_step=built.train_step, eval_step=built.eval_step, train_data=train_data,
             eval_data=eval_data, batch_size=experiment.batch_size, eval_batch_size=experiment.eval_batch_size,
             epochs=experiment.epochs, seed=experiment.seed, workdir=workdir, progress=progress,
             checkpoint_policy=experiment.checkpoint_policy, early_stopping=experiment.early_stopping,
-            run_record=run_record, num_classes=info.num_classes if experiment.task == "classification" else None,
-            stop_at_step=stop_at_step, parallel=parallel, on_epoch_end=events,
+            run_record=run_record, num_classes=class_count(experiment), stop_at_step=stop_at_step,
+            parallel=parallel, on_epoch_end=events, eval_scores=decoded_validation(experiment, workdir),
         )
     finally:
         if events is not None:
             events.close()
     if not result.completed:
         return {"entry": entry, "completed": False, "step": int(result.state.step)}
-    results = {
+    return finish_run(workdir, {
         "entry": entry,
         "config": built.config,
         **({"init_from": init_record} if init_record else {}),
         "dataset": experiment.dataset,
+        **info.run_record(),
+        **data_record,
         "task": experiment.task,
         "model": type(experiment.model).__name__,
+        "implementation": built.implementation,
         "parameters": parameter_count(result.state.params),
-        "test": test_report(built, for_testing(experiment, result.state), test_data, parallel, workdir=workdir),
+        "test": test_report(
+            built, experiment.final_eval_state(result.state), load_dataset(experiment.dataset, "test"), parallel,
+            workdir=workdir,
+        ),
         "epochs": len(result.history),
         "steps": result.history[-1]["step"] if result.history else 0,
         "final_state_step": int(result.state.step),
         "stopped_early": result.stopped_early,
         "nonfinite_steps": result.nonfinite_steps,
-        "resumed_from_step": result.resumed_from_step,
-        "fit_seconds": round(result.wall_seconds, 3),
-        "compile_seconds": round(result.compile_seconds, 3),
-        "wall_seconds": round(time.perf_counter() - start, 3),
-        "command": command_line(entry, overrides, workdir, init_from),
-        "xla_options": xla_flags.as_flags(built.xla_options),
-        "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        **environment(),
-    }
-    if is_writer:
-        write_json_atomic(workdir / "results.json", results)
-    return results
+        **run_summary(
+            result, start=start, xla_options=built.xla_options,
+            command=command_line(entry, overrides, workdir, init_from, command_options(own, init_record)),
+        ),
+    })
+
+
+def class_count(experiment) -> int | None:
+    """The number of classes a classifier's targets index (checked before training), else None."""
+    return dataset_info(experiment.dataset).num_classes if experiment.predicts_classes else None
 
 
 def _resolve_init_from(workdir: Path, init_from: str | os.PathLike | None) -> str | None:
@@ -209,20 +210,41 @@ def test_report(
     built: Built, state: TrainState, data: dict, parallel: DataParallel | None = None,
     workdir: str | os.PathLike | None = None,
 ) -> dict[str, Any]:
-    """The eval step's metrics; for classification also the confusion matrix, per-class
-    accuracy, precision, F1 and macro-F1; for denoising also the noisy input's own MSE; for
-    translation and summarization with text references also BLEU, chrF (and ROUGE-L) of decoded
-    outputs with samples (``jax_zoo.api.text_outputs``, tokenizers read from ``workdir``)."""
+    """The eval step's metrics on ``data`` and what the entry's task adds (``TASK_REPORTS``)."""
     experiment = built.experiment
     metrics: dict[str, Any] = evaluate(built.eval_step, state, data, experiment.eval_batch_size, parallel)
-    metrics |= text_report(experiment, state, data, workdir)
-    if experiment.task == "denoising":
-        metrics["noisy_input_mse"] = float(mean_squared_error(data["inputs"], data["targets"]))
-    num_classes = dataset_info(experiment.dataset).num_classes
-    if experiment.task == "classification" and num_classes:
-        outputs = predict(built.predict_step, state, data, experiment.eval_batch_size, parallel)
-        confusion = confusion_matrix(data["targets"], outputs.argmax(axis=-1), num_classes)
-        metrics |= classification_report(confusion)
+    task_report = TASK_REPORTS.get(experiment.task)
+    if task_report is not None:
+        metrics |= task_report(built, state, data, parallel, workdir)
     return metrics
 
 
+def _classification_report(built: Built, state: TrainState, data: dict, parallel, workdir) -> dict[str, Any]:
+    """The confusion matrix, per-class accuracy, precision and F1, and macro-F1."""
+    num_classes = dataset_info(built.experiment.dataset).num_classes
+    if not num_classes:
+        return {}
+    outputs = predict(built.predict_step, state, data, built.experiment.eval_batch_size, parallel)
+    return classification_report(confusion_matrix(data["targets"], outputs.argmax(axis=-1), num_classes))
+
+
+def _denoising_report(built: Built, state: TrainState, data: dict, parallel, workdir) -> dict[str, Any]:
+    """The noisy input's own MSE, the baseline a denoiser's is read against."""
+    return {"noisy_input_mse": float(mean_squared_error(data["inputs"], data["targets"]))}
+
+
+def _decoded_text_report(built: Built, state: TrainState, data: dict, parallel, workdir) -> dict[str, Any]:
+    """BLEU, chrF (and ROUGE-L) of decoded outputs with samples, for text references
+    (``jax_zoo.api.text_outputs``, tokenizers read from ``workdir``)."""
+    return text_report(built.experiment, state, data, workdir)
+
+
+TaskReport = Callable[[Built, TrainState, dict, "DataParallel | None", "str | os.PathLike | None"], dict[str, Any]]
+
+TASK_REPORTS: dict[str, TaskReport] = {
+    "classification": _classification_report,
+    "denoising": _denoising_report,
+    "translation": _decoded_text_report,
+    "summarization": _decoded_text_report,
+}
+"""What a test report adds to the eval step's metrics, by ``Experiment.task``; other tasks add nothing."""

@@ -4,10 +4,12 @@
     kjv                character 5-, 7-, 9-grams (and higher while validation improves), interpolated
                        Kneser-Ney; the order chosen on validation; bits per character (~20 min)
     bible_en_es        copy the source; word by word with IBM model 1 alignments: BLEU and chrF (~2 min)
-    docstring_summary  the function's name as a sentence: BLEU, chrF and ROUGE-L (seconds)
+    package_docstrings the function's name as a sentence: BLEU, chrF and ROUGE-L (seconds)
+    stdlib_docstrings  the same on the standard library's functions (seconds)
 """
 
 import argparse
+import functools
 import sys
 import time
 from datetime import datetime, timezone
@@ -96,16 +98,22 @@ def bible_en_es_baseline(iterations: int = 10) -> dict:
     }
 
 
-def docstring_summary_baseline() -> dict:
+def docstring_baseline(dataset: str) -> dict:
+    """The function's name as a sentence on ``package_docstrings`` or ``stdlib_docstrings``."""
     from jax_zoo.baselines.name_sentence import name_as_sentence
-    from jax_zoo.datasets.docstring_pairs import python_version, split_functions
+    from jax_zoo.datasets import docstring_pairs, package_docstrings
     from jax_zoo.api.text_metrics import text_scores
 
-    splits = {split: split_functions(split, data_dir()) for split in ("validation", "test")}
+    corpus = {"package_docstrings": package_docstrings, "stdlib_docstrings": docstring_pairs}[dataset]
+    splits = {split: corpus.split_functions(split, data_dir()) for split in ("validation", "test")}
     outputs = {split: [name_as_sentence(name) for name in splits[split]["name"]] for split in splits}
+    described = (
+        {"packages": {wheel.package: wheel.version for wheel in package_docstrings.PACKAGES}}
+        if corpus is package_docstrings else {"python_version": docstring_pairs.python_version()}
+    )
     return {
-        "dataset": "docstring_summary",
-        "python_version": python_version(),
+        "dataset": dataset,
+        **described,
         "function_name": {
             "model": 'the function\'s name as a sentence ("get_value" -> "Get value.", zoo/baselines/name_sentence.py)',
             **{split: text_scores(outputs[split], splits[split]["summary"], rouge=True) for split in splits},
@@ -121,7 +129,8 @@ BASELINES = {
     "names": names_baseline,
     "kjv": kjv_baseline,
     "bible_en_es": bible_en_es_baseline,
-    "docstring_summary": docstring_summary_baseline,
+    "package_docstrings": functools.partial(docstring_baseline, "package_docstrings"),
+    "stdlib_docstrings": functools.partial(docstring_baseline, "stdlib_docstrings"),
 }
 _HEADLINE = ("accuracy", "macro_f1", "bits_per_character", "bleu", "chrf", "rouge_l")
 

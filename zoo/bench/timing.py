@@ -27,10 +27,12 @@ import jax.numpy as jnp
 import numpy as np
 
 from jax_zoo.api.build import Built, build
+from jax_zoo.api.implementation import IMPLEMENTATIONS
 from jax_zoo.api.results import xla_flags_prefix
 from jax_zoo.bench.flops import compiled_flops, greedy_decode_flops, steps_taken
 from jax_zoo.bench.torch_process import TorchProcess, TwinTask
 from jax_zoo.bench.torch_recipes import recipe_for
+from jax_zoo.core.errors import ConfigError
 from jax_zoo.datasets import dataset_info, load_dataset, split_size
 from jax_zoo.models import Seq2Seq
 from jax_zoo.models.decoding import decode
@@ -239,11 +241,16 @@ def bench_entry(
     warmup: int = 5,
     torch_modes: tuple[str | None, ...] | None = None,
     with_torch: bool = True,
+    implementation: str | None = None,
 ) -> dict[str, Any]:
     """Times ``entry``'s train step (and greedy decoding for a ``Seq2Seq``) against its PyTorch
     twin in each of ``torch_modes`` (None: eager; default: ``default_torch_modes()``); returns
-    the report, one row per measure and side (see the module's docstring)."""
-    built = build(entry, overrides)
+    the report, one row per measure and side (see the module's docstring).
+
+    ``implementation``: the model's implementation the ``jax`` rows time (``build``'s: by default
+    the one training runs); ``"both"`` also times the other one's train step in the same rounds,
+    as the side ``jax (reference)`` or ``jax (xla_cpu)``."""
+    built = build(entry, overrides, implementation=None if implementation == "both" else implementation)
     experiment = built.experiment
     batch_size = batch_size or experiment.batch_size
     host, batch_source = bench_batch(built, batch_size)
@@ -252,6 +259,8 @@ def bench_entry(
     params = jax.tree.map(jnp.copy, built.state.params)
     train, counts = _jax_train_step(built, jax.device_put(host), xla_peak)
     contenders, decoding = [train], None
+    if implementation == "both":
+        contenders += _other_implementation(entry, overrides, built.implementation, host, xla_peak)
     if isinstance(experiment.model, Seq2Seq):
         source, max_length = host["inputs"][:, : experiment.model.source_length], host["targets"].shape[1]
         greedy, flops_for = _jax_greedy_decode(built, params, source, max_length, xla_peak)
@@ -262,7 +271,7 @@ def bench_entry(
     if twin:
         contenders += _torch_contenders(built, host, modes, warmup, counts["flops"], decoding)
     for contender in contenders:
-        if contender.side == "jax":  # the PyTorch processes warmed up before they answered
+        if contender.side.startswith("jax"):  # the PyTorch processes warmed up before they answered
             contender.run(warmup)
     try:
         for _ in range(repeats):
@@ -279,10 +288,12 @@ def bench_entry(
     options = {
         "batch-size": batch_size, "steps": steps, "repeats": repeats, "warmup": warmup,
         "torch": [mode or "eager" for mode in modes] if with_torch else None, "no-torch": not with_torch,
+        "implementation": implementation,
     }
     report = {
         "entry": entry,
         "model": type(experiment.model).__name__,
+        "implementation": built.implementation,
         "command": bench_command(entry, overrides, options),
         "batch_size": batch_size,
         "batch": batch_source,
@@ -303,13 +314,25 @@ def bench_entry(
     return report | environment()
 
 
+def _other_implementation(entry, overrides, running: str, host, peak: float) -> list[Contender]:
+    """The train step of the implementation training does not run here, when the model has one."""
+    other = next(name for name in IMPLEMENTATIONS if name != running)
+    try:
+        other_built = build(entry, overrides, implementation=other)
+    except ConfigError:  # no XLA:CPU variant of this model
+        return []
+    contender, _ = _jax_train_step(other_built, jax.device_put(host), peak)
+    contender.side = f"jax ({other})"
+    return [contender]
+
+
 def _over_best(rows: list[dict[str, Any]]) -> dict[str, float]:
     """Per measure: JAX's calls per second over the fastest PyTorch row's."""
     ratios = {}
     for measure in dict.fromkeys(row["measure"] for row in rows):
         jax_rate = next(r.get("calls_per_second") for r in rows if r["measure"] == measure and r["side"] == "jax")
         torch_rates = [r["calls_per_second"] for r in rows if r["measure"] == measure and "calls_per_second" in r
-                       and r["side"] != "jax"]
+                       and not r["side"].startswith("jax")]
         if torch_rates:
             ratios[measure] = jax_rate / max(torch_rates)
     return ratios

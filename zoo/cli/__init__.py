@@ -11,8 +11,8 @@
     zoo results [RESULTS ...] [--update README.md]
     zoo generate ENTRY --workdir DIR --prompt TEXT [--length N] [--temperature T] [--top-k K] [--seed S]
     zoo predict ENTRY (--pretrained | --workdir DIR) INPUT... [--top-k K] [--json] [--output-dir DIR]
-    zoo port ENTRY MODEL.pt --workdir DIR [--set name=value ...]
-    zoo export ENTRY --workdir DIR MODEL.pt
+    zoo port ENTRY MODEL.pt|MODEL.safetensors --workdir DIR [--set name=value ...]
+    zoo export ENTRY (--workdir DIR | --pretrained) OUT.safetensors|OUT.pt [--layout torch|flax]
     zoo plot WORKDIR [--no-samples]
     zoo translate ENTRY --workdir DIR TEXT... [--beam K] [--max-length N] [--attention FILE.png]
 

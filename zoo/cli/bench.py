@@ -26,6 +26,11 @@ def add_parser(commands) -> None:
     bench.add_argument("--epochs", type=int,
                        help="with --run: train this many epochs on both sides and extrapolate the wall time to "
                             "the entry's")
+    bench.add_argument(
+        "--implementation", choices=("auto", "reference", "xla_cpu", "both"),
+        help="the model's implementation the jax rows time: the one training runs (auto, the default, or "
+        "$ZOO_IMPLEMENTATION), the reference, its XLA:CPU variant, or both in the same rounds",
+    )
     bench.add_argument("--json", type=Path, help="also write the report here")
     add_overrides(bench)
 
@@ -54,6 +59,7 @@ def run(args) -> None:
         report = bench_entry(
             args.entry, parse_assignments(args.overrides), batch_size=args.batch_size, steps=args.steps,
             repeats=args.repeats, warmup=args.warmup, torch_modes=_modes(args), with_torch=not args.no_torch,
+            implementation=args.implementation,
         )
         print(format_steps(report))
     write_report(args.json, report)

@@ -10,7 +10,7 @@ def add_parser(commands) -> None:
     cv.add_argument("entry")
     cv.add_argument("--folds", type=int, default=5)
     cv.add_argument("--parallel", action="store_true",
-                    help="train the folds at once, as members of one compiled program (same numbers)")
+                    help="train the folds at once, as stacked runs of one compiled program (same numbers)")
     cv.add_argument("--workdir", type=Path, help="where cv.json goes (default runs/ENTRY-cv)")
     add_overrides(cv)
     cv.add_argument("--no-progress", action="store_true")

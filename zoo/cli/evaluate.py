@@ -1,4 +1,4 @@
-"""``zoo eval ENTRY (--workdir DIR | --pretrained) [--split SPLIT]``: evaluate a trained run or the shipped weights."""
+"""``zoo eval [ENTRY] (--workdir DIR [--data PATH] | --pretrained) [--split SPLIT]``: evaluate a trained run or the shipped weights."""
 
 from pathlib import Path
 
@@ -7,22 +7,29 @@ from jax_zoo.cli.common import format_metrics
 
 def add_parser(commands) -> None:
     evaluate = commands.add_parser("eval", help="evaluate a trained workdir or the shipped weights")
-    evaluate.add_argument("entry")
+    evaluate.add_argument("entry", nargs="?", help="the entry (with --workdir: optional, the run's)")
     source = evaluate.add_mutually_exclusive_group(required=True)
     source.add_argument("--workdir", type=Path)
     source.add_argument("--pretrained", action="store_true",
                         help="the weights shipped with the package (on test: the published metrics)")
     evaluate.add_argument("--split", default="test")
+    evaluate.add_argument("--data", type=Path, metavar="PATH",
+                          help="a run on your own files: read them from PATH (they must be the recorded ones)")
 
 
 def run(args) -> None:
+    from jax_zoo.core.errors import ConfigError
+
     if args.pretrained:
         from jax_zoo.api.pretrained import evaluate_pretrained
 
+        if args.entry is None or args.data is not None:
+            raise ConfigError("--pretrained: expected an ENTRY and no --data (the shipped weights read the entry's own dataset)")
         metrics = evaluate_pretrained(args.entry, args.split)
         print(f"{args.entry} (shipped weights): {args.split} {format_metrics(metrics)}")
         return
-    from jax_zoo.api.restore import evaluate_workdir
+    from jax_zoo.api.restore import evaluate_workdir, read_run_config
 
-    metrics = evaluate_workdir(args.entry, args.workdir, args.split)
-    print(f"{args.entry} ({args.workdir}): {args.split} {format_metrics(metrics)}")
+    entry = args.entry or read_run_config(args.workdir)["entry"]
+    metrics = evaluate_workdir(entry, args.workdir, args.split, args.data)
+    print(f"{entry} ({args.workdir}): {args.split} {format_metrics(metrics)}")

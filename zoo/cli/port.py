@@ -1,4 +1,4 @@
-"""``zoo port ENTRY MODEL.pt --workdir DIR [--set name=value ...]``: PyTorch weights into a new workdir."""
+"""``zoo port ENTRY MODEL.pt|MODEL.safetensors --workdir DIR [--set name=value ...]``: PyTorch weights into a new workdir."""
 
 from pathlib import Path
 
@@ -10,7 +10,8 @@ def add_parser(commands) -> None:
         "port", help="load a PyTorch state_dict into an entry's model: a workdir for eval, predict and train"
     )
     port.add_argument("entry")
-    port.add_argument("torch_file", type=Path, metavar="MODEL.pt", help="a state_dict saved with torch.save")
+    port.add_argument("torch_file", type=Path, metavar="MODEL.pt|MODEL.safetensors",
+                      help="a state_dict saved with torch.save or safetensors.torch.save_file")
     port.add_argument("--workdir", type=Path, required=True, help="a new or empty directory")
     add_overrides(port)
 

@@ -16,7 +16,7 @@ def add_parser(commands) -> None:
     source = predict.add_mutually_exclusive_group(required=True)
     source.add_argument("--pretrained", action="store_true", help="the weights shipped with the package")
     source.add_argument("--workdir", type=Path, help="a run trained with `zoo train`")
-    predict.add_argument("inputs", nargs="+", metavar="INPUT", help="image files, surnames or prompts")
+    predict.add_argument("inputs", nargs="+", metavar="INPUT", help="image files, surnames, texts or prompts")
     predict.add_argument("--top-k", type=int, help="classes shown (default 3); for a language model, sample among "
                                                     "the K likeliest characters (default: all)")
     predict.add_argument("--json", action="store_true", help="print one JSON list instead of text")

@@ -5,7 +5,7 @@ from pathlib import Path
 
 def add_parser(commands) -> None:
     sweep = commands.add_parser(
-        "sweep", help="train a grid of configs; seeds and optimizer values as members of one program"
+        "sweep", help="train a grid of configs; seeds and optimizer values as stacked runs of one program"
     )
     sweep.add_argument("entry")
     sweep.add_argument("--set", dest="grid", action="append", default=[], metavar="NAME=V1,V2,...",
@@ -24,9 +24,9 @@ def run(args) -> None:
         metrics = ", ".join(f"{name} {stat['mean']:.4g} ± {stat['std']:.2g}"
                             for name, stat in row.items() if isinstance(stat, dict) and "mean" in stat)
         print(f"{values}: {metrics} over {row['seeds']} seed(s)")
-    for member in summary["members"]:
-        if member["diverged"]:
-            print(f"member {member['index']} {member['values']} diverged at step {member['diverged']['step']}")
+    for run in summary["runs"]:
+        if run["diverged"]:
+            print(f"run {run['index']} {run['values']} diverged at step {run['diverged']['step']}")
     best = summary["best"]
     if best:
         print(f"best by {summary['ranked_by']}: {best['values']} {best['validation']}")

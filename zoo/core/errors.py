@@ -24,6 +24,11 @@ class ConfigError(ZooError, ValueError):
     """A config value of the wrong type or out of range."""
 
 
+class DataError(ZooError):
+    """Files of one's own that cannot become a dataset: an empty folder, a file that is not an
+    image, a table with a missing column, labels in test that train never shows."""
+
+
 class WorkdirError(ZooError):
     """A workdir that does not hold what the command needs."""
 

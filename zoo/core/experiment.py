@@ -8,9 +8,10 @@ import flax.linen as nn
 import optax
 
 from jax_zoo.train.early_stopping import EarlyStoppingPolicy
-from jax_zoo.train.fit import CheckpointPolicy
+from jax_zoo.train.checkpoints import CheckpointPolicy
 from jax_zoo.train.metrics import MetricFn
 from jax_zoo.train.nonfinite import NAN_POLICIES
+from jax_zoo.train.state import TrainState
 from jax_zoo.train.steps import Augment
 from jax_zoo.core.errors import ConfigError
 
@@ -35,9 +36,14 @@ class Experiment:
     ``xla_flags`` (``"--xla_NAME=VALUE"``) are XLA options the entry runs faster with: ``build``
     compiles its steps with those this jaxlib takes and you have not set in ``XLA_FLAGS`` (see
     ``jax_zoo.train.xla_flags``).
-    ``test_model``, when given, evaluates the trained variables instead of ``model`` after
-    training (the test split, ``zoo eval``): a model over the same variables whose inference is
-    too dear to pay after every epoch, such as averaging more test-time views.
+    ``task`` names what the model does (``"classification"``, ``"denoising"``,
+    ``"language_modeling"``, ``"translation"``, ``"summarization"``): the tables of the command
+    line and the API look up by it what to add to a test report, which inputs ``zoo predict``
+    reads and which samples to plot; ``results.json`` records it.
+    ``final_eval_model``, when given, reads the trained variables instead of ``model`` once
+    training is over (the test split, ``zoo eval``, ``zoo predict``, the shipped weights): a
+    model over the same variables whose inference is too dear to pay after every epoch, such as
+    averaging more test-time views of each input.
     ``ema_decay`` in (0, 1), when given, keeps a moving average of the weights (and BatchNorm
     statistics) over about ``1 / (1 - ema_decay)`` steps, and every evaluation, per epoch and
     after training, reads it instead of the latest weights (see ``jax_zoo.train.TrainState``).
@@ -60,7 +66,7 @@ class Experiment:
     early_stopping: EarlyStoppingPolicy | None = None
     checkpoint_policy: CheckpointPolicy = CheckpointPolicy()
     xla_flags: tuple[str, ...] = ()
-    test_model: nn.Module | None = None
+    final_eval_model: nn.Module | None = None
     ema_decay: float | None = None
     _optimizers: dict = dataclasses.field(default_factory=dict, init=False, repr=False, compare=False)
 
@@ -95,6 +101,18 @@ class Experiment:
                 f"eval_split: expected a validation split (the test split is read once, after training), "
                 f"got {self.eval_split!r}"
             )
+
+    @property
+    def predicts_classes(self) -> bool:
+        """Targets are class labels: they are checked against the class count before training,
+        and the test report adds a confusion matrix."""
+        return self.task == "classification"
+
+    def final_eval_state(self, state: TrainState) -> TrainState:
+        """``state`` applied by ``final_eval_model`` when there is one: how it is evaluated once trained."""
+        if self.final_eval_model is None:
+            return state
+        return state.replace(apply_fn=self.final_eval_model.apply)
 
     def make_optimizer(self, steps_per_epoch: int) -> optax.GradientTransformation:
         """The optax transformation for a run of ``epochs`` epochs of ``steps_per_epoch`` steps.

@@ -1,8 +1,11 @@
-"""Datasets: registered by name, prepared with TFDS (no TensorFlow needed), loaded into memory."""
+"""Datasets: registered by name, prepared with TFDS (no TensorFlow needed), loaded into memory.
+
+The zoo's own datasets register themselves on first lookup (``dataset_info``, ``load_dataset``,
+``list_datasets``), so importing this package loads none of them.
+"""
 
 from jax_zoo.datasets.registry import (
     DatasetInfo, data_dir, dataset_info, list_datasets, load_dataset, register_dataset, split_size,
 )
-from jax_zoo.datasets import digits, fashion_mnist, kjv, names, numbers, python_source, subword_pairs, tfds_canonical  # noqa: F401  (registers each dataset)
 
 __all__ = ["DatasetInfo", "data_dir", "dataset_info", "list_datasets", "load_dataset", "register_dataset", "split_size"]

@@ -4,7 +4,6 @@ from pathlib import Path
 
 import jax
 import numpy as np
-import tensorflow_datasets as tfds
 
 from jax_zoo.datasets.registry import Arrays, register_dataset
 from jax_zoo.datasets.tfds_local import prepare, read_split
@@ -15,62 +14,6 @@ SPLIT_SEED = 0
 MAX_PIXEL = 16
 
 
-class Digits(tfds.core.GeneratorBasedBuilder):
-    """The 1,797 digits of ``sklearn.datasets.load_digits``: 1,257 train / 180 validation / 360 test.
-
-    Both splits are stratified by class and fixed by seed: ``train_test_split(range(1797),
-    test_size=0.2, stratify=labels, random_state=0)`` holds out the test split, then 180 of the
-    remaining 1,437 (18 per class) are held out for validation the same way. Images are stored as
-    they ship, uint8 pixel counts 0-16 of shape [8, 8, 1]; ``index`` is the example's position
-    in ``load_digits()``.
-    """
-
-    VERSION = tfds.core.Version("2.0.0")
-    RELEASE_NOTES = {
-        "1.0.0": "Stratified 80/20 split with seed 0.",
-        "2.0.0": "A stratified validation split of 180 taken from 1.0.0's train split; test unchanged.",
-    }
-
-    def _info(self) -> tfds.core.DatasetInfo:
-        return tfds.core.DatasetInfo(
-            builder=self,
-            description=self.__doc__,
-            features=tfds.features.FeaturesDict({
-                "image": tfds.features.Tensor(shape=(8, 8, 1), dtype=np.uint8),
-                "label": tfds.features.ClassLabel(num_classes=10),
-                "index": tfds.features.Tensor(shape=(), dtype=np.int32),
-            }),
-            supervised_keys=("image", "label"),
-            homepage="https://archive.ics.uci.edu/dataset/80",
-        )
-
-    def _split_generators(self, dl_manager):
-        from sklearn.datasets import load_digits
-        from sklearn.model_selection import train_test_split
-
-        digits = load_digits()
-        train, test = train_test_split(
-            np.arange(len(digits.target)), test_size=TEST_FRACTION,
-            stratify=digits.target, random_state=SPLIT_SEED,
-        )
-        train, validation = train_test_split(
-            train, test_size=VALIDATION_SIZE, stratify=digits.target[train], random_state=SPLIT_SEED,
-        )
-        return {
-            "train": self._generate_examples(digits, train),
-            "validation": self._generate_examples(digits, validation),
-            "test": self._generate_examples(digits, test),
-        }
-
-    def _generate_examples(self, digits, indices):
-        for index in indices:
-            yield int(index), {
-                "image": digits.images[index].astype(np.uint8)[..., None],
-                "label": int(digits.target[index]),
-                "index": int(index),
-            }
-
-
 @register_dataset(
     "digits",
     example_spec={
@@ -79,9 +22,13 @@ class Digits(tfds.core.GeneratorBasedBuilder):
     },
     split_sizes={"train": 1257, "validation": 180, "test": 360},
     num_classes=10,
+    class_names=tuple("0123456789"),
+    image_recipe="optdigits",
 )
 def load_digits_split(split: str, directory: Path) -> Arrays:
     """scikit-learn digits, 8x8x1 in [0, 1]; 1,257 train / 180 validation / 360 test, stratified, seed 0."""
+    from jax_zoo.datasets.builders.digits import Digits  # imports TFDS, only when data is read
+
     arrays = read_split(prepare(Digits, directory), split, order_key="index")
     return {
         "inputs": arrays["image"].astype(np.float32) / MAX_PIXEL,

@@ -4,16 +4,11 @@ first sentence of that docstring, harvested with ``ast`` from the running Python
 import ast
 import platform
 import re
-import sysconfig
 import textwrap
 from pathlib import Path
 from typing import NamedTuple
 
-import numpy as np
-import tensorflow_datasets as tfds
 
-from jax_zoo.datasets import kjv
-from jax_zoo.datasets.python_source import stdlib_modules
 from jax_zoo.datasets.tfds_local import prepare, read_split
 
 _SENTENCE_END = re.compile(r"[.!?](?=\s|$)")
@@ -62,6 +57,12 @@ def _cut(lines: list[bytes], node: ast.expr, first_line: int) -> list[bytes]:
 def function_pairs(source: str) -> list[FunctionPair]:
     """Every function and method of a module's ``source`` that has a docstring, in source order,
     as ``FunctionPair``; functions whose summary is empty are left out."""
+    return [pair for pair, _ in documented_functions(source)]
+
+
+def documented_functions(source: str) -> list[tuple[FunctionPair, str]]:
+    """``function_pairs(source)``, each with its whole docstring (``ast.get_docstring``: indentation
+    cleaned), for telling copies apart."""
     tree = ast.parse(source)
     lines = source.encode("utf-8").split(b"\n")
     pairs = []
@@ -75,8 +76,8 @@ def function_pairs(source: str) -> list[FunctionPair]:
         first_line = min([node.lineno] + [decorator.lineno for decorator in node.decorator_list])
         body = _cut(lines[first_line - 1 : node.end_lineno], node.body[0], first_line)
         text = textwrap.dedent(b"\n".join(body).decode("utf-8"))
-        pairs.append((node.lineno, FunctionPair(node.name, text, summary)))
-    return [pair for _, pair in sorted(pairs, key=lambda item: item[0])]
+        pairs.append((node.lineno, FunctionPair(node.name, text, summary), docstring))
+    return [(pair, docstring) for _, pair, docstring in sorted(pairs, key=lambda item: item[0])]
 
 
 def python_version() -> str:
@@ -84,55 +85,10 @@ def python_version() -> str:
     return platform.python_version()
 
 
-class DocstringSummary(tfds.core.GeneratorBasedBuilder):
-    """Standard-library functions with docstrings -> the docstring's first sentence
-    (``function_pairs``), one config per Python version (the data is that version's library).
-
-    Modules are ``python_source.stdlib_modules()`` (no tests, IDLE or site-packages), sorted by
-    path; module ``i`` goes to ``kjv.split_of_book(i)``, so no module is in two splits. Python
-    3.11.7: 674 modules (552 / 61 / 61), 6,300 pairs: 5,115 / 769 / 416 train / validation / test.
-    """
-
-    VERSION = tfds.core.Version("1.0.0")
-    RELEASE_NOTES = {"1.0.0": "Modules split by index modulo 11."}
-    BUILDER_CONFIGS = [tfds.core.BuilderConfig(name=f"python{python_version()}", description="the running Python")]
-
-    def _info(self) -> tfds.core.DatasetInfo:
-        return tfds.core.DatasetInfo(
-            builder=self,
-            description=self.__doc__,
-            features=tfds.features.FeaturesDict({
-                "index": tfds.features.Tensor(shape=(), dtype=np.int32),
-                "module": tfds.features.Tensor(shape=(), dtype=np.int32),
-                "path": tfds.features.Text(),
-                "name": tfds.features.Text(),
-                "source": tfds.features.Text(),
-                "summary": tfds.features.Text(),
-            }),
-            supervised_keys=("source", "summary"),
-            homepage="https://docs.python.org/3/library/",
-        )
-
-    def _split_generators(self, dl_manager):
-        root = Path(sysconfig.get_paths()["stdlib"])
-        rows = [
-            (module, path.relative_to(root).as_posix(), pair)
-            for module, path in enumerate(stdlib_modules(root))
-            for pair in function_pairs(path.read_text("utf-8"))
-        ]
-        numbered = [(index, *row) for index, row in enumerate(rows)]
-        return {
-            split: self._generate_examples([row for row in numbered if kjv.split_of_book(row[1]) == split])
-            for split in ("train", "validation", "test")
-        }
-
-    def _generate_examples(self, rows):
-        for index, module, path, pair in rows:
-            yield index, {"index": index, "module": module, "path": path, **pair._asdict()}
-
-
 def split_functions(split: str, directory: Path) -> dict[str, list]:
     """``{"name", "source", "summary", "path"}``: lists of strings of ``split``'s pairs in harvest
     order, for the running Python."""
+    from jax_zoo.datasets.builders.docstring_pairs import DocstringSummary  # imports TFDS, only when data is read
+
     records = read_split(prepare(DocstringSummary, directory), split, order_key="index")
     return {key: [text.decode("utf-8") for text in records[key]] for key in ("name", "source", "summary", "path")}

@@ -18,9 +18,7 @@ from pathlib import Path
 
 import jax
 import numpy as np
-import tensorflow_datasets as tfds
 
-from jax_zoo.datasets.idx import read_idx
 from jax_zoo.datasets.registry import Arrays, register_dataset
 from jax_zoo.datasets.splits import VALIDATION_SIZE, image_split
 from jax_zoo.datasets.tfds_local import prepare, read_split
@@ -61,47 +59,14 @@ def require_source_files() -> None:
         )
 
 
-class FashionMnistLocal(tfds.core.GeneratorBasedBuilder):
-    """Fashion-MNIST (Zalando, MIT licence): 60,000 train and 10,000 test grey 28x28 images of
-    10 clothing classes, converted from the IDX files of ``dataset-fashion-mnist``.
-
-    Images are stored as they ship, ``uint8[28, 28, 1]``; ``index`` is the position in the IDX file.
-    """
-
-    VERSION = tfds.core.Version("1.0.0")
-    RELEASE_NOTES = {"1.0.0": "The official train/test split of the IDX files."}
-
-    def _info(self) -> tfds.core.DatasetInfo:
-        return tfds.core.DatasetInfo(
-            builder=self,
-            description=self.__doc__,
-            features=tfds.features.FeaturesDict({
-                "image": tfds.features.Tensor(shape=(28, 28, 1), dtype=np.uint8),
-                "label": tfds.features.ClassLabel(names=CLASS_NAMES),
-                "index": tfds.features.Tensor(shape=(), dtype=np.int32),
-            }),
-            supervised_keys=("image", "label"),
-            homepage="https://github.com/zalandoresearch/fashion-mnist",
-        )
-
-    def _split_generators(self, dl_manager):
-        return {split: self._generate_examples(split) for split in OFFICIAL_SIZES}
-
-    def _generate_examples(self, split: str):
-        images_path, labels_path = source_files(split)
-        size = OFFICIAL_SIZES[split]
-        images = read_idx(images_path, (size, 28, 28))
-        labels = read_idx(labels_path, (size,))
-        for index in range(size):
-            yield index, {"image": images[index][..., None], "label": int(labels[index]), "index": index}
-
-
 @functools.lru_cache(maxsize=2)
 def official_split(split: str, directory: Path) -> dict[str, np.ndarray]:
     """``uint8`` images ``[n, 28, 28, 1]`` and labels of an official split, in IDX order.
 
     The IDX files are needed only until the dataset is prepared in ``directory``.
     """
+    from jax_zoo.datasets.builders.fashion_mnist import FashionMnistLocal  # imports TFDS, only when data is read
+
     if not FashionMnistLocal(data_dir=str(directory), file_format="array_record").is_prepared():
         require_source_files()
     arrays = read_split(prepare(FashionMnistLocal, directory), split, order_key="index")
@@ -131,6 +96,7 @@ def noisy_inputs(images: np.ndarray, split: str) -> np.ndarray:
     split_sizes=SPLIT_SIZES,
     num_classes=10,
     class_names=CLASS_NAMES,
+    image_recipe="fashion_mnist",
 )
 def load_fashion_mnist(split: str, directory: Path) -> Arrays:
     """Fashion-MNIST, 28x28x1 in [0, 1]; 55,000 train / 5,000 validation (seeded) / 10,000 test."""
@@ -145,6 +111,7 @@ def load_fashion_mnist(split: str, directory: Path) -> Arrays:
         "targets": jax.ShapeDtypeStruct((28, 28, 1), np.float32),
     },
     split_sizes=SPLIT_SIZES,
+    image_recipe="fashion_mnist",
 )
 def load_fashion_mnist_denoising(split: str, directory: Path) -> Arrays:
     """Fashion-MNIST images as targets; held-out inputs carry fixed noise (sigma 0.3, seeded)."""

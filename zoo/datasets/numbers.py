@@ -4,7 +4,6 @@ from pathlib import Path
 
 import jax
 import numpy as np
-import tensorflow_datasets as tfds
 
 from jax_zoo.datasets.char_vocabulary import BOS_ID, EOS_ID, CharVocabulary
 from jax_zoo.datasets.registry import Arrays, register_dataset
@@ -44,40 +43,10 @@ def split_numbers(seed: int = SPLIT_SEED) -> dict[str, np.ndarray]:
     return {split: np.sort(np.concatenate(numbers)) for split, numbers in parts.items()}
 
 
-class NumberWords(tfds.core.GeneratorBasedBuilder):
-    """Numbers below 100,000 in English and French words (``num2words``), split 20,000 / 2,000 /
-    2,000 by number, numbers below 1,000 over-represented (``split_numbers``)."""
-
-    VERSION = tfds.core.Version("1.0.0")
-    RELEASE_NOTES = {
-        "1.0.0": "Numbers 0 <= n < 100,000; 20,000 / 2,000 / 2,000 disjoint numbers (4% below 1,000), seed 0."
-    }
-
-    def _info(self) -> tfds.core.DatasetInfo:
-        return tfds.core.DatasetInfo(
-            builder=self,
-            description=self.__doc__,
-            features=tfds.features.FeaturesDict({
-                "number": tfds.features.Tensor(shape=(), dtype=np.int32),
-                "english": tfds.features.Text(),
-                "french": tfds.features.Text(),
-            }),
-            supervised_keys=("english", "french"),
-            homepage="https://github.com/savoirfairelinux/num2words",
-        )
-
-    def _split_generators(self, dl_manager):
-        return {split: self._generate_examples(numbers) for split, numbers in split_numbers().items()}
-
-    def _generate_examples(self, numbers):
-        from num2words import num2words
-
-        for number in numbers.tolist():
-            yield number, {"number": number, "english": num2words(number), "french": num2words(number, lang="fr")}
-
-
 def split_pairs(split: str, directory: Path) -> tuple[list[str], list[str]]:
     """The English and French words of ``split``'s numbers, in increasing order of the number."""
+    from jax_zoo.datasets.builders.numbers import NumberWords  # imports TFDS, only when data is read
+
     records = read_split(prepare(NumberWords, directory), split, order_key="number")
     return [text.decode() for text in records["english"]], [text.decode() for text in records["french"]]
 

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import jax
 import numpy as np
-import tensorflow_datasets as tfds
 
 from jax_zoo.datasets import kjv
 from jax_zoo.datasets.char_vocabulary import CharVocabulary, next_character_windows
@@ -32,36 +31,6 @@ def stdlib_modules(root: Path | None = None) -> list[Path]:
     )
 
 
-class PythonStdlibSource(tfds.core.GeneratorBasedBuilder):
-    """The standard library's modules, one record each; module ``i`` (sorted by path) goes to the
-    split ``kjv.split_of_book(i)`` gives a book, so held-out text comes from unseen modules."""
-
-    VERSION = tfds.core.Version("1.0.0")
-    RELEASE_NOTES = {"1.0.0": "Modules split by index modulo 11, like the KJV books."}
-
-    def _info(self) -> tfds.core.DatasetInfo:
-        return tfds.core.DatasetInfo(
-            builder=self,
-            description=self.__doc__,
-            features=tfds.features.FeaturesDict({
-                "module": tfds.features.Tensor(shape=(), dtype=np.int32),
-                "path": tfds.features.Text(),
-                "text": tfds.features.Text(),
-            }),
-        )
-
-    def _split_generators(self, dl_manager):
-        modules = list(enumerate(stdlib_modules()))
-        return {
-            split: self._generate_examples([m for m in modules if kjv.split_of_book(m[0]) == split])
-            for split in ("train", "validation", "test")
-        }
-
-    def _generate_examples(self, modules):
-        for index, path in modules:
-            yield index, {"module": index, "path": str(path), "text": path.read_text("utf-8", errors="replace")}
-
-
 SPLIT_SIZES = {"train": 28179, "validation": 1465, "test": 2804}
 
 
@@ -77,6 +46,8 @@ SPLIT_SIZES = {"train": 28179, "validation": 1465, "test": 2804}
 def load_python_source_split(split: str, directory: Path) -> Arrays:
     """Python standard library source, 128-character windows (the first windows of each split,
     as many as the KJV has): the corpus used when sword-text-kjv is absent."""
+    from jax_zoo.datasets.builders.python_source import PythonStdlibSource  # imports TFDS, only when data is read
+
     records = read_split(prepare(PythonStdlibSource, directory), split, order_key="module")
     text = "\n".join(text.decode("utf-8") for text in records["text"])
     windows = next_character_windows(VOCABULARY.encode(text), kjv.WINDOW)

@@ -24,11 +24,13 @@ MODEL_FILE = "subwords.model"
 
 
 def train_tokenizer(
-    texts: Iterable[str], vocab_size: int, directory: str | os.PathLike, *, model_type: str = "unigram"
+    texts: Iterable[str], vocab_size: int, directory: str | os.PathLike, *, model_type: str = "unigram",
+    at_most: bool = False,
 ) -> Path:
     """Trains a ``model_type`` (``"unigram"`` or ``"bpe"``) model of exactly ``vocab_size`` pieces
-    on ``texts`` (every character covered, one thread: the same texts give the same model) and
-    writes it to ``directory/subwords.model``, atomically; returns that path."""
+    (``at_most``: as many as ``texts`` support, up to ``vocab_size``) on ``texts`` (every character
+    covered, one thread: the same texts give the same model) and writes it to
+    ``directory/subwords.model``, atomically; returns that path."""
     model = io.BytesIO()
     sentencepiece.SentencePieceTrainer.train(
         sentence_iterator=iter(texts),
@@ -46,6 +48,7 @@ def train_tokenizer(
         max_sentence_length=1 << 16,
         num_threads=1,
         minloglevel=2,
+        hard_vocab_limit=not at_most,
     )
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)

@@ -26,6 +26,7 @@ from typing import Protocol
 import numpy as np
 
 from jax_zoo.core.errors import UnknownNameError, WorkdirError, ZooError
+from jax_zoo.datasets.registry import ensure_registered, list_datasets
 
 
 class Tokenizer(Protocol):
@@ -73,24 +74,33 @@ RUN_TOKENIZERS = "tokenizers"
 
 _TOKENIZERS: dict[str, TextPairTokenizers] = {}
 _REFERENCES: dict[str, References] = {}
+_DIRECTORIES: dict[str, Path] = {}
 
 
-def register_tokenizers(dataset: str, tokenizers: TextPairTokenizers, references: References | None = None) -> None:
+def register_tokenizers(
+    dataset: str, tokenizers: TextPairTokenizers, references: References | None = None,
+    directory: str | os.PathLike | None = None,
+) -> None:
     """Registers a text-pair dataset's tokenizers and, when its test outputs are to be scored as
-    text (BLEU, chrF, ROUGE-L in ``results.json``), the loader of its ``references``."""
+    text (BLEU, chrF, ROUGE-L in ``results.json``), the loader of its ``references``. Trained
+    tokenizers live in ``directory`` when given (a dataset of one's own), else in the data dir."""
     _TOKENIZERS[dataset] = tokenizers
     if references is not None:
         _REFERENCES[dataset] = references
+    if directory is not None:
+        _DIRECTORIES[dataset] = Path(directory)
 
 
 def text_pair_datasets() -> list[str]:
     """The datasets whose tokenizers are registered."""
+    list_datasets()  # registers the zoo's datasets, and their tokenizers with them
     return sorted(_TOKENIZERS)
 
 
 def text_pair_tokenizers(dataset: str, directory: str | os.PathLike | None = None) -> TextPairTokenizers:
     """The dataset's tokenizers; trained ones are bound to ``directory`` (a run's ``tokenizers``
     folder or a dataset's ``trained_tokenizers_dir``) when given, else only their sizes are known."""
+    ensure_registered(dataset)
     try:
         tokenizers = _TOKENIZERS[dataset]
     except KeyError:
@@ -101,6 +111,7 @@ def text_pair_tokenizers(dataset: str, directory: str | os.PathLike | None = Non
 def text_references(dataset: str, split: str, directory: str | os.PathLike) -> list[str] | None:
     """The raw target texts of ``split`` (one split) read from data dir ``directory``, or None when
     the dataset registered none."""
+    ensure_registered(dataset)
     references = _REFERENCES.get(dataset)
     return None if references is None else references(split, Path(directory))
 
@@ -116,9 +127,11 @@ def save_run_tokenizers(dataset: str, data_directory: str | os.PathLike, workdir
     text pairs. A run that already has a copy keeps it, and a copy that differs from the data
     dir's is a ``WorkdirError`` (the data would be encoded with other subwords than the run was
     trained on)."""
+    ensure_registered(dataset)
     if dataset not in _TOKENIZERS or not _TOKENIZERS[dataset].trained:
         return
-    source, target = trained_tokenizers_dir(dataset, data_directory), Path(workdir) / RUN_TOKENIZERS
+    source = _DIRECTORIES.get(dataset) or trained_tokenizers_dir(dataset, data_directory)
+    target = Path(workdir) / RUN_TOKENIZERS
     if target.is_dir():
         prepared, saved = _file_contents(source), _file_contents(target)
         if prepared != saved:

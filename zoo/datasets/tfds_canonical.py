@@ -18,7 +18,6 @@ from pathlib import Path
 
 import jax
 import numpy as np
-import tensorflow_datasets as tfds
 
 from jax_zoo.datasets.fashion_mnist import noisy_inputs
 from jax_zoo.datasets.registry import Arrays, register_dataset
@@ -37,15 +36,17 @@ class Canonical:
     download_url: str
     """Where TFDS downloads the files from (its host is checked before any download starts)."""
     offline_alternative: str
+    image_recipe: str
+    """How a picture becomes one of its images (``jax_zoo.datasets.image_recipes``)."""
 
 
 CANONICAL = {
-    "mnist": Canonical((28, 28, 1), 60_000, 10_000, "https://storage.googleapis.com/cvdf-datasets/mnist/", "no local copy of MNIST exists here"),
+    "mnist": Canonical((28, 28, 1), 60_000, 10_000, "https://storage.googleapis.com/cvdf-datasets/mnist/", "no local copy of MNIST exists here", "mnist"),
     "fashion_mnist": Canonical(
         (28, 28, 1), 60_000, 10_000, "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
-        "use `--set source=local` (Fashion-MNIST from the Debian package dataset-fashion-mnist)",
+        "use `--set source=local` (Fashion-MNIST from the Debian package dataset-fashion-mnist)", "fashion_mnist",
     ),
-    "cifar10": Canonical((32, 32, 3), 50_000, 10_000, "https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz", "no local copy of CIFAR-10 exists here"),
+    "cifar10": Canonical((32, 32, 3), 50_000, 10_000, "https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz", "no local copy of CIFAR-10 exists here", "fit"),
 }
 
 
@@ -70,6 +71,8 @@ def require_online(name: str) -> None:
 @functools.lru_cache(maxsize=2)
 def official_split(name: str, split: str, directory: Path) -> dict[str, np.ndarray]:
     """``image`` (uint8) and ``label`` arrays of an official split, downloaded on first use."""
+    import tensorflow_datasets as tfds  # here: registering the dataset does not need it
+
     builder = tfds.builder(name, data_dir=str(directory), file_format="array_record")
     if not builder.is_prepared():
         require_online(name)
@@ -98,6 +101,7 @@ def _register_classification(name: str, dataset: Canonical) -> None:
         },
         split_sizes=_split_sizes(dataset),
         num_classes=10,
+        image_recipe=dataset.image_recipe,
         description=f"TFDS {name} (online), {'x'.join(map(str, dataset.image_shape))} in [0, 1]; seeded validation slice.",
     )
     def load(split: str, directory: Path) -> Arrays:
@@ -116,6 +120,7 @@ for _name, _dataset in CANONICAL.items():
         "targets": jax.ShapeDtypeStruct((28, 28, 1), np.float32),
     },
     split_sizes=_split_sizes(CANONICAL["fashion_mnist"]),
+    image_recipe="fashion_mnist",
 )
 def load_fashion_mnist_denoising(split: str, directory: Path) -> Arrays:
     """TFDS fashion_mnist (online) images as targets; held-out inputs carry fixed noise (sigma 0.3)."""

@@ -1,4 +1,7 @@
-"""Local TFDS datasets without TensorFlow: prepared once as array_record, read with data sources."""
+"""Local TFDS datasets without TensorFlow: prepared once as array_record, read with data sources.
+
+The builders (``jax_zoo.datasets.builders``) import TFDS; this module needs only their objects.
+"""
 
 import contextlib
 import fcntl
@@ -6,12 +9,15 @@ import io
 import logging
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import tensorflow_datasets as tfds
+
+if TYPE_CHECKING:
+    import tensorflow_datasets as tfds
 
 
-def prepare(builder_class: type[tfds.core.GeneratorBasedBuilder], directory: Path) -> tfds.core.DatasetBuilder:
+def prepare(builder_class: "type[tfds.core.GeneratorBasedBuilder]", directory: Path) -> "tfds.core.DatasetBuilder":
     """The builder for ``directory``, generating its array_record files on first use.
 
     TFDS writes into an ``incomplete.*`` directory and renames it when done, so an interrupted
@@ -55,7 +61,7 @@ def _quiet_tfds():
         absl_logger.setLevel(level)
 
 
-def read_split(builder: tfds.core.DatasetBuilder, split: str, order_key: str | None = None) -> dict[str, np.ndarray]:
+def read_split(builder: "tfds.core.DatasetBuilder", split: str, order_key: str | None = None) -> dict[str, np.ndarray]:
     """Every record of ``split`` stacked into arrays, sorted by ``order_key`` when given
     (TFDS stores records in a hashed order)."""
     source = builder.as_data_source(split=split)

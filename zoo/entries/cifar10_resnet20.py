@@ -27,8 +27,7 @@ def cifar10_resnet20(
     """ResNet-20 (0.27 M parameters) on CIFAR-10 from TFDS (needs the ``tf`` extra and the internet).
 
     Command: ``zoo train cifar10_resnet20``
-    Result: not run here (this machine is offline and CPU-only); its pipeline is tested under
-    ``tfds.testing.mock_data``.
+    Result: none published yet; its pipeline is tested under ``tfds.testing.mock_data``.
 
     Random 32x32 crops of the 4-pixel zero-padded image and horizontal flips, SGD with Nesterov
     momentum and weight decay on kernels only, a one-cycle learning rate, gradient clipping.

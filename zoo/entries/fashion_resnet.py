@@ -1,6 +1,7 @@
 """A CIFAR-style ResNet on Fashion-MNIST with augmentation, masked weight decay and warmup + cosine decay."""
 
 import functools
+import math
 
 import optax
 
@@ -54,8 +55,13 @@ def fashion_resnet(
     predictions averaged over each image and its mirror (``test_time_flip``), and over ten views
     (``test_time_shift=1``) after training. Experiments: docs/experiments/fashion_resnet.md.
     """
-    require_positive(learning_rate=learning_rate, batch_size=batch_size, epochs=epochs, num_filters=num_filters)
+    require_positive(
+        learning_rate=learning_rate, batch_size=batch_size, epochs=epochs, num_filters=num_filters, stem_strides=stem_strides,
+    )
     require_fraction(momentum=momentum, label_smoothing=label_smoothing)
+    for name, value in {"weight_decay": weight_decay, "crop_padding": crop_padding, "cutout_size": cutout_size}.items():
+        if not 0 <= value < math.inf:
+            raise ConfigError(f"{name}: expected a finite value >= 0, got {value!r}")
     if depth not in ARCHITECTURES:
         raise ConfigError(f"depth: expected one of {', '.join(map(repr, ARCHITECTURES))}, got {depth!r}")
     if not 0 <= warmup_epochs < epochs:
@@ -95,7 +101,7 @@ def fashion_resnet(
         train_split=train_split,
         eval_split=TRAIN_SPLITS[train_split],
         augment=image_augment(crop_padding=crop_padding, flip=flip, cutout_size=cutout_size),
-        test_model=FlipAveraged(network, shift=test_time_shift) if test_time_shift else None,
+        final_eval_model=FlipAveraged(network, shift=test_time_shift) if test_time_shift else None,
         xla_flags=xla_flags.PRESETS["batchnorm"],
         ema_decay=ema_decay or None,
     )

@@ -37,8 +37,8 @@ def fashion_vgg(
 
     Command: ``zoo train fashion_vgg``
     Result: test accuracy 91.14% (validation 91.7%), macro-F1 0.911, after 6 epochs: 33 min of
-    training on a 2-core CPU shared with other jobs, about 7 min alone
-    (``zoo/published/fashion_vgg.json``). An earlier version of the harness read 91.81%.
+    training on a 2-core CPU shared with other jobs (``zoo/published/fashion_vgg.json``).
+    Experiments: docs/experiments/fashion_vgg.md.
 
     SGD with Nesterov momentum, weight decay on kernels only, cosine decay (or ``schedule=step``:
     x0.1 at 50% and 75% of training, or ``onecycle``); random crops of the 2-pixel padded image

@@ -59,8 +59,7 @@ def kjv_char_lstm(
             num_layers=num_layers, dropout_rate=dropout_rate,
         ),
         # Clipping and Adam over the parameters as one vector: XLA compiles a few kernels for them
-        # instead of a few per parameter, and the first step compiles in 1.21 s instead of 1.45 s
-        # (in-process medians; steps as fast, losses equal up to rounding).
+        # instead of a few per parameter, so the first step compiles sooner (docs/performance.md).
         optimizer=lambda steps_per_epoch: optax.flatten(optax.chain(
             optax.clip_by_global_norm(gradient_clip),
             optax.adam(optax.cosine_decay_schedule(learning_rate, epochs * steps_per_epoch)),

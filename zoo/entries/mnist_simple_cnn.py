@@ -20,8 +20,7 @@ def mnist_simple_cnn(
     """SimpleCNN on MNIST from TFDS (needs ``pip install -e ".[tf]"`` and the internet once).
 
     Command: ``zoo train mnist_simple_cnn``
-    Result: not run here (this machine is offline); its pipeline is tested under
-    ``tfds.testing.mock_data``.
+    Result: none published yet; its pipeline is tested under ``tfds.testing.mock_data``.
     """
     require_positive(learning_rate=learning_rate, batch_size=batch_size, epochs=epochs)
     require_fraction(momentum=momentum)

@@ -1,4 +1,4 @@
-"""PyTorch weights in and out of the zoo's models (needs the optional ``torch`` extra).
+"""PyTorch weights in and out of the zoo's models (``.pt`` files and tensors need the optional ``torch`` extra).
 
     variables = from_torch(torch_network.state_dict(), model, example)   # flax variables
     model.apply(variables, example)                                     # PyTorch's outputs
@@ -25,7 +25,7 @@ from jax_zoo.core.errors import StateDictError
 from jax_zoo.port.layouts import layout
 from jax_zoo.port.rules import COUNT, Rule
 
-__all__ = ["from_torch", "load_state_dict", "save_state_dict", "to_torch", "torch_specs"]
+__all__ = ["from_torch", "load_state_dict", "save_state_dict", "state_dict_arrays", "to_torch", "torch_specs"]
 
 
 def _shapes_and_feature_maps(model, example):
@@ -129,6 +129,12 @@ def to_torch(variables: Mapping[str, Any], model, example=None) -> "OrderedDict[
     """
     import torch
 
+    arrays = state_dict_arrays(variables, model, example)
+    return OrderedDict((key, torch.from_numpy(array)) for key, array in arrays.items())
+
+
+def state_dict_arrays(variables: Mapping[str, Any], model, example=None) -> "OrderedDict[str, np.ndarray]":
+    """``to_torch``'s ``state_dict`` as numpy arrays (no PyTorch needed), e.g. for safetensors."""
     variables = {name: variables[name] for name in ("params", "batch_stats") if name in variables}
     if example is None:
         feature_map = _square_maps_inferred
@@ -143,7 +149,7 @@ def to_torch(variables: Mapping[str, Any], model, example=None) -> "OrderedDict[
     state_dict = OrderedDict()
     for rule in found:
         for key, array in rule.to_torch(leaves).items():
-            state_dict[key] = torch.from_numpy(np.array(array, copy=True, order="C"))
+            state_dict[key] = np.array(array, copy=True, order="C")
     return state_dict
 
 
@@ -154,14 +160,17 @@ def _square_maps_inferred(path, poolings) -> None:
 
 def load_state_dict(path: str | os.PathLike) -> dict[str, Any]:
     """A ``state_dict`` saved with ``torch.save``, read with ``weights_only=True``: tensors and plain
-    containers only, never code. Raises ``StateDictError`` for anything else."""
+    containers only, never code; or a ``.safetensors`` file (``safetensors.torch.save_file``),
+    read as numpy arrays without PyTorch. Raises ``StateDictError`` for anything else."""
     import pickle
-
-    import torch
 
     path = Path(path)
     if not path.is_file():
-        raise StateDictError(f"no PyTorch file at {path}: expected a state_dict saved with torch.save")
+        raise StateDictError(f"no PyTorch file at {path}: expected a state_dict saved with torch.save or safetensors")
+    if path.suffix == ".safetensors":
+        return _load_safetensors(path)
+    import torch
+
     try:
         loaded = torch.load(path, map_location="cpu", weights_only=True)
     except (pickle.UnpicklingError, RuntimeError, EOFError, ValueError) as error:
@@ -182,11 +191,31 @@ def load_state_dict(path: str | os.PathLike) -> dict[str, Any]:
     return dict(loaded)
 
 
-def save_state_dict(state_dict: Mapping[str, Any], path: str | os.PathLike) -> None:
-    """``torch.save`` to ``path`` atomically: a complete file or none."""
-    import torch
+def _load_safetensors(path: Path) -> dict[str, np.ndarray]:
+    from safetensors import SafetensorError
+    from safetensors.numpy import load_file
 
+    try:
+        return load_file(path)
+    except (SafetensorError, ValueError, TypeError) as error:
+        raise StateDictError(
+            f"{path} was refused: not a safetensors file numpy can read ({str(error).strip()[:300]}); "
+            f"expected a state_dict saved with safetensors.torch.save_file (float, not bfloat16, tensors)"
+        ) from None
+
+
+def save_state_dict(state_dict: Mapping[str, Any], path: str | os.PathLike) -> None:
+    """The ``state_dict`` (numpy arrays or tensors) to ``path`` atomically, a complete file or
+    none: safetensors for a ``.safetensors`` path (no PyTorch needed), else ``torch.save``."""
     path = Path(path)
     partial = path.with_name(f".{path.name}.partial")
-    torch.save(OrderedDict(state_dict), partial)
+    if path.suffix == ".safetensors":
+        from safetensors.numpy import save
+
+        partial.write_bytes(save({key: np.ascontiguousarray(_as_numpy(value)) for key, value in state_dict.items()}))
+    else:
+        import torch
+
+        tensors = {key: torch.as_tensor(value) for key, value in state_dict.items()}
+        torch.save(OrderedDict(tensors), partial)
     os.replace(partial, path)

@@ -55,8 +55,8 @@ def _flattened(shapes, at, dense_name, source, poolings, feature_map, channels) 
 def _simple_cnn(model, shapes, feature_map, at):
     return [
         rules.conv(shapes, (*at, "conv1"), "conv1"),
-        rules.conv(shapes, (*at, "conv2"), "conv2"),  # conv2 pools its own output
-        _flattened(shapes, at, "fc1", "conv2", 0, feature_map, shapes[("params", *at, "conv2", "bias")][0]),
+        rules.conv(shapes, (*at, "conv2"), "conv2"),
+        _flattened(shapes, at, "fc1", "conv2", 1, feature_map, shapes[("params", *at, "conv2", "bias")][0]),
         rules.dense(shapes, (*at, "fc2"), "fc2"),
     ]
 
@@ -112,18 +112,16 @@ def _tutorial_rnn(model, shapes, feature_map, at):
 
 
 def _recurrent_stack(stack: RecurrentStack, shapes, at) -> list[Rule]:
+    cell = rules.lstm_cell if stack.cell_type == "lstm" else rules.gru_cell
+    cell_name = "OptimizedLSTMCell" if stack.cell_type == "lstm" else "GRUCell"
     layers = []
     for layer in range(stack.num_layers):
         if stack.bidirectional:
-            cell = rules.lstm_cell if stack.cell_type == "lstm" else rules.gru_cell
-            cell_name = "OptimizedLSTMCell" if stack.cell_type == "lstm" else "GRUCell"
             # nn.RNN's cells are named in creation order: each layer's forward, then its backward cell.
             layers.append(cell(shapes, (*at, f"{cell_name}_{2 * layer}"), "rnn", layer))
             layers.append(cell(shapes, (*at, f"{cell_name}_{2 * layer + 1}"), "rnn", layer, reverse=True))
-        elif stack.cell_type == "lstm":
-            layers.append(rules.scanned_lstm(shapes, (*at, f"lstm_{layer}"), "rnn", layer))
         else:
-            layers.append(rules.gru_cell(shapes, (*at, f"GRUCell_{layer}"), "rnn", layer))
+            layers.append(cell(shapes, (*at, f"{cell_name}_{layer}"), "rnn", layer))
     return layers
 
 

@@ -59,7 +59,7 @@ def flattened_dense(shapes: Shapes, path: FlaxPath, prefix: str, feature_map: tu
 
 
 def conv(shapes: Shapes, path: FlaxPath, prefix: str) -> Rule:
-    """``nn.Conv`` (or ``jax_zoo.models.Conv``) <-> ``nn.Conv2d``: HWIO <-> OIHW."""
+    """``nn.Conv`` <-> ``nn.Conv2d``: HWIO <-> OIHW."""
     return _linear(
         shapes, path, prefix, lambda weight: weight.transpose(2, 3, 1, 0), lambda kernel: kernel.transpose(3, 2, 0, 1)
     )
@@ -130,30 +130,6 @@ def _recurrent_specs(keys, gates, in_features, features):
     rows = gates * features
     shapes = {"weight_ih": (rows, in_features), "weight_hh": (rows, features), "bias_ih": (rows,), "bias_hh": (rows,)}
     return {keys[name]: (shape, FLOAT) for name, shape in shapes.items()}
-
-
-def scanned_lstm(shapes: Shapes, path: FlaxPath, prefix: str, layer: int) -> Rule:
-    """``jax_zoo.models.ScannedLSTM`` <-> layer ``layer`` of ``nn.LSTM``: both pack the gates i, f, g, o;
-    ``kernel_ih``/``kernel_hh`` are the transposed weights, ``bias`` is ``bias_ih + bias_hh``."""
-    keys = _recurrent_keys(prefix, layer, reverse=False)
-    leaf = {name: ("params", *path, name) for name in ("kernel_ih", "kernel_hh", "bias")}
-    in_features, packed = shapes[leaf["kernel_ih"]]
-
-    def to_flax(tensors):
-        return {
-            leaf["kernel_ih"]: tensors[keys["weight_ih"]].T,
-            leaf["kernel_hh"]: tensors[keys["weight_hh"]].T,
-            leaf["bias"]: tensors[keys["bias_ih"]] + tensors[keys["bias_hh"]],
-        }
-
-    def to_torch(leaves):
-        bias = leaves[leaf["bias"]]
-        return {
-            keys["weight_ih"]: leaves[leaf["kernel_ih"]].T, keys["weight_hh"]: leaves[leaf["kernel_hh"]].T,
-            keys["bias_ih"]: bias, keys["bias_hh"]: np.zeros_like(bias),
-        }
-
-    return Rule(_recurrent_specs(keys, 4, in_features, packed // 4), to_flax, to_torch)
 
 
 def lstm_cell(shapes: Shapes, path: FlaxPath, prefix: str, layer: int, reverse: bool = False) -> Rule:

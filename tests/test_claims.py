@@ -1,0 +1,37 @@
+"""The docs' numbers are the ones measured: the PyTorch parity bound docs/pytorch.md states is the
+one test_port.py holds, and docs/vmap.md's speed-ups are its reports'. (Published results:
+test_published.py; docs/performance.md's speed tables: test_benchmarks.py.)"""
+
+import ast
+import json
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+REPORTS = ROOT / "zoo" / "published" / "bench"
+
+
+def text_of(path: str) -> str:
+    return " ".join((ROOT / path).read_text().split())
+
+
+def test_the_pytorch_parity_bound_in_the_docs_is_the_one_the_port_tests_hold():
+    module = ast.parse((ROOT / "tests" / "test_port.py").read_text())
+    (tolerance,) = [
+        node.value.value for node in module.body
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", None) == "TOLERANCE"
+    ]
+    (stated,) = re.findall(r"which holds each under ([0-9.e-]+) \(", text_of("docs/pytorch.md"))
+    assert float(stated) == tolerance
+
+
+def test_the_vmap_speed_ups_in_the_docs_are_the_ones_their_reports_hold():
+    rows = re.findall(r"^\| `(\w+)` \| (\d+) \|.*\| ([0-9.]+)x \| ([0-9.]+)x \|$", (ROOT / "docs" / "vmap.md").read_text(), re.M)
+    assert len(rows) == 2
+    for entry, epochs, speedup, without_compilation in rows:
+        report = json.loads((REPORTS / f"vmap_{entry}_cpu.json").read_text())
+        assert (report["epochs"], report["speedup_wall"], report["speedup_without_compile"]) == (
+            int(epochs), float(speedup), float(without_compilation)
+        ), entry
+    (stated,) = re.findall(r"eight stacked runs train ([0-9.]+)x faster", text_of("docs/vmap.md"))
+    assert float(stated) == json.loads((REPORTS / "vmap_names_tutorial_rnn_cpu.json").read_text())["speedup_wall"]
