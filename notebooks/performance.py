@@ -182,16 +182,17 @@ figure.savefig(workdir / "presets.png")
 # dispatches asynchronously: without it a timer measures only the dispatch). It reports the
 # median round's steps per second with the slowest and fastest, the FLOPs per step from XLA's
 # cost analysis, the fraction of a measured matmul peak, and, where the model has a PyTorch
-# twin, the same step in PyTorch in a separate process. Timings, and the peak they are
+# twin, the same step in PyTorch, eager and through `torch.compile`, each in a process of its
+# own. Timings, and the peak they are
 # compared with, mean something on an idle machine only: on a busy one the rounds spread
 # (compare the slowest and fastest) and the fraction of the peak can exceed 100%.
 
 # %%
 report = bench_entry("digits_cnn", steps=5 if SMALL else 50, repeats=3 if SMALL else 7, warmup=2, with_torch=False)
-jax_rates = report["jax"]
+jax_rates = report["rows"][0]  # the JAX train step; PyTorch's rows follow when asked for
 print(
-    f"digits_cnn, batch {report['batch_size']}: {jax_rates['steps_per_second']:.0f} steps/s "
-    f"(rounds {jax_rates['steps_per_second_min']:.0f}-{jax_rates['steps_per_second_max']:.0f}), "
+    f"digits_cnn, batch {report['batch_size']}: {jax_rates['calls_per_second']:.0f} steps/s "
+    f"(rounds {jax_rates['calls_per_second_min']:.0f}-{jax_rates['calls_per_second_max']:.0f}), "
     f"{report['flops_per_step'] / 1e6:.1f} MFLOP per step, {jax_rates['percent_of_peak']:.1f}% of the matmul peak; "
     f"compiled in {report['compile_seconds']:.2f} s"
 )

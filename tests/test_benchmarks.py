@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from ci_setup import require_extra
 from harness_helpers import save_untrained_run
 
 from benchmarks.compare_xla import main as compare_main, parse_xla_options
@@ -65,8 +66,60 @@ def test_the_readme_snippet_benchmark_runs_the_readme_s_own_step(torch_module, t
     from benchmarks.readme_snippet import main as snippet_main, readme_snippet
 
     assert 'compiler_options="convolutions"' in readme_snippet()
-    snippet_main(["--steps", "1", "--repeats", "1", "--json", str(tmp_path / "snippet.json")])
+    snippet_main(["--steps", "1", "--repeats", "1", "--torch", "eager", "default", "--json", str(tmp_path / "snippet.json")])
     report = json.loads((tmp_path / "snippet.json").read_text())
+    jax_sides = {"readme_snippet", "readme_snippet_without_preset", "entry"}
+    assert set(report["ratio_over_torch"]) == {"torch eager", "torch.compile default"}
+    assert all(set(ratios) == jax_sides for ratios in report["ratio_over_torch"].values())
+    assert set(report["ratio_over_best_torch"]) == jax_sides
+    assert set(report["percent_of_peak"]) == jax_sides | {"torch eager", "torch.compile default"}
+    assert all(value > 0 for value in [*report["ratio_over_best_torch"].values(), *report["percent_of_peak"].values()])
+    assert report["command"].endswith("--torch eager default")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("entry, options", [("digits_cnn", ["--compile"]), ("names_tutorial_rnn", [])])
+def test_the_pytorch_recipe_scripts_train_evaluate_checkpoint_and_test(entry, options, tmp_path):
+    require_extra("torch", "torch")
+    import importlib
+
+    script = importlib.import_module(f"benchmarks.pytorch.{entry}")
+    results = script.main([*options, "--epochs", "2", "--train-examples", "96", "--workdir", str(tmp_path / "run"),
+                           "--json", str(tmp_path / "results.json")])
+    assert json.loads((tmp_path / "results.json").read_text()) == json.loads(json.dumps(results))
+    assert results["epochs"] == 2 and results["steps"] == 2 * (96 // 32) and len(results["history"]) == 2
+    assert results["compile_mode"] == ("default" if options else None)
+    assert 0 <= results["test"]["accuracy"] <= 1 and results["test"]["count"] > 0
+    checkpoints = sorted(path.name for path in (tmp_path / "run").glob("checkpoint_*.pt"))
+    assert checkpoints == (["checkpoint_6.pt"] if entry == "digits_cnn" else ["checkpoint_3.pt", "checkpoint_6.pt"])
+
+
+def test_the_speed_tables_of_the_docs_are_the_reports_as_rendered(tmp_path):
+    from benchmarks.measure_speed import ROOT, rewrite_docs
+
+    docs = tmp_path / "performance.md"
+    docs.write_text((ROOT / "docs" / "performance.md").read_text())
+    assert rewrite_docs(docs, ROOT / "zoo" / "published" / "bench") == ["cpu", "nvidia_h200"]
+    assert docs.read_text() == (ROOT / "docs" / "performance.md").read_text()
+
+
+@pytest.mark.slow
+def test_a_step_report_becomes_a_table_row(torch_module, tmp_path):
+    from benchmarks.measure_speed import rewrite_docs
+    from jax_zoo.bench.timing import bench_entry
+
+    report = bench_entry("digits_cnn", batch_size=16, steps=1, repeats=1, warmup=1, torch_modes=(None,))
+    (tmp_path / "cpu").mkdir()
+    (tmp_path / "cpu" / "fashion_simple_cnn_step.json").write_text(json.dumps(report))
+    docs = tmp_path / "performance.md"
+    docs.write_text("before\n<!-- measure_speed cpu -->\nold\n<!-- /measure_speed -->\nafter\n")
+    rewrite_docs(docs, tmp_path)
+    text = docs.read_text()
+    assert text.startswith("before\n<!-- measure_speed cpu -->\nReports: `zoo/published/bench/cpu/`") and "old" not in text
+    (row,) = [line for line in text.splitlines() if line.startswith("| `digits_cnn` train step, batch 16")]
+    assert f"`{report['command']}`" in row and f"**{report['jax_over_best_torch']['train_step']:.2f}x**" in row
+
+
     assert set(report["ratio_over_torch"]) == {"readme_snippet", "readme_snippet_without_preset", "entry"}
     assert all(ratio > 0 for ratio in report["ratio_over_torch"].values())
 

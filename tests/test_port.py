@@ -18,7 +18,7 @@ from jax_zoo.core.errors import StateDictError
 torch = require_extra("torch", "torch")
 
 import torch_networks as twins  # noqa: E402  (needs torch)
-from jax_zoo.bench.torch_twins import char_lm_twin, simple_cnn_twin  # noqa: E402
+from jax_zoo.bench.torch_twins import twin_network  # noqa: E402
 from jax_zoo.port import from_torch, load_state_dict, to_torch, torch_specs  # noqa: E402
 
 TOLERANCE = 2.5e-7
@@ -38,32 +38,32 @@ def bidirectional_lstm():
 
 CASES = {
     # name: (flax model, inputs, PyTorch twin of the model)
-    "SimpleCNN 8x8": (SimpleCNN(), DIGITS, lambda model: simple_cnn_twin(model, (8, 8, 1)).network),
-    "PyTorchMnistCNN": (PyTorchMnistCNN(), IMAGES, lambda model: simple_cnn_twin(model, (28, 28, 1)).network),
-    "LeNet5": (LeNet5(), IMAGES, twins.LeNet5),
-    "VGG": (VGG(stage_widths=(8, 16, 32), dense_width=32), IMAGES, twins.VGG),
-    "VGG without BatchNorm": (VGG(stage_widths=(8, 16), dense_width=32, batch_norm=False), IMAGES, twins.VGG),
-    "ResNet20": (ResNet20(), IMAGES, twins.ResNet),
+    "SimpleCNN 8x8": (SimpleCNN(), DIGITS, lambda model: twin_network(model, (8, 8, 1))),
+    "PyTorchMnistCNN": (PyTorchMnistCNN(), IMAGES, lambda model: twin_network(model, (28, 28, 1))),
+    "LeNet5": (LeNet5(), IMAGES, twins.twin),
+    "VGG": (VGG(stage_widths=(8, 16, 32), dense_width=32), IMAGES, twins.twin),
+    "VGG without BatchNorm": (VGG(stage_widths=(8, 16), dense_width=32, batch_norm=False), IMAGES, twins.twin),
+    "ResNet20": (ResNet20(), IMAGES, twins.twin),
     "ResNet, 4 stages, stride-2 stem": (
-        ResNet(stage_sizes=(1, 1, 2, 1), num_filters=8, stem_strides=2), IMAGES, twins.ResNet,
+        ResNet(stage_sizes=(1, 1, 2, 1), num_filters=8, stem_strides=2), IMAGES, twins.twin,
     ),
-    "TutorialRNN": (TutorialRNN(vocab_size=VOCAB, num_classes=5, hidden_size=16), TOKENS, twins.TutorialRNN),
-    "bidirectional LSTM x2": (bidirectional_lstm(), TOKENS, twins.SequenceClassifier),
+    "TutorialRNN": (TutorialRNN(vocab_size=VOCAB, num_classes=5, hidden_size=16), TOKENS, twins.twin),
+    "bidirectional LSTM x2": (bidirectional_lstm(), TOKENS, twins.twin),
     "LSTM x2, mean": (
         SequenceClassifier(VOCAB, 5, embed_dim=6, hidden_size=8, num_layers=2, bidirectional=False, pooling="mean"),
-        TOKENS, twins.SequenceClassifier,
+        TOKENS, twins.twin,
     ),
     "GRU": (
         SequenceClassifier(VOCAB, 5, embed_dim=6, hidden_size=8, cell_type="gru", bidirectional=False),
-        TOKENS, twins.SequenceClassifier,
+        TOKENS, twins.twin,
     ),
     "bidirectional GRU x2, max": (
         SequenceClassifier(VOCAB, 5, embed_dim=6, hidden_size=8, num_layers=2, cell_type="gru", pooling="max"),
-        TOKENS, twins.SequenceClassifier,
+        TOKENS, twins.twin,
     ),
     "CharLanguageModel": (
         CharLanguageModel(vocab_size=VOCAB, embed_dim=6, hidden_size=8, num_layers=2), TOKENS[:1],
-        lambda model: char_lm_twin(model, (7,)).network,
+        lambda model: twin_network(model, (7,)),
     ),
 }
 
@@ -152,7 +152,7 @@ def test_the_reference_rnn_of_the_design_document_step_by_step(pytorch_reference
 
 
 def test_flip_averaging_ports_its_member():
-    network = twins.randomize(twins.LeNet5(LeNet5()))
+    network = twins.randomize(twins.twin(LeNet5()))
     variables = from_torch(network.state_dict(), FlipAveraged(LeNet5()), IMAGES)
     member = from_torch(network.state_dict(), LeNet5(), IMAGES)
     assert jax.tree.all(jax.tree.map(np.array_equal, variables["params"]["member"], member["params"]))
@@ -170,7 +170,7 @@ def test_torch_specs_names_what_a_model_reads():
 
 
 def test_a_state_dict_that_does_not_fit_names_every_key():
-    state_dict = twins.randomize(simple_cnn_twin(SimpleCNN(), (28, 28, 1)).network).state_dict()
+    state_dict = twins.randomize(twin_network(SimpleCNN(), (28, 28, 1))).state_dict()
     del state_dict["conv1.bias"]
     state_dict["fc3.weight"] = torch.zeros(3)
     state_dict["fc2.weight"] = torch.zeros(10, 64)
@@ -186,7 +186,7 @@ def test_a_state_dict_that_does_not_fit_names_every_key():
 
 
 def test_another_architecture_is_refused_key_by_key():
-    lenet = twins.randomize(twins.LeNet5(LeNet5())).state_dict()
+    lenet = twins.randomize(twins.twin(LeNet5())).state_dict()
     expected = r"(?s)does not fit SimpleCNN.*fc1.weight: expected float\[128, 9216\].*unexpected fc3.weight"
     with pytest.raises(StateDictError, match=expected):
         from_torch(lenet, SimpleCNN(), IMAGES)
@@ -195,7 +195,7 @@ def test_another_architecture_is_refused_key_by_key():
 
 
 def test_variables_of_another_model_are_refused_on_export():
-    lenet = from_torch(twins.randomize(twins.LeNet5(LeNet5())).state_dict(), LeNet5(), IMAGES)
+    lenet = from_torch(twins.randomize(twins.twin(LeNet5())).state_dict(), LeNet5(), IMAGES)
     with pytest.raises(StateDictError, match="the variables are not SimpleCNN's"):
         to_torch(lenet, SimpleCNN(), IMAGES)
     with pytest.raises(StateDictError, match="the variables do not fit SimpleCNN"):
@@ -204,7 +204,7 @@ def test_variables_of_another_model_are_refused_on_export():
 
 def test_a_non_square_feature_map_needs_the_example_input():
     wide = rng.uniform(size=(2, 12, 20, 1)).astype(np.float32)
-    network = twins.randomize(simple_cnn_twin(SimpleCNN(), (12, 20, 1)).network)
+    network = twins.randomize(twin_network(SimpleCNN(), (12, 20, 1)))
     variables = from_torch(network.state_dict(), SimpleCNN(), wide)
     np.testing.assert_allclose(SimpleCNN().apply(variables, wide), torch_outputs(network, wide), rtol=0, atol=TOLERANCE)
     with pytest.raises(StateDictError, match="not a square map: pass the example input"):
@@ -220,7 +220,7 @@ def test_models_without_a_pytorch_layout_are_refused():
 
 
 def test_half_precision_weights_are_read_as_float32():
-    network = twins.randomize(twins.LeNet5(LeNet5()))
+    network = twins.randomize(twins.twin(LeNet5()))
     half = {key: tensor.to(torch.bfloat16) for key, tensor in network.state_dict().items()}
     variables = from_torch(half, LeNet5(), IMAGES)
     kernel = variables["params"]["conv1"]["kernel"]
@@ -264,7 +264,7 @@ def test_files_that_are_not_state_dicts(tmp_path):
 
 
 def digits_state_dict(tmp_path) -> tuple[Path, dict]:
-    network = twins.randomize(simple_cnn_twin(SimpleCNN(), (8, 8, 1)).network)
+    network = twins.randomize(twin_network(SimpleCNN(), (8, 8, 1)))
     path = tmp_path / "digits.pt"
     torch.save(network.state_dict(), path)
     return path, network.state_dict()
@@ -310,7 +310,7 @@ def test_zoo_port_refuses_mismatches_and_used_workdirs_writing_nothing(tmp_path,
     from jax_zoo.cli import main
 
     lenet = tmp_path / "lenet.pt"
-    torch.save(twins.randomize(twins.LeNet5(LeNet5())).state_dict(), lenet)
+    torch.save(twins.randomize(twins.twin(LeNet5())).state_dict(), lenet)
     assert main(["port", "digits_cnn", str(lenet), "--workdir", str(tmp_path / "run")]) == 2
     error = capsys.readouterr().err
     assert "does not fit SimpleCNN" in error and "unexpected fc3.bias" in error
@@ -335,7 +335,7 @@ def test_a_network_trained_by_pytorch_evaluates_the_same_in_the_zoo(fashion_mnis
 
     train, test = load_dataset("fashion_mnist_local", "train"), load_dataset("fashion_mnist_local", "test")
     torch.manual_seed(0)
-    network = simple_cnn_twin(SimpleCNN(), (28, 28, 1)).network
+    network = twin_network(SimpleCNN(), (28, 28, 1))
     optimizer = torch.optim.Adam(network.parameters(), lr=1e-3)
     images = twins.nchw(train["inputs"][:TRAIN_IMAGES])
     labels = torch.from_numpy(train["targets"][:TRAIN_IMAGES].astype(np.int64))

@@ -1,100 +1,69 @@
-"""PyTorch versions of our models, for ``zoo bench`` to time side by side (needs the ``torch`` extra).
+"""The PyTorch twin of a zoo model: the network that computes what the flax model computes in training.
 
-Each twin computes what the Flax model computes (same layers, shapes and initial scale, NCHW
-layout) and trains with the same kind of optimizer, so the ratio measures the frameworks.
-``device`` is a torch device name: ``"cuda"`` when JAX runs on a GPU, so both use the same card.
+``twin_network(model, input_shape)`` builds it from the flax module's fields (widths, dropout
+rates, cell type...), which the PyTorch networks take by the same names. ``FlipAveraged`` trains its member unchanged, so its twin is the member's;
+an ``Ensemble`` is its members side by side. Needs the optional ``torch`` extra.
 """
 
-from collections.abc import Callable
+import inspect
+import math
 
-import numpy as np
+import torch
+from torch import nn
 
+from jax_zoo.models import (
+    VGG, CharLanguageModel, ConvAutoencoder, Ensemble, FlipAveraged, LeNet5, ResNet, Seq2Seq, SequenceClassifier,
+    SimpleCNN, TutorialRNN,
+)
+from jax_zoo.bench import torch_convnets, torch_recurrent, torch_seq2seq
 
-def simple_cnn_twin(
-    model, input_shape: tuple[int, ...], learning_rate: float = 1e-3, device: str = "cpu"
-) -> Callable[[np.ndarray, np.ndarray], Callable[[], None]]:
-    """The reference CNN (conv-relu-conv-maxpool-dense-relu-dense, no ReLU after conv2) with Adam,
-    and the Flax model's dropout rates (in training mode; ``F.dropout`` is a no-op at rate 0).
-    Its ``state_dict`` is the one ``jax_zoo.port`` reads for ``SimpleCNN``."""
-    import torch
-    import torch.nn.functional as F
-    from torch import nn
-
-    height, width, channels = input_shape
-    conv_dropout, dense_dropout = model.dropout_rates
-    flat = 64 * ((height - 4) // 2) * ((width - 4) // 2)
-
-    class SimpleCNN(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.conv1 = nn.Conv2d(channels, 32, 3, 1)
-            self.conv2 = nn.Conv2d(32, 64, 3, 1)
-            self.fc1 = nn.Linear(flat, 128)
-            self.fc2 = nn.Linear(128, model.num_classes)
-
-        def forward(self, x):
-            x = self.conv2(F.relu(self.conv1(x)))
-            if model.relu_after_conv2:
-                x = F.relu(x)
-            x = torch.flatten(F.dropout(F.max_pool2d(x, 2), conv_dropout, self.training), 1)
-            return self.fc2(F.dropout(F.relu(self.fc1(x)), dense_dropout, self.training))
-
-    network = SimpleCNN().to(device)
-    optimizer = torch.optim.Adam(network.parameters(), lr=learning_rate)
-
-    def prepare(images: np.ndarray, labels: np.ndarray) -> Callable[[], None]:
-        # A C-order copy has standard NCHW strides; a transposed view would keep stride 1 on the
-        # size-1 channel axis, which PyTorch reads as channels-last.
-        x = torch.from_numpy(images.transpose(0, 3, 1, 2).copy()).to(device)
-        y = torch.from_numpy(labels.astype(np.int64)).to(device)
-
-        def step() -> None:
-            optimizer.zero_grad(set_to_none=True)
-            F.cross_entropy(network(x), y).backward()
-            optimizer.step()
-
-        return step
-
-    prepare.network = network
-    return prepare
+NETWORKS: dict[type, type[nn.Module]] = {
+    SimpleCNN: torch_convnets.SimpleCNN,
+    LeNet5: torch_convnets.LeNet5,
+    VGG: torch_convnets.VGG,
+    ResNet: torch_convnets.ResNet,
+    ConvAutoencoder: torch_convnets.ConvAutoencoder,
+    TutorialRNN: torch_recurrent.TutorialRNN,
+    SequenceClassifier: torch_recurrent.SequenceClassifier,
+    CharLanguageModel: torch_recurrent.CharLanguageModel,
+    Seq2Seq: torch_seq2seq.Seq2Seq,
+}
+"""Flax model class -> the PyTorch network, whose arguments are the flax model's fields of the
+same names (and ``input_shape`` for images)."""
 
 
-def char_lm_twin(model, input_shape: tuple[int, ...], learning_rate: float = 2e-3, device: str = "cpu"):
-    """Embedding -> LSTM stack -> linear readout over the vocabulary, cross-entropy on every
-    position, Adam: ``jax_zoo.models.CharLanguageModel``'s computation with ``torch.nn.LSTM``, named as
-    ``jax_zoo.port`` names it."""
-    import torch
-    import torch.nn.functional as F
-    from torch import nn
+class MemberStack(nn.Module):
+    """``jax_zoo.models.Ensemble``'s twin: ``members`` read the same batch. Independent members
+    return ``[batch, members, classes]`` logits in training (for a loss averaged over members),
+    the log of their mean probabilities in evaluation; dependent ones the mean log-softmax."""
 
-    class CharLanguageModel(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.embed = nn.Embedding(model.vocab_size, model.embed_dim)
-            self.rnn = nn.LSTM(model.embed_dim, model.hidden_size, num_layers=model.num_layers, batch_first=True)
-            self.readout = nn.Linear(model.hidden_size, model.vocab_size)
+    def __init__(self, members: list[nn.Module], independent: bool):
+        super().__init__()
+        self.members, self.independent = nn.ModuleList(members), independent
 
-        def forward(self, tokens):
-            outputs, _ = self.rnn(self.embed(tokens))
-            return self.readout(outputs)
-
-    network = CharLanguageModel().to(device)
-    optimizer = torch.optim.Adam(network.parameters(), lr=learning_rate)
-
-    def prepare(tokens: np.ndarray, targets: np.ndarray) -> Callable[[], None]:
-        x = torch.from_numpy(tokens.astype(np.int64)).to(device)
-        y = torch.from_numpy(targets.astype(np.int64)).to(device)
-
-        def step() -> None:
-            optimizer.zero_grad(set_to_none=True)
-            F.cross_entropy(network(x).reshape(-1, model.vocab_size), y.reshape(-1)).backward()
-            optimizer.step()
-
-        return step
-
-    prepare.network = network
-    return prepare
+    def forward(self, inputs):
+        logits = torch.stack([member(inputs) for member in self.members], dim=1)
+        log_probs = torch.log_softmax(logits, dim=-1)
+        if not self.independent:
+            return log_probs.mean(dim=1)
+        if self.training:
+            return logits
+        return torch.logsumexp(log_probs, dim=1) - math.log(len(self.members))
 
 
-TWINS = {"SimpleCNN": simple_cnn_twin, "CharLanguageModel": char_lm_twin}
-"""Flax model class name -> twin factory ``(model, input_shape, device=...) -> prepare(inputs, targets) -> step``."""
+def twin_network(model, input_shape: tuple[int, ...]) -> nn.Module:
+    """The PyTorch network of flax ``model`` for inputs of ``input_shape`` (one example's)."""
+    if isinstance(model, FlipAveraged):
+        return twin_network(model.member, input_shape)
+    if isinstance(model, Ensemble):
+        members = [twin_network(model.member, input_shape) for _ in range(model.size)]
+        return MemberStack(members, model.independent)
+    for model_type, network in NETWORKS.items():
+        if isinstance(model, model_type):
+            names = inspect.signature(network).parameters
+            fields = {name: getattr(model, name) for name in names if hasattr(model, name)}
+            return network(**fields, **({"input_shape": input_shape} if "input_shape" in names else {}))
+    raise ValueError(
+        f"no PyTorch twin for {type(model).__name__}: twins exist for "
+        f"{', '.join(sorted(t.__name__ for t in NETWORKS))}, FlipAveraged and Ensemble of them"
+    )
