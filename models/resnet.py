@@ -58,8 +58,11 @@ class ResNet(nn.Module):
 
 
 ResNet20 = functools.partial(ResNet, stage_sizes=(3, 3, 3), num_filters=16)
+"""CIFAR ResNet-20: three stages of three basic blocks, 16-64 filters."""
 ResNet32 = functools.partial(ResNet, stage_sizes=(5, 5, 5), num_filters=16)
+"""CIFAR ResNet-32: three stages of five basic blocks, 16-64 filters."""
 ResNet56 = functools.partial(ResNet, stage_sizes=(9, 9, 9), num_filters=16)
-# ResNet-18's four stages of two blocks (64-512 filters), with the 3x3 stem of small images
-# instead of the 7x7 stride-2 convolution and max pooling of ImageNet.
+"""CIFAR ResNet-56: three stages of nine basic blocks, 16-64 filters."""
 ResNet18 = functools.partial(ResNet, stage_sizes=(2, 2, 2, 2), num_filters=64)
+"""ResNet-18's four stages of two basic blocks (64-512 filters), with the 3x3 stem of small images
+instead of ImageNet's 7x7 stride-2 convolution and max pooling."""

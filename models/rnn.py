@@ -14,6 +14,7 @@ import jax
 import jax.numpy as jnp
 
 PAD_ID = 0
+"""The token id of padding: positions holding it are masked out of the recurrence and the loss."""
 CELLS: dict[str, type[nn.RNNCellBase]] = {"lstm": nn.OptimizedLSTMCell, "gru": nn.GRUCell}
 POOLINGS = ("final", "mean", "max")
 ModuleDef = Any

@@ -48,3 +48,4 @@ class SimpleCNN(nn.Module):
 
 
 PyTorchMnistCNN = functools.partial(SimpleCNN, relu_after_conv2=True, dropout_rates=(0.25, 0.5))
+"""The PyTorch MNIST example's network: ``SimpleCNN`` with a ReLU after conv2 and dropout 0.25 / 0.5."""

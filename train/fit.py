@@ -33,6 +33,8 @@ __all__ = [
 
 @dataclasses.dataclass
 class FitResult:
+    """What ``fit`` returns: the final state, the epoch records and how the call went."""
+
     state: TrainState
     """The final state: the best evaluation's when early stopping restores the best."""
     history: list[dict[str, Any]]
@@ -50,6 +52,8 @@ class FitResult:
 
 @dataclasses.dataclass
 class StackedFitResult:
+    """What ``fit_stacked`` returns: the stacked final states and, per run, its records and outcome."""
+
     states: TrainState
     """Final states, ``[runs]`` leading axis: each run's best when early stopping restores it."""
     histories: list[list[dict[str, Any]]]
