@@ -81,12 +81,16 @@ def test_the_readme_snippet_benchmark_runs_the_readme_s_own_step(torch_module, t
 @pytest.mark.parametrize("entry, options", [("digits_cnn", ["--compile"]), ("names_tutorial_rnn", [])])
 def test_the_pytorch_recipe_scripts_train_evaluate_checkpoint_and_test(entry, options, tmp_path):
     require_extra("torch", "torch")
-    import importlib
-
-    script = importlib.import_module(f"benchmarks.pytorch.{entry}")
-    results = script.main([*options, "--epochs", "2", "--train-examples", "96", "--workdir", str(tmp_path / "run"),
-                           "--json", str(tmp_path / "results.json")])
-    assert json.loads((tmp_path / "results.json").read_text()) == json.loads(json.dumps(results))
+    # In a process of its own, as `zoo bench --run` runs it: torch.compile leaves global state
+    # behind (convolutions' memory formats) that a later test in this process would meet.
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-m", f"benchmarks.pytorch.{entry}", *options, "--epochs", "2", "--train-examples", "96",
+         "--workdir", str(tmp_path / "run"), "--json", str(tmp_path / "results.json")],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    results = json.loads((tmp_path / "results.json").read_text())
     assert results["epochs"] == 2 and results["steps"] == 2 * (96 // 32) and len(results["history"]) == 2
     assert results["compile_mode"] == ("default" if options else None)
     assert 0 <= results["test"]["accuracy"] <= 1 and results["test"]["count"] > 0
@@ -118,10 +122,6 @@ def test_a_step_report_becomes_a_table_row(torch_module, tmp_path):
     assert text.startswith("before\n<!-- measure_speed cpu -->\nReports: `zoo/published/bench/cpu/`") and "old" not in text
     (row,) = [line for line in text.splitlines() if line.startswith("| `digits_cnn` train step, batch 16")]
     assert f"`{report['command']}`" in row and f"**{report['jax_over_best_torch']['train_step']:.2f}x**" in row
-
-
-    assert set(report["ratio_over_torch"]) == {"readme_snippet", "readme_snippet_without_preset", "entry"}
-    assert all(ratio > 0 for ratio in report["ratio_over_torch"].values())
 
 
 def run_script(script: str, *args: str) -> str:

@@ -81,6 +81,6 @@ def test_a_recurrent_entrys_command_prints_no_xla_warning_unless_the_user_asks(z
         return done.stdout + done.stderr
 
     quiet = bench()
-    assert "kjv_char_lstm (CharLanguageModel, batch 1024)" in quiet
+    assert "kjv_char_lstm (CharLanguageModel, batch 1024" in quiet
     assert "heap_simulator" not in quiet and "larger than the per-heap size limit" not in quiet
     assert "larger than the per-heap size limit" in bench(TF_CPP_MIN_LOG_LEVEL="0"), "the user's own level is kept"

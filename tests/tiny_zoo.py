@@ -169,8 +169,8 @@ def _install(kill: KillPoint) -> None:
                     _die(kill.delay)
                 return result
 
-        def build_counted(entry, config):
-            built = build_from_config(entry, config)
+        def build_counted(entry, config, *args, **kwargs):
+            built = build_from_config(entry, config, *args, **kwargs)
             return dataclasses.replace(built, train_step=CountedStep(built.train_step))
 
         jobs_train.build_from_config = build_counted

@@ -20,10 +20,11 @@ IMAGES_28 = (28, 28, 1)
 def nchw(images: np.ndarray) -> torch.Tensor:
     """``[batch, height, width, channels]`` numpy images as a contiguous NCHW tensor.
 
-    A C-order copy: a transposed view of one-channel images would keep stride 1 on the channel
-    axis, which PyTorch reads as channels-last.
+    A fresh C-order copy: a transposed view of one-channel images keeps stride 1 on the channel
+    axis (``np.ascontiguousarray`` returns it as it is, its one channel making it contiguous),
+    which PyTorch reads as channels-last.
     """
-    return torch.from_numpy(np.ascontiguousarray(images.transpose(0, 3, 1, 2)))
+    return torch.from_numpy(images.transpose(0, 3, 1, 2).copy(order="C"))
 
 
 def same_padding(size: int, kernel: int, stride: int) -> tuple[int, int]:
