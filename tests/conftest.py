@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from PIL import Image, ImageDraw
 from ci_setup import require_ci_setup, require_extra
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -193,3 +194,13 @@ def built_site(tmp_path_factory) -> Path:
             )
             assert built.returncode == 0, built.stderr[-6000:]
     return site
+
+
+@pytest.fixture
+def shoe_photo(tmp_path):
+    """A 'photo': a dark boot-like shape on a light ground, 300x200 RGB."""
+    image = Image.new("RGB", (300, 200), (245, 245, 240))
+    ImageDraw.Draw(image).polygon([(40, 160), (260, 160), (260, 125), (150, 105), (125, 40), (40, 40)], fill=(50, 35, 30))
+    path = tmp_path / "shoe.png"
+    image.save(path)
+    return path

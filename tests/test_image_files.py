@@ -8,16 +8,6 @@ import jax_zoo as zoo
 from jax_zoo.datasets.image_files import image_datasets, image_example, write_image
 
 
-@pytest.fixture
-def shoe_photo(tmp_path):
-    """A 'photo': a dark boot-like shape on a light ground, 300x200 RGB."""
-    image = Image.new("RGB", (300, 200), (245, 245, 240))
-    ImageDraw.Draw(image).polygon([(40, 160), (260, 160), (260, 125), (150, 105), (125, 40), (40, 40)], fill=(50, 35, 30))
-    path = tmp_path / "shoe.png"
-    image.save(path)
-    return path
-
-
 def test_a_photo_becomes_a_fashion_mnist_example(shoe_photo):
     example = image_example(shoe_photo, "fashion_mnist_local")
     assert example.pixels.shape == (28, 28, 1) and example.pixels.dtype == np.float32

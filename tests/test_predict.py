@@ -4,7 +4,7 @@ import json
 
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw
+from PIL import Image
 
 from harness_helpers import save_untrained_run
 from jax_zoo.cli import main
@@ -17,16 +17,6 @@ def run(args, capsys):
     code = main(args)
     out, err = capsys.readouterr()
     return code, out, err
-
-
-@pytest.fixture
-def shoe_photo(tmp_path):
-    """A 'photo': a dark boot-like shape on a light ground, 300x200 RGB."""
-    image = Image.new("RGB", (300, 200), (245, 245, 240))
-    ImageDraw.Draw(image).polygon([(40, 160), (260, 160), (260, 125), (150, 105), (125, 40), (40, 40)], fill=(50, 35, 30))
-    path = tmp_path / "shoe.png"
-    image.save(path)
-    return path
 
 
 def test_predict_ranks_the_fashion_classes(shoe_photo):

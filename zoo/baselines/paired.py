@@ -80,7 +80,8 @@ def main(argv: list[str] | None = None) -> None:
     try:
         comparison = compare_with_baseline(args.workdir)
     except ZooError as error:
-        sys.exit(f"error: {error}")
+        print(f"error: {error}", file=sys.stderr)
+        sys.exit(2)
     write_json_atomic(args.workdir / "paired_with_baseline.json", comparison)
     print(
         f"{comparison['entry']} vs the n-gram baseline on {comparison['count']} test names: only the model right on"
