@@ -12,14 +12,15 @@ from ci_setup import require_ci_setup, require_extra
 ROOT = Path(__file__).resolve().parents[1]
 
 
-KEPT_SETTINGS = {"ZOO_TEST_DATA_CACHE", "JAX_PLATFORMS"}
+KEPT_SETTINGS = {"ZOO_TEST_DATA_CACHE", "ZOO_SITE_DIR", "JAX_PLATFORMS"}
 
 
 def pytest_configure(config):
     """The tests run the same whatever the user's environment: the zoo's settings (``ZOO_*``), JAX's
     (``JAX_*``: x64, matmul precision, ...) and ``XLA_FLAGS`` are dropped before any test module
     imports JAX, and every compile is a real one (``ZOO_COMPILATION_CACHE=0``; the cache's own
-    tests set it for their processes). Kept: where the test data is cached, and which backend."""
+    tests set it for their processes). Kept: where the test data is cached, the site ``.ci/run``
+    built (``built_site``), and which backend."""
     for name in list(os.environ):
         if name.startswith(("ZOO_", "JAX_")) and name not in KEPT_SETTINGS or name == "XLA_FLAGS":
             del os.environ[name]

@@ -15,7 +15,7 @@ def test_the_tests_see_none_of_the_users_settings():
     import jax
 
     settings = {name for name in os.environ if name.startswith(("ZOO_", "JAX_")) or name == "XLA_FLAGS"}
-    assert settings <= {"ZOO_COMPILATION_CACHE", "ZOO_DATA_DIR", "ZOO_TEST_DATA_CACHE", "JAX_PLATFORMS"}, settings
+    assert settings <= {"ZOO_COMPILATION_CACHE", "ZOO_DATA_DIR", "ZOO_TEST_DATA_CACHE", "ZOO_SITE_DIR", "JAX_PLATFORMS"}, settings
     assert os.environ["ZOO_COMPILATION_CACHE"] == "0"
     assert jax.device_count() == 1 and not jax.config.jax_enable_x64
 
