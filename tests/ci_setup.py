@@ -1,4 +1,4 @@
-"""The one place a test may be skipped: for something this machine lacks, never under CI.
+"""The one place a test may be skipped: for something the machine lacks, never under CI.
 
 ``.ci/run`` sets ``CI=true`` after installing every extra and Debian package the tests need, so
 there a missing requirement is a broken setup: the test fails naming it. Elsewhere it is skipped,

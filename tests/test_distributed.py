@@ -1,5 +1,5 @@
 """``zoo train --distributed --coordinator HOST:PORT --num-processes 2 --process-id I``: two real
-processes on this machine (CPU devices, gloo collectives) train one run in one workdir. Process 0
+processes on one machine (CPU devices, gloo collectives) train one run in one workdir. Process 0
 alone writes ``config.json``, ``metrics.jsonl`` and ``results.json``, each once; stopped midway,
 the same two commands resume it; the result equals a one-process run's within float tolerance.
 

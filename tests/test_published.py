@@ -12,7 +12,7 @@ import jax_zoo as zoo
 from jax_zoo.api.published import published_result
 
 PUBLISHED = [entry for entry in zoo.list_entries() if published_result(entry) is not None]
-# The targets: an entry published below its target fails here.
+# The zoo's targets: an entry published below its target fails here.
 TARGET_ACCURACY = {"digits_cnn": 0.985, "fashion_simple_cnn": 0.92, "fashion_resnet": 0.945}
 TARGET_EXACT_MATCH = {"numbers_en_fr": 0.98}
 

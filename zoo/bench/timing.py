@@ -74,7 +74,7 @@ def bench_batch(built: Built, batch_size: int) -> tuple[dict[str, np.ndarray], s
 
 
 def matmul_peak_gflops(size: int = 2048, repeats: int = 5) -> float:
-    """Measured float32 matmul throughput of this machine through XLA (GFLOP/s, median)."""
+    """Measured float32 matmul throughput of the machine it runs on, through XLA (GFLOP/s, median)."""
     a = jnp.ones((size, size), jnp.float32)
     matmul = jax.jit(lambda x: x @ x)
     matmul(a).block_until_ready()
