@@ -111,7 +111,9 @@ def test_set_values_are_refused_in_one_paragraph_or_reach_the_build_acceptable(t
 
 @pytest.mark.parametrize("entry, setting, message", [
     ("kjv_char_lstm", "hidden_size=3384232172", "kjv_char_lstm: a size in the config is too large for the model (Python integer 3384232172 out of bounds for int32)"),
-    ("names_bilstm", f"ensemble_size={10**40}", "expected each dimension below 2**31"),
+    ("names_bilstm", f"embed_dim={10**40}", "expected each dimension below 2**31"),
+    ("names_bilstm", f"ensemble_size={10**40}", f"ensemble_size: expected at most 64, got {10**40}"),
+    ("kjv_char_lstm", "num_layers=15285653", "num_layers: expected at most 64, got 15285653"),
 ])
 def test_sizes_beyond_what_xla_holds_are_refused_in_one_paragraph(entry, setting, message, tmp_path, capsys):
     code = main(["train", entry, "--workdir", str(tmp_path / "run"), "--set", setting, "--no-progress"])

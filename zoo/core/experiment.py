@@ -136,6 +136,14 @@ def require_positive(**values: float) -> None:
             raise ConfigError(f"{name}: expected a finite value > 0, got {value!r}")
 
 
+def require_at_most(limit: int, **values: int) -> None:
+    """Raises ``ConfigError`` for any value above ``limit``: counts of layers or networks that would
+    take the model past anything trainable (and its tracing past minutes), named in the message."""
+    for name, value in values.items():
+        if value > limit:
+            raise ConfigError(f"{name}: expected at most {limit}, got {value!r}")
+
+
 def require_fraction(**values: float) -> None:
     """Raises ``ConfigError`` for any value outside [0, 1)."""
     for name, value in values.items():

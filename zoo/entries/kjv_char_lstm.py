@@ -6,7 +6,7 @@ from jax_zoo.models import CharLanguageModel
 from jax_zoo.train import bits_per_character, sequence_cross_entropy, token_accuracy, xla_flags
 from jax_zoo.datasets import dataset_info
 from jax_zoo.core.errors import ConfigError
-from jax_zoo.core.experiment import Experiment, require_fraction, require_positive
+from jax_zoo.core.experiment import Experiment, require_at_most, require_fraction, require_positive
 from jax_zoo.core.registry import register
 
 
@@ -48,6 +48,7 @@ def kjv_char_lstm(
         learning_rate=learning_rate, batch_size=batch_size, epochs=epochs, embed_dim=embed_dim,
         hidden_size=hidden_size, num_layers=num_layers, gradient_clip=gradient_clip,
     )
+    require_at_most(64, num_layers=num_layers)
     require_fraction(dropout_rate=dropout_rate)
     if corpus not in CORPORA:
         raise ConfigError(f"corpus: expected one of {', '.join(map(repr, CORPORA))}, got {corpus!r}")

@@ -12,7 +12,7 @@ from jax_zoo.datasets import dataset_info
 from jax_zoo.datasets.char_vocabulary import UNKNOWN_ID
 from jax_zoo.datasets.names import VOCABULARY
 from jax_zoo.core.errors import ConfigError
-from jax_zoo.core.experiment import Experiment, require_fraction, require_positive
+from jax_zoo.core.experiment import Experiment, require_at_most, require_fraction, require_positive
 from jax_zoo.core.registry import register
 
 
@@ -56,6 +56,7 @@ def names_bilstm(
         hidden_size=hidden_size, num_layers=num_layers, ensemble_size=ensemble_size, max_ngram=max_ngram,
         ngram_buckets=ngram_buckets,
     )
+    require_at_most(64, num_layers=num_layers, ensemble_size=ensemble_size)
     require_fraction(
         dropout_rate=dropout_rate, embedding_dropout=embedding_dropout, label_smoothing=label_smoothing,
         weight_decay=weight_decay, character_dropout=character_dropout,
