@@ -6,7 +6,9 @@ Trains SimpleCNN on a digits subset data-parallel over DEVICES devices per proce
 the next three arguments, over several processes on loopback) and saves the final parameters;
 with a WORKDIR, in that workdir (resumed if it holds checkpoints), returning early at
 STOP_AT_STEP when it is not 0. With STACKED_RUNS=1 in the environment it trains two stacked
-runs instead, each on its own rows.
+runs instead, each on its own rows; with STREAMED=1 it reads its data from ArrayRecord files
+(``jax_zoo.datasets.record_arrays``) and saves how many training and evaluation rows this process
+read (OUT.rows<process index>.json).
 """
 
 import os
@@ -36,8 +38,29 @@ steps = {
     "train_step": make_train_step(softmax_cross_entropy, {"accuracy": accuracy}, example_spec=SPEC),
     "eval_step": make_eval_step(softmax_cross_entropy, {"accuracy": accuracy}, example_spec=SPEC),
 }
+data = {"train_data": digits(256), "eval_data": digits(100, offset=256)}
+rows_read = {}
+if os.environ.get("STREAMED"):
+    import json
+
+    from jax_zoo.datasets.record_arrays import RecordColumn, write_record_arrays
+
+    def records(name, arrays):
+        rows = ({key: value[i] for key, value in arrays.items()} for i in range(len(arrays["targets"])))
+        return write_record_arrays(f"{out}.p{jax.process_index()}.{name}", rows)
+
+    data = {name: records(name, arrays) for name, arrays in data.items()}
+    read_rows = RecordColumn.rows
+
+    def counted_rows(column, indices):
+        if column.row_shape:  # the inputs
+            key = "train" if column is data["train_data"]["inputs"] else "eval"
+            rows_read[key] = rows_read.get(key, 0) + np.size(indices)
+        return read_rows(column, indices)
+
+    RecordColumn.rows = counted_rows
 common = {
-    "train_data": digits(256), "eval_data": digits(100, offset=256), "batch_size": 32, "eval_batch_size": 40,
+    **data, "batch_size": 32, "eval_batch_size": 40,
     "epochs": 2, "progress": False, "parallel": DataParallel(),
     "workdir": sys.argv[6] if len(sys.argv) > 6 else None,
     "stop_at_step": int(sys.argv[7]) or None if len(sys.argv) > 7 else None,
@@ -60,5 +83,8 @@ if jax.process_index() == 0:
         out, eval_loss=history[-1]["eval_loss"], devices=jax.device_count(), completed=result.completed,
         resumed_from_step=-1 if result.resumed_from_step is None else result.resumed_from_step, **params,
     )
+if rows_read:
+    Path = __import__("pathlib").Path
+    Path(f"{out}.rows{jax.process_index()}.json").write_text(json.dumps(rows_read))
 if len(sys.argv) > 3:
     jax.distributed.shutdown()

@@ -1,6 +1,7 @@
 """The same training code on 1 device, 8 devices and 2 processes x 2 devices agrees (``fit`` from
 Python; ``zoo train --distributed`` with a workdir, resumed: test_distributed.py)."""
 
+import json
 import os
 import socket
 import subprocess
@@ -15,8 +16,9 @@ pytestmark = pytest.mark.slow
 WORKER = Path(__file__).with_name("parallel_worker.py")
 
 
-def run_worker(out, devices, *distributed, stacked=False):
+def run_worker(out, devices, *distributed, stacked=False, streamed=False):
     env = {**os.environ, "PYTHONPATH": str(WORKER.parent)} | ({"STACKED_RUNS": "1"} if stacked else {})
+    env |= {"STREAMED": "1"} if streamed else {}
     return subprocess.Popen(
         [sys.executable, str(WORKER), str(out), str(devices), *map(str, distributed)],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -66,6 +68,20 @@ def test_two_processes_of_two_devices_match_one_process(single_device, tmp_path)
     for worker in workers:
         finish(worker)
     assert_same_training(np.load(out), single_device, devices=4)
+
+
+def test_two_processes_streaming_from_records_read_only_their_own_rows(single_device, tmp_path):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    out = tmp_path / "params.npz"
+    workers = [run_worker(out, 2, process, 2, port, streamed=True) for process in range(2)]
+    for worker in workers:
+        finish(worker)
+    assert_same_training(np.load(out), single_device, devices=4)
+    # 2 epochs of 8 batches of 32, 2 evaluations of 3 batches of 40: each process reads its half.
+    for process in range(2):
+        assert json.loads(Path(f"{out}.rows{process}.json").read_text()) == {"train": 2 * 8 * 16, "eval": 2 * 3 * 20}
 
 
 def test_a_global_batch_must_divide_over_the_devices(tmp_path):

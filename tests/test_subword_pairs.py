@@ -235,3 +235,26 @@ def test_a_run_of_a_dataset_without_tokenizers_copies_none(tmp_path):
     for dataset in ("digits", "numbers_en_fr"):
         save_run_tokenizers(dataset, tmp_path / "data", tmp_path / dataset)
         assert not (tmp_path / dataset / RUN_TOKENIZERS).exists()
+
+
+def test_shipped_weights_carry_their_tokenizers_and_translate_without_the_data(tiny_run, tmp_path, monkeypatch, capsys):
+    from jax_zoo.api import pretrained as pretrained_module
+    from jax_zoo.api.export_weights import export
+
+    workdir, _ = tiny_run
+    shipped = tmp_path / "weights"
+    export(TINY, workdir, shipped, publish=True)
+    record = json.loads((shipped / f"{TINY}.weights.json").read_text())
+    assert record["tokenizers"]["folder"] == f"{TINY}.tokenizers" and record["tokenizers"]["sha256"]
+    monkeypatch.setattr(pretrained_module, "package_weights_directory", lambda: shipped)
+    monkeypatch.setenv("ZOO_DATA_DIR", str(tmp_path / "no-data"))  # nothing prepared: the tokenizers are the shipped ones
+    expected = [t.output for t in zoo.translate(workdir, ["seven", "forty-two"], beam=2)]
+    assert main(["predict", TINY, "--pretrained", "seven", "forty-two", "--beam", "2", "--json"]) == 0
+    assert [p["output"] for p in json.loads(capsys.readouterr().out)] == expected
+    assert main(["translate", TINY, "--pretrained", "seven", "forty-two", "--beam", "2"]) == 0
+    assert capsys.readouterr().out.splitlines() == expected
+    assert not (tmp_path / "no-data").exists()
+    model = next((shipped / f"{TINY}.tokenizers").rglob("*.model"))
+    model.write_bytes(model.read_bytes() + b"x")
+    assert main(["predict", TINY, "--pretrained", "seven"]) == 2
+    assert "shipped tokenizers of 'tiny_number_summary' are damaged" in capsys.readouterr().err

@@ -1,13 +1,35 @@
-"""Batches from in-memory arrays: shuffled full batches for training, padded ones for evaluation.
+"""Batches of a split: shuffled full batches for training, padded ones for evaluation.
 
-``arrays`` is a dict of equally long numpy arrays (``inputs``, ``targets``, ...).
+``arrays`` is a dict of equally long numpy arrays (``inputs``, ``targets``, ...), or a split kept
+on disk that reads ahead (``ReadsAhead``, e.g. ``jax_zoo.datasets.record_arrays``): both give
+the same batches in the same order.
 """
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
 Arrays = Mapping[str, np.ndarray]
+
+
+@runtime_checkable
+class ReadsAhead(Protocol):
+    """A split outside memory: columns that index like arrays, and a reader of whole batches
+    that reads the next ones while the current step runs."""
+
+    def read_ahead(self, index_batches: Sequence[np.ndarray]) -> Iterator[dict[str, np.ndarray]]: ...
+
+
+def is_streamed(arrays: Arrays) -> bool:
+    return isinstance(arrays, ReadsAhead)
+
+
+def batches_at(arrays: Arrays, index_batches: Iterable[np.ndarray]) -> Iterator[dict[str, np.ndarray]]:
+    """The rows of each index array in turn: indexed in memory, or read ahead from disk."""
+    if is_streamed(arrays):
+        return arrays.read_ahead(list(index_batches))
+    return ({key: value[indices] for key, value in arrays.items()} for indices in index_batches)
 
 
 def num_examples(arrays: Arrays) -> int:
@@ -30,11 +52,14 @@ def train_batches(
 
     ``start_batch`` skips the epoch's first batches, to resume in the middle of an epoch.
     """
-    size = num_examples(arrays)
+    return batches_at(arrays, train_batch_indices(num_examples(arrays), batch_size, seed=seed, epoch=epoch,
+                                                  start_batch=start_batch))
+
+
+def train_batch_indices(size: int, batch_size: int, *, seed: int, epoch: int, start_batch: int = 0) -> list[np.ndarray]:
+    """The row indices of ``train_batches``'s batches."""
     order = epoch_permutation(size, seed, epoch)
-    for start in range(start_batch * batch_size, size - batch_size + 1, batch_size):
-        indices = order[start : start + batch_size]
-        yield {key: value[indices] for key, value in arrays.items()}
+    return [order[start : start + batch_size] for start in range(start_batch * batch_size, size - batch_size + 1, batch_size)]
 
 
 def stacked_train_batches(
@@ -45,19 +70,18 @@ def stacked_train_batches(
     own ``seeds[r]``, stacked: ``<...>[runs, batch, ...]``. Every run makes the same number of
     steps (``len(rows[r]) // batch_size``)."""
     orders = [np.asarray(own)[epoch_permutation(len(own), seed, epoch)] for own, seed in zip(rows, seeds)]
-    for start in range(start_batch * batch_size, len(orders[0]) - batch_size + 1, batch_size):
-        indices = np.stack([order[start : start + batch_size] for order in orders])
-        yield {key: value[indices] for key, value in arrays.items()}
+    starts = range(start_batch * batch_size, len(orders[0]) - batch_size + 1, batch_size)
+    return batches_at(arrays, [np.stack([order[start : start + batch_size] for order in orders]) for start in starts])
 
 
-def eval_batches(arrays: Arrays, batch_size: int) -> Iterator[dict[str, np.ndarray]]:
+def eval_batches(arrays: Arrays, batch_size: int, *, rows: slice = slice(None)) -> Iterator[dict[str, np.ndarray]]:
     """Every example exactly once, in order; the last batch is padded to ``batch_size`` with
-    copies of the first example and ``mask`` (``<float32>[batch]``) is 0 on the padding."""
+    copies of the first example and ``mask`` (``<float32>[batch]``) is 0 on the padding.
+    ``rows``: only these rows of each batch (one process's block), mask included."""
     size = num_examples(arrays)
-    for start in range(0, size, batch_size):
-        indices = np.arange(start, min(start + batch_size, size))
-        real = len(indices)
-        indices = np.concatenate([indices, np.zeros(batch_size - real, dtype=indices.dtype)])
-        batch = {key: value[indices] for key, value in arrays.items()}
-        batch["mask"] = (np.arange(batch_size) < real).astype(np.float32)
+    starts = range(0, size, batch_size)
+    indices = [np.concatenate([np.arange(start, min(start + batch_size, size)),
+                               np.zeros(max(start + batch_size - size, 0), np.int64)])[rows] for start in starts]
+    for start, batch in zip(starts, batches_at(arrays, indices)):
+        batch["mask"] = (np.arange(batch_size) < size - start).astype(np.float32)[rows]
         yield batch

@@ -5,7 +5,7 @@ from collections.abc import Iterator, Sequence
 import jax
 import numpy as np
 
-from jax_zoo.train.batching import Arrays, eval_batches
+from jax_zoo.train.batching import Arrays, batches_at, eval_batches, is_streamed
 from jax_zoo.train.metrics import MetricAccumulator
 from jax_zoo.train.parallel import DataParallel
 from jax_zoo.train.state import TrainState
@@ -20,8 +20,10 @@ def evaluate(
     With ``parallel``, batches are sharded over its devices (``state`` must be replicated there).
     """
     accumulator = MetricAccumulator()
-    for batch in eval_batches(arrays, batch_size):
-        accumulator.add(eval_step(state, parallel.shard_batch(batch) if parallel else batch))
+    own_rows = parallel is not None and is_streamed(arrays) and jax.process_count() > 1
+    rows = parallel.process_rows(batch_size) if own_rows else slice(None)
+    for batch in eval_batches(arrays, batch_size, rows=rows):
+        accumulator.add(eval_step(state, parallel.shard_batch(batch, local=own_rows) if parallel else batch))
     return accumulator.result()
 
 
@@ -45,9 +47,9 @@ def _per_run_eval_batches(arrays: Arrays, batch_size: int, rows: Sequence[np.nda
     length = -(-max(len(r) for r in rows) // batch_size) * batch_size
     padded = np.stack([np.concatenate([r, np.zeros(length - len(r), r.dtype)]) for r in rows])
     real = np.stack([np.arange(length) < len(r) for r in rows]).astype(np.float32)
-    for start in range(0, length, batch_size):
-        indices = padded[:, start : start + batch_size]
-        yield {**{key: value[indices] for key, value in arrays.items()}, "mask": real[:, start : start + batch_size]}
+    starts = range(0, length, batch_size)
+    for start, batch in zip(starts, batches_at(arrays, [padded[:, start : start + batch_size] for start in starts])):
+        yield batch | {"mask": real[:, start : start + batch_size]}
 
 
 def predict(

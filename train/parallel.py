@@ -31,25 +31,37 @@ class DataParallel:
             lambda leaf: jax.make_array_from_process_local_data(self.replicated, np.asarray(leaf)), tree
         )
 
-    def shard_batch(self, batch: dict[str, np.ndarray], batch_axis: int = 0) -> dict[str, jax.Array]:
+    def shard_batch(self, batch: dict[str, np.ndarray], batch_axis: int = 0, *, local: bool = False) -> dict[str, jax.Array]:
         """A global batch (the same on every process) split over the devices along ``batch_axis``
         (1 for the per-run batches of stacked runs, ``<...>[runs, batch, ...]``).
 
-        With several processes each contributes only its own contiguous block of rows, through
-        ``jax.make_array_from_process_local_data``.
+        With several processes each contributes only its own contiguous block of rows
+        (``process_rows``), through ``jax.make_array_from_process_local_data``; ``local`` says
+        ``batch`` holds only that block already (read from disk by this process alone).
         """
         sharding = self.batch_sharding if batch_axis == 0 else NamedSharding(
             self.mesh, PartitionSpec(*[None] * batch_axis, "data")
         )
         if jax.process_count() == 1:
             return jax.device_put(dict(batch), sharding)
-        count, index = jax.process_count(), jax.process_index()
+        count = jax.process_count()
         sharded = {}
         for key, value in batch.items():
-            rows = value.shape[batch_axis] // count
-            local = np.asarray(np.take(value, np.arange(index * rows, (index + 1) * rows), axis=batch_axis))
-            sharded[key] = jax.make_array_from_process_local_data(sharding, local, value.shape)
+            if local:
+                shape = list(value.shape)
+                shape[batch_axis] *= count
+                block = np.asarray(value)
+            else:
+                shape = value.shape
+                block = np.asarray(np.take(value, np.arange(value.shape[batch_axis])[self.process_rows(value.shape[batch_axis])], axis=batch_axis))
+            sharded[key] = jax.make_array_from_process_local_data(sharding, block, tuple(shape))
         return sharded
+
+    @staticmethod
+    def process_rows(size: int) -> slice:
+        """This process's contiguous block of a global batch of ``size`` rows."""
+        rows = size // jax.process_count()
+        return slice(jax.process_index() * rows, (jax.process_index() + 1) * rows)
 
     def gather(self, array: jax.Array) -> np.ndarray:
         """The whole (possibly sharded over processes) array on this host."""

@@ -13,7 +13,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jax_zoo.train.batching import Arrays, num_examples, stacked_train_batches, train_batches
+from jax_zoo.train.batching import (
+    Arrays, batches_at, is_streamed, num_examples, stacked_train_batches, train_batch_indices, train_batches,
+)
 from jax_zoo.train.evaluate import evaluate, evaluate_stacked
 from jax_zoo.train.input_checks import InputError
 from jax_zoo.train.metrics import MetricAccumulator
@@ -56,10 +58,20 @@ class OneRun:
         return self.parallel.replicate(state)
 
     def batches(self, epoch: int, start_batch: int) -> Iterator[dict[str, np.ndarray]]:
-        return train_batches(self.train_data, self.batch_size, seed=self.seeds[0], epoch=epoch, start_batch=start_batch)
+        if not self.reads_own_rows:
+            return train_batches(self.train_data, self.batch_size, seed=self.seeds[0], epoch=epoch, start_batch=start_batch)
+        indices = train_batch_indices(
+            num_examples(self.train_data), self.batch_size, seed=self.seeds[0], epoch=epoch, start_batch=start_batch,
+        )
+        return batches_at(self.train_data, [rows[self.parallel.process_rows(len(rows))] for rows in indices])
+
+    @property
+    def reads_own_rows(self) -> bool:
+        """Whether each process reads only its own rows of each batch: data on disk, several processes."""
+        return is_streamed(self.train_data) and jax.process_count() > 1
 
     def step(self, state: TrainState, batch: dict[str, np.ndarray]) -> tuple[TrainState, dict[str, jax.Array]]:
-        return self.train_step(state, self.parallel.shard_batch(batch))
+        return self.train_step(state, self.parallel.shard_batch(batch, local=self.reads_own_rows))
 
     def train_means(self, accumulator: MetricAccumulator) -> list[dict[str, float]]:
         return [accumulator.result()]

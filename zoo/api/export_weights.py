@@ -5,13 +5,15 @@
 writes ``zoo/published/weights/ENTRY.safetensors`` (flattened variable paths,
 ``jax_zoo.api.weights_format``) and ``ENTRY.weights.json`` (the weights file's name and sha256,
 config, parameter count, the published results file, the run's command), the files
-``jax_zoo.pretrained`` reads.
+``jax_zoo.pretrained`` reads; a run with trained tokenizers (subword models) ships them in
+``ENTRY.tokenizers/``, each file's sha256 in the record.
 """
 
 import argparse
 import hashlib
 import json
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -23,6 +25,7 @@ from jax_zoo.api.build import parameter_count
 from jax_zoo.api.pretrained import from_workdir
 from jax_zoo.api.published import published_result
 from jax_zoo.api.weights_format import safetensors_bytes
+from jax_zoo.datasets.text_pairs import RUN_TOKENIZERS
 
 SOURCE_WEIGHTS_DIRECTORY = Path(__file__).resolve().parents[1] / "published" / "weights"
 """Where ``export`` writes by default: the package's own ``published/weights`` (in a checkout)."""
@@ -68,6 +71,9 @@ def export(
         "command": results.get("command"),
         "step": results.get("final_state_step"),
     }
+    tokenizers = workdir / RUN_TOKENIZERS
+    if tokenizers.is_dir():
+        record["tokenizers"] = write_tokenizers(entry, tokenizers, directory)
     weights_path, record_path = write_weights(entry, variables, record, directory)
     if publish:
         write_json_atomic(directory.parent / f"{entry}.json", results)
@@ -92,6 +98,23 @@ def write_weights(entry: str, variables, record: dict, directory: Path) -> tuple
         path.chmod(PACKAGE_FILE_MODE)
     (directory / f"{entry}.msgpack").unlink(missing_ok=True)
     return weights_path, record_path
+
+
+def write_tokenizers(entry: str, tokenizers: Path, directory: Path) -> dict:
+    """Copies a run's trained tokenizers (``<workdir>/tokenizers/``) to ``<entry>.tokenizers/`` in
+    ``directory``, whole or not at all; returns the folder's name and each file's sha256."""
+    target = directory / f"{entry}.tokenizers"
+    temporary = directory / f".{target.name}.tmp"
+    shutil.rmtree(temporary, ignore_errors=True)
+    shutil.copytree(tokenizers, temporary)
+    files = {}
+    for path in sorted(temporary.rglob("*")):
+        path.chmod(PACKAGE_FILE_MODE | (0o111 if path.is_dir() else 0))
+        if path.is_file():
+            files[path.relative_to(temporary).as_posix()] = hashlib.sha256(path.read_bytes()).hexdigest()
+    shutil.rmtree(target, ignore_errors=True)
+    temporary.rename(target)
+    return {"folder": target.name, "sha256": files}
 
 
 def main(argv: list[str] | None = None) -> int:

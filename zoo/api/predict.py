@@ -76,7 +76,7 @@ def predict(
     experiment = trained.experiment
     if experiment.task in TEXT_TASKS:
         translations = translate_with(
-            experiment, trained.variables, list(inputs), beam=beam, workdir=trained.workdir,
+            experiment, trained.variables, list(inputs), beam=beam, workdir=trained.workdir, tokenizers=trained.tokenizers,
             where=f"{trained.source} holds entry {trained.entry!r}",
         )
         return [Prediction(input=translation.source, output=translation.output) for translation in translations]

@@ -52,6 +52,8 @@ class Pretrained:
     """The run's workdir, when the variables come from one (its trained tokenizers live there)."""
     new: tuple[str, ...] = ()
     """Variables freshly initialised rather than trained (a new classifier head, ``num_classes``)."""
+    tokenizers: str | None = None
+    """The folder of the trained tokenizers shipped with the weights (subword models), when any."""
 
     def apply(self, inputs: jax.Array) -> jax.Array:
         """``model.apply(variables, inputs, train=False)``: the model's outputs for a batch of inputs."""
@@ -123,6 +125,7 @@ def pretrained(entry: str, num_classes: int | None = None) -> Pretrained:
         )
     variables = read_variables(weights_path.name, data)
     require_model_variables(entry, experiment, variables, what="shipped weights")
+    tokenizers = shipped_tokenizers(entry, record, weights_path.parent)
     shipped = Pretrained(
         entry=entry,
         model=experiment.final_eval_model or experiment.model,
@@ -131,12 +134,30 @@ def pretrained(entry: str, num_classes: int | None = None) -> Pretrained:
         experiment=experiment,
         source=f"shipped weights {weights_path.name} (sha256 {digest[:12]})",
         step=record.get("step"),
+        tokenizers=tokenizers,
     )
     if num_classes is None:
         return shipped
     from jax_zoo.api.fine_tune import with_classes  # fine_tune builds on this module's loading
 
     return with_classes(shipped, num_classes)
+
+
+def shipped_tokenizers(entry: str, record: dict[str, Any], directory) -> str | None:
+    """The folder of ``entry``'s shipped tokenizers, each file checked against its sha256, or None."""
+    listed = record.get("tokenizers")
+    if listed is None:
+        return None
+    folder = directory / listed["folder"]
+    for name, expected in listed["sha256"].items():
+        path = folder / name
+        digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "missing"
+        if digest != expected:
+            raise ZooError(
+                f"shipped tokenizers of {entry!r} are damaged: {path} has sha256 {digest}, expected {expected} "
+                f"(reinstall the package)"
+            )
+    return str(folder)
 
 
 def from_workdir(workdir: str | os.PathLike, entry: str | None = None) -> Pretrained:

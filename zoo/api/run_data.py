@@ -61,7 +61,7 @@ def data_kind(experiment: Experiment) -> str | None:
 
 def run_data(
     entry: str, workdir: str | os.PathLike, data: str | os.PathLike | None, *, split: SplitRule | None = None,
-    restart: bool = False, fine_tuning: bool = False,
+    restart: bool = False, fine_tuning: bool = False, storage: str = "auto",
 ) -> OwnData | None:
     """The data of one's own a run in ``workdir`` trains on, read, checked and registered, or
     None for the entry's own dataset. Writes nothing (``train_and_evaluate`` writes ``data.json`` once the run starts).
@@ -69,6 +69,7 @@ def run_data(
     ``data`` is the files for a new run, or for a run in progress the same files again (where
     they lie now); a run in progress without ``data`` reads those it recorded. ``fine_tuning``
     keeps an entry's fixed character vocabularies, so its trained embeddings read the same ids.
+    ``storage``: where converted pictures are kept (``jax_zoo.datasets.image_folder.STORAGES``).
     """
     workdir = Path(workdir)
     saved = None if restart else read_record(workdir)
@@ -78,7 +79,7 @@ def run_data(
                 f"workdir {workdir} holds a run whose data was split by {saved.split}, not {split}; resume without "
                 f"the split options, pass --restart to start over, or choose another --workdir"
             )
-        return reopen(saved, workdir, data)
+        return reopen(saved, workdir, data, storage=storage)
     if data is None:
         return None
     if (workdir / "config.json").is_file() and not restart:
@@ -91,10 +92,12 @@ def run_data(
     if kind is None:
         readers = ", ".join(f"{what} ({kind})" for kind, what in WHAT_IT_READS.items())
         raise DataError(f"entry {entry!r} ({experiment.task} on {experiment.dataset!r}) learns from no files of one's own; --data serves entries that read {readers}")
-    return _first_read(kind, experiment, Path(data), split or SplitRule(), fine_tuning)
+    return _first_read(kind, experiment, Path(data), split or SplitRule(), fine_tuning, storage)
 
 
-def reopen(record: OwnData, workdir: str | os.PathLike, data: str | os.PathLike | None = None) -> OwnData:
+def reopen(
+    record: OwnData, workdir: str | os.PathLike, data: str | os.PathLike | None = None, *, storage: str = "auto",
+) -> OwnData:
     """``record``'s data registered again from where it was read, or from ``data`` (which must
     then hold the same files); a file gone or changed is a ``DataError`` naming it."""
     if data is not None and record.kind == "image_folder":
@@ -105,7 +108,7 @@ def reopen(record: OwnData, workdir: str | os.PathLike, data: str | os.PathLike 
                 f"({changes(record, found)}); pass the folder it was trained on, or train a new run"
             )
     if record.kind == "image_folder":
-        info = register_image_folder(record, data)
+        info = register_image_folder(record, data, storage=storage)
     elif record.kind == "text_classes":
         info = register_text_classes(record, data)
     else:
@@ -183,9 +186,12 @@ def retargeted(module: nn.Module, fields: Mapping[str, Any]) -> tuple[nn.Module,
     return module.clone(**updates), found
 
 
-def _first_read(kind: str, experiment: Experiment, path: Path, split: SplitRule, fine_tuning: bool) -> OwnData:
+def _first_read(
+    kind: str, experiment: Experiment, path: Path, split: SplitRule, fine_tuning: bool, storage: str,
+) -> OwnData:
     if kind == "image_folder":
-        return own_record(register_image_folder(scan_image_folder(path, split, like=experiment.dataset)).name)
+        record = scan_image_folder(path, split, like=experiment.dataset)
+        return own_record(register_image_folder(record, storage=storage).name)
     if kind == "text_classes":
         vocabulary = _entry_vocabulary(experiment.dataset) if fine_tuning else None
         return own_record(register_text_classes(scan_text_classes(path, split, vocabulary=vocabulary)).name)

@@ -32,11 +32,15 @@ DECODE_BATCH = 128
 SAMPLES = 5
 
 
-def tokenizers_for(dataset: str, workdir: str | os.PathLike | None) -> TextPairTokenizers:
-    """The tokenizers of a run in ``workdir`` (its own copy), or without a workdir those prepared
-    in the data dir (``jax_zoo.datasets.data_dir()``)."""
+def tokenizers_for(
+    dataset: str, workdir: str | os.PathLike | None, folder: str | os.PathLike | None = None,
+) -> TextPairTokenizers:
+    """The tokenizers of a run in ``workdir`` (its own copy), or those in ``folder`` (shipped with
+    weights), or else those prepared in the data dir (``jax_zoo.datasets.data_dir()``)."""
     if workdir is not None:
         return run_tokenizers(dataset, workdir)
+    if folder is not None:
+        return text_pair_tokenizers(dataset, folder)
     return text_pair_tokenizers(dataset, trained_tokenizers_dir(dataset, data_dir()))
 
 

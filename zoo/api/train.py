@@ -87,6 +87,7 @@ def train_and_evaluate(
     split: SplitRule | None = None,
     freeze: str | None = None,
     freeze_epochs: int | None = None,
+    storage: str = "auto",
 ) -> dict[str, Any]:
     """Trains ``entry`` in ``workdir`` and returns ``results.json``'s content.
 
@@ -101,11 +102,15 @@ def train_and_evaluate(
     ``split`` (default: 10% validation, 10% test, seed 0), read and checked before anything is
     written (``jax_zoo.api.run_data``); with ``init_from``, ``freeze="body"`` trains only the
     classifier head (for the first ``freeze_epochs`` epochs when given, see ``jax_zoo.api.fine_tune``).
+    ``storage`` keeps an image folder's pictures in memory, in records read while training, or
+    picks by their size (``"auto"``, see ``jax_zoo.datasets.image_folder.STORAGES``).
     """
     start = time.perf_counter()
     workdir = Path(workdir)
     registry.get(entry)
-    own = run_data(entry, workdir, data, split=split, restart=restart, fine_tuning=init_from is not None)
+    own = run_data(
+        entry, workdir, data, split=split, restart=restart, fine_tuning=init_from is not None, storage=storage,
+    )
     config = _resolve_run(entry, workdir, overrides, restart)
     finished = finished_results(workdir)
     if finished is not None:

@@ -99,17 +99,17 @@ def translate(
 
 def translate_with(
     experiment, variables, texts: Sequence[str], *, beam: int = 1, max_length: int | None = None,
-    workdir: str | os.PathLike | None = None, where: str = "the model",
+    workdir: str | os.PathLike | None = None, where: str = "the model", tokenizers: str | os.PathLike | None = None,
 ) -> list[Translation]:
     """``translate`` for an experiment and its evaluation ``variables`` (``{"params": ...}``),
-    tokenizers read from ``workdir`` (see ``text_outputs.tokenizers_for``)."""
+    tokenizers read from ``workdir`` or the folder ``tokenizers`` (see ``text_outputs.tokenizers_for``)."""
     check_request(texts, beam, max_length)
     if experiment.task not in TEXT_TASKS or experiment.dataset not in text_pair_datasets():
         raise WorkdirError(
             f"{where} ({experiment.task} on {experiment.dataset!r}); expected a sequence-to-sequence entry "
             f"trained on one of {text_pair_datasets()}"
         )
-    tokenizers = tokenizers_for(experiment.dataset, workdir)
+    tokenizers = tokenizers_for(experiment.dataset, workdir, tokenizers)
     source = encode_sources(texts, tokenizers)
     tokens, attention = decode(
         experiment.model, variables, source, beam_size=beam, max_length=max_length or tokenizers.target_length,

@@ -39,6 +39,10 @@ def add_parser(commands) -> None:
     own.add_argument("--validation-fraction", type=float, help="of each class, held out to validate (default 0.1)")
     own.add_argument("--test-fraction", type=float, help="of each class, held out to test (default 0.1)")
     own.add_argument("--split-seed", type=int, help="the seed of the split (default 0)")
+    own.add_argument("--storage", choices=("auto", "memory", "records"), default="auto",
+                     help="an image folder's converted pictures: in memory (fastest), or in ArrayRecord files read "
+                          "while training, for more pictures than memory holds (prepared once); auto: records when "
+                          "they would take more than a quarter of memory")
     group = train.add_argument_group("multi-process training (see docs/performance.md)")
     group.add_argument("--distributed", action="store_true",
                        help="join a multi-process run (jax.distributed; SLURM, Open MPI, Kubernetes detected)")
@@ -64,7 +68,7 @@ def run(args) -> None:
         args.entry, workdir, parse_assignments(args.overrides),
         restart=args.restart, progress=not args.no_progress, init_from=args.init_from,
         tensorboard=args.tensorboard, data=args.data, split=split_rule(args),
-        freeze=args.freeze, freeze_epochs=args.freeze_epochs,
+        freeze=args.freeze, freeze_epochs=args.freeze_epochs, storage=args.storage,
     )
     print(f"{args.entry}: test {format_metrics(results['test'])}")
     print(

@@ -15,8 +15,11 @@ without ``like``, read as they are: then they must share one size.
 """
 
 import dataclasses
+import hashlib
+import json
 import os
-from collections.abc import Mapping
+import shutil
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +30,8 @@ from jax_zoo.datasets.image_recipes import GREY_MODES
 from jax_zoo.datasets.own_data import (
     SPLITS, OwnData, SplitRule, default_name, file_digest, free_name, register_own, stratified_split,
 )
-from jax_zoo.datasets.registry import Arrays, DatasetInfo, dataset_info
+from jax_zoo.datasets.record_arrays import COLUMNS_FILE, RecordArrays, write_record_arrays
+from jax_zoo.datasets.registry import Arrays, DatasetInfo, data_dir, dataset_info
 
 SHOWN = 5
 """Problem files named in an error, at most."""
@@ -35,12 +39,13 @@ SHOWN = 5
 
 def image_folder(
     directory: str | os.PathLike, *, like: str | None = None, validation: float = 0.1, test: float = 0.1,
-    seed: int = 0, name: str | None = None,
+    seed: int = 0, name: str | None = None, storage: str = "auto",
 ) -> DatasetInfo:
     """Registers the image folder ``directory`` as a dataset (named ``name``, default the
-    folder's name) and returns its ``DatasetInfo``; see the module for the layout and the split."""
+    folder's name) and returns its ``DatasetInfo``; see the module for the layout and the split,
+    ``STORAGES`` for ``storage``."""
     record = scan_image_folder(directory, SplitRule(validation=validation, test=test, seed=seed), like=like, name=name)
-    return register_image_folder(record)
+    return register_image_folder(record, storage=storage)
 
 
 def scan_image_folder(
@@ -79,43 +84,149 @@ def scan_image_folder(
     )
 
 
-def register_image_folder(record: OwnData, directory: str | os.PathLike | None = None) -> DatasetInfo:
+STORAGES = ("auto", "memory", "records")
+"""Where converted pictures are kept: ``memory`` (numpy arrays, fastest), ``records`` (ArrayRecord
+files read by rows while training, ``jax_zoo.datasets.record_arrays``: memory does not grow with
+the count), or ``auto``: records when the arrays would take more than ``MEMORY_SHARE`` of the
+machine's memory."""
+MEMORY_SHARE = 0.25
+
+
+def register_image_folder(
+    record: OwnData, directory: str | os.PathLike | None = None, *, storage: str = "auto",
+) -> DatasetInfo:
     """Reads and converts ``record``'s images (from ``directory``, default where they were
-    recorded), each checked against its recorded hash, and registers them under a free name."""
+    recorded), each checked against its recorded hash, and registers them under a free name,
+    kept as ``storage`` says (``STORAGES``). Records are prepared once, in
+    ``data_dir()/own_records/``, named by the record (its files' hashes and split), and read
+    again by any later run of the same files."""
+    if storage not in STORAGES:
+        raise ZooError(f"storage: expected one of {', '.join(STORAGES)}, got {storage!r}")
     root = Path(directory or record.source)
+    reader = _PictureReader(root, record.details.get("like"), total=sum(len(m) for m in record.members.values()))
+    if storage == "auto":
+        storage = "records" if _arrays_bytes(record, reader) > MEMORY_SHARE * _memory_bytes() else "memory"
+    arrays = _in_records(record, reader) if storage == "records" else _in_memory(record, reader)
     like = record.details.get("like")
-    arrays, problems, readable = {}, [], 0
-    for split, members in record.members.items():
-        pixels = []
-        for relative, label, digest in members:
-            path = root / relative
-            try:
-                data = path.read_bytes()
-            except OSError as error:
-                problems.append(f"{relative} ({type(error).__name__}: gone or unreadable)")
-                continue
-            if file_digest(data) != digest:
-                problems.append(f"{relative} (changed since it was recorded)")
-                continue
-            try:
-                pixels.append((relative, _pixels(path, like)))
-                readable += 1
-            except ZooError as error:
-                problems.append(f"{relative} ({str(error).removeprefix(f'{path}: ').replace(str(path), relative)})")
-        if not problems:
-            arrays[split] = _stacked(pixels, [label for _, label, _ in members], like, root)
-    if problems:
-        raise DataError(
-            f"{root}: {len(problems)} of {sum(len(m) for m in record.members.values())} files cannot be read as "
-            f"images: {'; '.join(problems[:SHOWN])}{'; ...' if len(problems) > SHOWN else ''}. {readable} are "
-            f"readable images; remove or move the others (every file below a class folder must be a picture)"
-        )
     named = dataclasses.replace(record, name=free_name(record))
     register_own(
         named, arrays, num_classes=len(record.class_names), description=f"images of {root} ({len(record.class_names)} classes)",
         image_recipe=dataset_info(like).image_recipe if like else None,
     )
     return dataset_info(named.name)
+
+
+def records_folder(record: OwnData) -> Path:
+    """Where ``record``'s pictures are kept as records: named by its files' hashes, split and conversion."""
+    digest = hashlib.sha256(json.dumps([record.members, record.details], sort_keys=True).encode()).hexdigest()[:16]
+    return data_dir() / "own_records" / f"{record.name}-{digest}"
+
+
+class _PictureReader:
+    """Reads and converts a record's pictures, noting the files it cannot read."""
+
+    def __init__(self, root: Path, like: str | None, total: int):
+        self.root, self.like, self.total = root, like, total
+        self.problems: list[str] = []
+        self.readable = 0
+        self.first_size: tuple[tuple[int, ...], str] | None = None
+
+    def read(self, relative: str, digest: str) -> np.ndarray | None:
+        path = self.root / relative
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            self.problems.append(f"{relative} ({type(error).__name__}: gone or unreadable)")
+            return None
+        if file_digest(data) != digest:
+            self.problems.append(f"{relative} (changed since it was recorded)")
+            return None
+        try:
+            pixels = _pixels(path, self.like)
+        except ZooError as error:
+            self.problems.append(f"{relative} ({str(error).removeprefix(f'{path}: ').replace(str(path), relative)})")
+            return None
+        self.readable += 1
+        self._check_size(relative, pixels.shape)
+        return pixels
+
+    def _check_size(self, relative: str, shape: tuple[int, ...]) -> None:
+        if self.first_size is None:
+            self.first_size = (shape, relative)
+            return
+        first, one = self.first_size
+        if shape != first:
+            raise DataError(
+                f"{self.root}: pictures of several sizes ({one}: {first[1]}x{first[0]}x{first[2]}, {relative}: "
+                f"{shape[1]}x{shape[0]}x{shape[2]}) cannot be stacked as they are; expected one size, or convert them "
+                f"as an entry's dataset's pictures (like=..., as `zoo train ENTRY --data` does)"
+            )
+
+    def raise_problems(self) -> None:
+        if self.problems:
+            raise DataError(
+                f"{self.root}: {len(self.problems)} of {self.total} files cannot be read as images: "
+                f"{'; '.join(self.problems[:SHOWN])}{'; ...' if len(self.problems) > SHOWN else ''}. {self.readable} are "
+                f"readable images; remove or move the others (every file below a class folder must be a picture)"
+            )
+
+
+def _in_memory(record: OwnData, reader: _PictureReader) -> dict[str, Arrays]:
+    arrays = {}
+    for split, members in record.members.items():
+        pixels = [reader.read(relative, digest) for relative, _, digest in members]
+        if not reader.problems:
+            arrays[split] = {"inputs": np.stack(pixels), "targets": np.asarray([label for _, label, _ in members], np.int32)}
+    reader.raise_problems()
+    return arrays
+
+
+def _in_records(record: OwnData, reader: _PictureReader) -> dict[str, RecordArrays]:
+    """Each split written as records unless written before; on an unreadable file every other
+    file is still tried (the error counts them) and nothing is kept."""
+    folder = records_folder(record)
+    try:
+        for split, members in record.members.items():
+            if reader.problems:
+                for relative, _, digest in members:
+                    reader.read(relative, digest)
+            elif not (folder / split / COLUMNS_FILE).is_file():
+                try:
+                    write_record_arrays(folder / split, _rows(members, reader))
+                except _Unreadable:
+                    pass
+        reader.raise_problems()
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return {split: RecordArrays.open(folder / split) for split in record.members}
+
+
+class _Unreadable(Exception):
+    """A split had files that are not pictures: its records are not written."""
+
+
+def _rows(members: list, reader: _PictureReader) -> Iterator[dict[str, np.ndarray]]:
+    """One split's examples, read one at a time; every file is tried before a failure is raised."""
+    for relative, label, digest in members:
+        pixels = reader.read(relative, digest)
+        if pixels is not None and not reader.problems:
+            yield {"inputs": pixels, "targets": np.int32(label)}
+    if reader.problems:
+        raise _Unreadable
+
+
+def _arrays_bytes(record: OwnData, reader: _PictureReader) -> int:
+    """The converted pictures' size in memory, from the first picture's."""
+    relative, _, digest = next(iter(record.members.values()))[0]
+    pixels = reader.read(relative, digest)
+    reader.problems.clear()  # read again, and reported with the others', by the storage chosen
+    reader.readable, reader.first_size = 0, None
+    return 0 if pixels is None else sum(len(members) for members in record.members.values()) * (pixels.nbytes + 4)
+
+
+def _memory_bytes() -> int:
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
 
 
 def _layout(root: Path) -> dict[str | None, Path]:
@@ -192,20 +303,6 @@ def _pixels(path: Path, like: str | None) -> np.ndarray:
     image = image.convert("L" if image.mode in GREY_MODES else "RGB")
     pixels = np.asarray(image, np.float32) / 255
     return pixels[..., None] if pixels.ndim == 2 else pixels
-
-
-def _stacked(pixels: list[tuple[str, np.ndarray]], labels: list[int], like: str | None, root: Path) -> Arrays:
-    shapes = {}
-    for relative, array in pixels:
-        shapes.setdefault(array.shape, relative)
-    if len(shapes) > 1:
-        (first, one), (second, other) = list(shapes.items())[:2]
-        raise DataError(
-            f"{root}: pictures of several sizes ({one}: {first[1]}x{first[0]}x{first[2]}, {other}: "
-            f"{second[1]}x{second[0]}x{second[2]}) cannot be stacked as they are; expected one size, or convert them "
-            f"as an entry's dataset's pictures (like=..., as `zoo train ENTRY --data` does)"
-        )
-    return {"inputs": np.stack([array for _, array in pixels]), "targets": np.asarray(labels, np.int32)}
 
 
 def _visible(paths) -> list[Path]:

@@ -18,6 +18,7 @@ import numpy as np
 from jax_zoo.train.batch_spec import BatchSpecError, check_batch
 from jax_zoo.core.errors import ConfigError, UnknownNameError, ZooError
 from jax_zoo.datasets.splits import CarvedValidation
+from jax_zoo.datasets.record_arrays import RecordArrays
 
 Arrays = dict[str, np.ndarray]
 Loader = Callable[[str, Path], Arrays]
@@ -196,7 +197,9 @@ def load_dataset(name: str, split: str, directory: str | os.PathLike | None = No
 @functools.lru_cache(maxsize=4)
 def _load_joined(name: str, parts: tuple[str, ...], directory: Path) -> Arrays:
     loaded = [_load_checked(name, part, directory) for part in parts]
-    joined = {key: np.concatenate([arrays[key] for arrays in loaded]) for key in loaded[0]}
+    if all(isinstance(arrays, RecordArrays) for arrays in loaded):
+        return RecordArrays.joined(loaded)
+    joined = {key: np.concatenate([np.asarray(arrays[key]) for arrays in loaded]) for key in loaded[0]}
     for value in joined.values():
         value.setflags(write=False)
     return joined
