@@ -6,6 +6,7 @@ import pytest
 
 from jax_zoo.cli import main
 from jax_zoo.core.errors import ConfigError
+from jax_zoo.api import cross_validation
 from jax_zoo.api.build import build
 from jax_zoo.api.stacked import program_difference
 from jax_zoo.api.sweep import parse_grid, summarize
@@ -41,9 +42,11 @@ def test_the_summary_averages_over_seeds_and_names_the_best_run():
 
 
 @pytest.mark.slow
-def test_parallel_cv_gives_the_sequential_numbers(tmp_path, capsys):
+def test_parallel_cv_gives_the_sequential_numbers(tmp_path, capsys, monkeypatch):
     args = ["cv", "digits_cnn", "--folds", "3", "--set", "epochs=1", "--no-progress"]
     assert main([*args, "--workdir", str(tmp_path / "sequential")]) == 0
+    # Stacked even where it is slower (a CNN on the CPU), to compare the two.
+    monkeypatch.setattr(cross_validation, "stacking_loses", lambda built: False)
     assert main([*args, "--parallel", "--workdir", str(tmp_path / "parallel")]) == 0
     sequential = json.loads((tmp_path / "sequential" / "cv.json").read_text())
     parallel = json.loads((tmp_path / "parallel" / "cv.json").read_text())
@@ -57,7 +60,7 @@ def test_parallel_cv_gives_the_sequential_numbers(tmp_path, capsys):
 @pytest.mark.slow
 def test_a_sweep_trains_seeds_and_learning_rates_in_one_program(tmp_path, capsys):
     code = main(["sweep", "digits_cnn", "--set", "learning_rate=1e-3,3e-3", "--set", "seed=0,1",
-                 "--set", "epochs=1", "--workdir", str(tmp_path), "--no-progress"])
+                 "--set", "epochs=1", "--workdir", str(tmp_path), "--no-progress", "--runs-as", "stacked"])
     out = capsys.readouterr().out
     assert code == 0 and "4 configs in one program" in out and "over 2 seed(s)" in out
     summary = json.loads((tmp_path / "sweep.json").read_text())
@@ -89,6 +92,24 @@ def test_train_seeds_reports_every_run_and_their_averaged_prediction(tmp_path, c
     assert main(["train", "digits_cnn", "--seeds", "2", "--set", "epochs=1", "--workdir", str(tmp_path),
                  "--no-progress"]) == 0
     assert json.loads((tmp_path / "results.json").read_text()) == results
+
+
+@pytest.mark.slow
+def test_cnn_seeds_on_a_cpu_train_one_after_another_as_each_would_alone(tmp_path, capsys):
+    assert main(["train", "digits_cnn", "--seeds", "2", "--set", "epochs=1", "--workdir", str(tmp_path / "seeds"),
+                 "--no-progress"]) == 0
+    assert "2 runs one after another, sharing one compiled step" in capsys.readouterr().out
+    results = json.loads((tmp_path / "seeds" / "results.json").read_text())
+    assert results["runs_as"] == "sequence" and (tmp_path / "seeds" / "run-1" / "metrics.jsonl").is_file()
+    assert main(["train", "digits_cnn", "--set", "seed=1", "--set", "epochs=1", "--workdir", str(tmp_path / "alone"),
+                 "--no-progress"]) == 0
+    alone = json.loads((tmp_path / "alone" / "results.json").read_text())["test"]
+    assert {key: results["test"]["runs"][1][key] for key in ("accuracy", "loss")} == {key: alone[key] for key in ("accuracy", "loss")}
+
+
+def test_runs_as_is_for_seeds_only(capsys):
+    assert main(["train", "digits_cnn", "--runs-as", "stacked"]) == 2
+    assert "--runs-as stacked: says how the runs of --seeds N train" in capsys.readouterr().err
 
 
 def test_seeds_refuse_restart_without_training(tmp_path, capsys):

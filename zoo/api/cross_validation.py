@@ -6,10 +6,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import jax
+
 from jax_zoo.train import cross_validate
 from jax_zoo.train.records import environment, write_json_atomic
 from jax_zoo.datasets import load_dataset
 from jax_zoo.api.build import build, initial_state
+from jax_zoo.api.stacked import stacking_loses
 from jax_zoo.api.train import class_count
 
 
@@ -21,14 +24,21 @@ def cross_validate_entry(
     *,
     progress: bool = False,
     parallel: bool = False,
+    announce=print,
 ) -> dict[str, Any]:
     """Runs ``folds``-fold CV on the training split (the test split is never read) and writes
     ``workdir/cv.json``. Every fold starts from the entry's seeded initialisation, with its
     optimizer's schedule sized by the fold's own training examples. ``parallel``: the folds
-    are stacked runs of one compiled program (``jax_zoo.train.fit_stacked``), with the same numbers."""
+    are stacked runs of one compiled program (``jax_zoo.train.fit_stacked``), with the same numbers,
+    except where stacking is slower (``jax_zoo.api.stacked.stacking_loses``): then they train one
+    after another, which is said, and ``cv.json`` records ``"runs_as"``."""
     start = time.perf_counter()
     built = build(entry, overrides)
     experiment = built.experiment
+    if parallel and stacking_loses(built):
+        parallel = False
+        announce(f"the {folds} folds one after another, sharing one compiled step: stacked, their convolutions would "
+                 f"be grouped convolutions, slower on {jax.default_backend().upper()} (docs/vmap.md)")
     summary = cross_validate(
         lambda train_examples: initial_state(experiment, train_examples),
         train_step=built.train_step,
@@ -43,7 +53,7 @@ def cross_validate_entry(
         progress=progress,
         parallel=parallel,
     )
-    summary = {"entry": entry, "config": built.config, "k": folds, **summary}
+    summary = {"entry": entry, "config": built.config, "k": folds, "runs_as": "stacked" if parallel else "sequence", **summary}
     summary["wall_seconds"] = round(time.perf_counter() - start, 3)
     summary |= environment()
     write_json_atomic(Path(workdir) / "cv.json", summary)

@@ -22,6 +22,7 @@ import numpy as np
 
 from jax_zoo.train import DataParallel, StackedFitResult, TrainState, evaluate_stacked, fit_stacked, stack_runs, unstack_run
 from jax_zoo.train.batching import eval_batches
+from jax_zoo.train.sequence import fit_in_sequence
 from jax_zoo.train.stacked import make_stacked_eval_step, make_stacked_predict_step
 from jax_zoo.core.config import resolve_config
 from jax_zoo.core.errors import ConfigError, WorkdirError
@@ -68,9 +69,30 @@ def program_groups(built: Sequence[Built]) -> list[list[int]]:
     return groups
 
 
+RUNS_AS = ("auto", "stacked", "sequence")
+"""How the runs of one program train: ``stacked`` (one vmapped step), ``sequence`` (one after
+another, sharing the compiled step), or ``auto``: ``sequence`` where ``stacking_loses``."""
+
+
+def stacking_loses(built: Built) -> bool:
+    """Whether K stacked runs of ``built``'s model train slower than K runs in sequence: models with
+    convolutions on XLA:CPU, where ``vmap`` makes each a grouped convolution (docs/vmap.md)."""
+    if jax.default_backend() != "cpu":
+        return False
+    kernels = [leaf for path, leaf in jax.tree_util.tree_leaves_with_path(built.state.params)
+               if getattr(path[-1], "key", None) == "kernel"]
+    return any(np.ndim(kernel) >= 3 for kernel in kernels)
+
+
 def stacked_states(built: Sequence[Built], train_examples: int) -> TrainState:
     """The runs' fresh states stacked; runs whose configs differ only in the seed share their
     optimizer (so the stacked step runs one update per distinct optimizer)."""
+    return stack_runs(run_states(built, train_examples))
+
+
+def run_states(built: Sequence[Built], train_examples: int) -> list[TrainState]:
+    """The runs' fresh states, one model and, for configs that differ only in the seed, one
+    optimizer object: stacked, one update per distinct optimizer; in sequence, one compiled step."""
     differing = [program_difference(built[0].experiment, run.experiment) for run in built]
     if any(differing):
         fields = sorted({name for names in differing for name in names})
@@ -82,8 +104,8 @@ def stacked_states(built: Sequence[Built], train_examples: int) -> TrainState:
         optimizer = optimizers.setdefault(
             without_seed, run.experiment.make_optimizer(train_examples // run.experiment.batch_size)
         )
-        states.append(run.state.replace(tx=optimizer))
-    return stack_runs(states)
+        states.append(run.state.replace(tx=optimizer, apply_fn=built[0].state.apply_fn))
+    return states
 
 
 def train_stacked(
@@ -94,29 +116,41 @@ def train_stacked(
     progress: bool = True,
     evaluate_test: bool = True,
     command: str | None = None,
+    runs_as: str = "auto",
+    announce=print,
 ) -> dict[str, Any]:
     """Trains the configs (one program) in ``workdir``, resuming it, and writes ``results.json``:
     each run's history and final validation metrics and, with ``evaluate_test``, each run's test
-    metrics and those of the runs' averaged prediction."""
+    metrics and those of the runs' averaged prediction. ``runs_as``: see ``RUNS_AS``; runs in
+    sequence train in ``workdir/run-<r>/``, and the results say ``"runs_as": "sequence"``."""
     start = time.perf_counter()
     workdir = Path(workdir)
     configs = [dict(config) for config in configs]
-    run_record = {"entry": entry, "configs": configs}
+    if runs_as not in RUNS_AS:
+        raise ConfigError(f"runs_as: expected one of {', '.join(RUNS_AS)}, got {runs_as!r}")
+    built = [build_from_config(entry, config) for config in configs]
+    in_sequence = runs_as == "sequence" or (runs_as == "auto" and len(built) > 1 and stacking_loses(built[0]))
+    run_record = {"entry": entry, "configs": configs} | ({"runs_as": "sequence"} if in_sequence else {})
     saved = saved_run(workdir, RUN_FILE)
     if saved is not None and saved != run_record:
         raise WorkdirError(f"workdir {workdir} holds other runs ({saved}); choose another --workdir")
     finished = finished_results(workdir)
     if finished is not None:
         return finished
-    built = [build_from_config(entry, config) for config in configs]
     experiment = built[0].experiment
     train_data = load_dataset(experiment.dataset, experiment.train_split)
     eval_data = load_dataset(experiment.dataset, experiment.eval_split) if experiment.eval_split else None
-    states = stacked_states(built, len(train_data["targets"]))
+    states = run_states(built, len(train_data["targets"]))
     parallel = DataParallel()
     start_run(workdir, RUN_FILE, run_record)
-    result = fit_stacked(
-        states, train_step=built[0].train_step, eval_step=built[0].eval_step, train_data=train_data,
+    if in_sequence and runs_as == "auto":
+        announce(
+            f"{len(built)} runs one after another, sharing one compiled step: stacked, their convolutions would be "
+            f"grouped convolutions, slower on {jax.default_backend().upper()} (docs/vmap.md; --runs-as stacked to stack them)"
+        )
+    fitter = fit_in_sequence if in_sequence else fit_stacked
+    result = fitter(
+        states if in_sequence else stack_runs(states), train_step=built[0].train_step, eval_step=built[0].eval_step, train_data=train_data,
         eval_data=eval_data, batch_size=experiment.batch_size, eval_batch_size=experiment.eval_batch_size,
         epochs=experiment.epochs, seeds=[run.experiment.seed for run in built], workdir=workdir,
         progress=progress, checkpoint_policy=experiment.checkpoint_policy, early_stopping=experiment.early_stopping,
@@ -124,6 +158,7 @@ def train_stacked(
     )
     results = {
         "entry": entry,
+        "runs_as": "sequence" if in_sequence else "stacked",
         "runs": [_run_summary(config, result, index) for index, config in enumerate(configs)],
         "parameters_per_run": parameter_count(unstack_run(result.states, 0).params),
     }
@@ -179,13 +214,14 @@ def run_probabilities(built: Built, states: TrainState, data: dict) -> np.ndarra
 
 def train_seeds(
     entry: str, seeds: int, workdir: str | os.PathLike, overrides: Mapping[str, Any] | None = None,
-    *, progress: bool = True,
+    *, progress: bool = True, runs_as: str = "auto",
 ) -> dict[str, Any]:
     """``zoo train ENTRY --seeds N``: the config with seeds ``seed, seed + 1, ..., seed + N - 1``
-    trained as ``N`` stacked runs of one program, each evaluated on test and so is their mean."""
+    trained as ``N`` stacked runs of one program (or in sequence, ``runs_as``), each evaluated on
+    test and so is their mean."""
     if seeds < 1:
         raise ConfigError(f"--seeds: expected a positive number of runs, got {seeds}")
     config = resolve_config(entry, overrides)
     configs = [config | {"seed": config["seed"] + offset} for offset in range(seeds)]
     command = recorded_command(["zoo", "train", entry, "--seeds", str(seeds), "--workdir", str(workdir)], overrides)
-    return train_stacked(entry, configs, workdir, progress=progress, command=command)
+    return train_stacked(entry, configs, workdir, progress=progress, command=command, runs_as=runs_as)

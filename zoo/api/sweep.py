@@ -55,9 +55,10 @@ def headline(metrics: Mapping[str, float]) -> tuple[str, bool]:
 
 def sweep(
     entry: str, grid: Mapping[str, Sequence[str]], workdir: str | os.PathLike, *, progress: bool = True,
-    announce=print,
+    announce=print, runs_as: str = "auto",
 ) -> dict[str, Any]:
-    """Trains every config of ``grid`` and writes ``workdir/sweep.json`` (returned)."""
+    """Trains every config of ``grid`` and writes ``workdir/sweep.json`` (returned); a program's
+    runs as ``runs_as`` says (``jax_zoo.api.stacked.RUNS_AS``)."""
     workdir = Path(workdir)
     configs = grid_configs(entry, grid)
     built = [build_from_config(entry, config) for config in configs]
@@ -75,11 +76,11 @@ def sweep(
     for number, group in enumerate(groups):
         results = train_stacked(
             entry, [configs[i] for i in group], workdir / f"program-{number}", progress=progress,
-            evaluate_test=False, command=None,
+            evaluate_test=False, command=None, runs_as=runs_as, announce=announce,
         )
         for index, run in zip(group, results["runs"]):
             values = {name: configs[index][name] for name in grid}
-            runs.append({"index": index, "program": number, "values": values, **{
+            runs.append({"index": index, "program": number, "runs_as": results["runs_as"], "values": values, **{
                 key: run[key] for key in ("validation", "epochs", "diverged", "nonfinite_steps", "stopped_early")}})
     runs.sort(key=lambda run: run["index"])
     summary = {"entry": entry, "grid": {name: list(values) for name, values in grid.items()},

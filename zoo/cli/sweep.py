@@ -12,13 +12,16 @@ def add_parser(commands) -> None:
                        help="a config value or comma-separated values to sweep; repeatable")
     sweep.add_argument("--workdir", type=Path, help="the sweep's directory (default runs/ENTRY-sweep)")
     sweep.add_argument("--no-progress", action="store_true")
+    sweep.add_argument("--runs-as", choices=("auto", "stacked", "sequence"), default="auto",
+                       help="a program's runs stacked in one vmapped step, or one after another sharing the compiled "
+                            "step; auto: in sequence where stacking is slower (convolutions on a CPU, docs/vmap.md)")
 
 
 def run(args) -> None:
     from jax_zoo.api.sweep import parse_grid, sweep
 
     workdir = args.workdir or Path("runs") / f"{args.entry}-sweep"
-    summary = sweep(args.entry, parse_grid(args.grid), workdir, progress=not args.no_progress)
+    summary = sweep(args.entry, parse_grid(args.grid), workdir, progress=not args.no_progress, runs_as=args.runs_as)
     for row in summary["settings"]:
         values = ", ".join(f"{name}={value}" for name, value in row["values"].items()) or "(no other values)"
         metrics = ", ".join(f"{name} {stat['mean']:.4g} ± {stat['std']:.2g}"

@@ -27,6 +27,9 @@ def add_parser(commands) -> None:
     train.add_argument("--seeds", type=int, metavar="N",
                        help="train N seeds (seed, seed+1, ...) at once, as stacked runs of one compiled program; "
                             "reports each run and their averaged prediction (default workdir runs/ENTRY-seedsN)")
+    train.add_argument("--runs-as", choices=("auto", "stacked", "sequence"), default="auto",
+                       help="with --seeds: the runs stacked in one vmapped step, or one after another sharing the "
+                            "compiled step; auto: in sequence where stacking is slower (convolutions on a CPU)")
     train.add_argument("--tensorboard", action="store_true",
                        help="also write each epoch's metrics as TensorBoard events into the workdir "
                             "(needs tensorboardX; view with `tensorboard --logdir runs`). Off by default: "
@@ -57,6 +60,10 @@ def run(args) -> None:
 
     if args.seeds is not None:
         return _run_seeds(args)
+    if args.runs_as != "auto":
+        from jax_zoo.core.errors import ConfigError
+
+        raise ConfigError(f"--runs-as {args.runs_as}: says how the runs of --seeds N train; got it without --seeds")
     if args.distributed:
         from jax_zoo.api.distributed import initialize
 
@@ -114,7 +121,7 @@ def _run_seeds(args) -> None:
         raise ConfigError("--seeds trains the entry's own dataset from scratch; got it with --data or --freeze")
     workdir = args.workdir or Path("runs") / f"{args.entry}-seeds{args.seeds}"
     results = train_seeds(args.entry, args.seeds, workdir, parse_assignments(args.overrides),
-                          progress=not args.no_progress)
+                          progress=not args.no_progress, runs_as=args.runs_as)
     for run, test in zip(results["runs"], results["test"]["runs"]):
         note = f" (diverged at step {run['diverged']['step']})" if run["diverged"] else ""
         print(f"{args.entry} seed {run['config']['seed']}: test {format_metrics(test)}{note}")
