@@ -5,7 +5,8 @@ Both are scored with ROUGE-L per function; the mean of the per-function differen
 paired bootstrap interval (the functions resampled with replacement, the same draw for both), so
 a lead smaller than the spread between functions is not read as a win. The model's outputs are
 decoded as its test report decodes them (beam 4). Prints the interval and writes it, with the
-counts of functions each side wins, to ``WORKDIR/paired_with_baseline.json``.
+counts of functions each side wins and the first functions of each test package side by side,
+to ``WORKDIR/paired_with_baseline.json``.
 """
 
 import argparse
@@ -21,6 +22,8 @@ from jax_zoo.core.errors import WorkdirError, ZooError
 
 RESAMPLES = 10_000
 CONFIDENCE = 0.95
+SAMPLES_PER_PACKAGE = 5
+"""Test functions shown side by side (reference, baseline, model), the first of each test package."""
 
 
 def paired_bootstrap(
@@ -73,6 +76,11 @@ def compare_with_name_baseline(workdir: str | Path) -> dict:
     outputs = decoded_texts(experiment.model, built.state.for_evaluation().params, sources, tokenizers, beam=TEST_BEAM)
     references = functions["summary"]
     baseline = [name_as_sentence(name) for name in functions["name"]]
+    samples: dict[str, list[dict[str, str]]] = {}
+    for name, package, reference, named, output in zip(functions["name"], functions["package"], references, baseline, outputs):
+        shown = samples.setdefault(package, [])
+        if len(shown) < SAMPLES_PER_PACKAGE:
+            shown.append({"function": name, "reference": reference, "baseline": named, "model": output})
     return {
         "dataset": experiment.dataset,
         "split": "test",
@@ -81,6 +89,7 @@ def compare_with_name_baseline(workdir: str | Path) -> dict:
         "decoding": f"beam {TEST_BEAM}, as the test report",
         **paired_bootstrap(rouge_l_scores(outputs, references), rouge_l_scores(baseline, references)),
         "command": f"python -m jax_zoo.baselines.paired_summaries {workdir}",
+        "samples": samples,
     }
 
 
