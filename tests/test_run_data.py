@@ -142,8 +142,12 @@ def test_labels_in_test_never_seen_in_train_exit_2(tmp_path, capsys):
     (["train", "kjv_char_lstm", "--data", "."], "learns from no files of one's own"),
     (["train", "digits_cnn", "--freeze", "body"], "freezes weights loaded by --init-from"),
     (["train", "digits_cnn", "--test-fraction", "0.2"], "got them without --data"),
+    (["train", "names_tutorial_rnn", "--data", "{table}", "--storage", "records"], "is a table of texts"),
 ])
 def test_options_that_do_not_fit_exit_2(tmp_path, capsys, args, message):
+    table = tmp_path / "names.tsv"
+    table.write_text("".join(f"{name}\t{label}\n" for name in ("Ada", "Bea", "Cid", "Dan", "Eve") for label in ("en", "fr")))
+    args = [arg.format(table=table) for arg in args]
     code, _, err = run([*args, "--workdir", str(tmp_path / "run")], capsys)
     assert code == 2 and message in err and not (tmp_path / "run").exists()
 

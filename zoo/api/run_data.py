@@ -29,7 +29,7 @@ import flax.linen as nn
 
 from jax_zoo.core import registry
 from jax_zoo.core.config import resolve_config
-from jax_zoo.core.errors import DataError, WorkdirError
+from jax_zoo.core.errors import ConfigError, DataError, WorkdirError
 from jax_zoo.core.experiment import Experiment
 from jax_zoo.datasets import dataset_info
 from jax_zoo.datasets.char_vocabulary import CharVocabulary
@@ -192,6 +192,8 @@ def _first_read(
     if kind == "image_folder":
         record = scan_image_folder(path, split, like=experiment.dataset)
         return own_record(register_image_folder(record, storage=storage).name)
+    if storage != "auto":
+        raise ConfigError(f"--storage {storage}: chooses where an image folder's pictures are kept; {path} is a table of texts")
     if kind == "text_classes":
         vocabulary = _entry_vocabulary(experiment.dataset) if fine_tuning else None
         return own_record(register_text_classes(scan_text_classes(path, split, vocabulary=vocabulary)).name)
