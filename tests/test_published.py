@@ -81,11 +81,34 @@ BASELINE_TO_BEAT = {
 }
 
 
-@pytest.mark.parametrize("entry", sorted(set(BASELINE_TO_BEAT) & set(PUBLISHED)))
+MISSED_TARGETS = {
+    "docstring_summary": "published +0.023 ROUGE-L over the name baseline (interval +0.014 to +0.032), short of +0.03",
+}
+"""Targets a published run does not reach yet, said in its docs: strict, so a run that reaches one fails here until
+it is taken off this list."""
+
+
+@pytest.mark.parametrize("entry", [
+    pytest.param(entry, marks=pytest.mark.xfail(strict=True, reason=MISSED_TARGETS[entry])) if entry in MISSED_TARGETS
+    else entry for entry in sorted(set(BASELINE_TO_BEAT) & set(PUBLISHED))
+])
 def test_a_published_text_entry_beats_its_baseline(entry):
     baseline_name, metric, margin = BASELINE_TO_BEAT[entry]
     baseline = published_baseline(published_result(entry)["dataset"])[baseline_name]["test"][metric]
     assert published_result(entry)["test"][metric] > baseline + margin
+
+
+def test_the_published_summaries_lead_the_name_baseline_function_by_function():
+    """The paired comparison docs/experiments/docstring_summary.md quotes: the run's own test scores
+    against the baseline's, its bootstrap interval above zero."""
+    paired = json.loads((resources.files("jax_zoo") / "published" / "baselines" / "docstring_summary_paired.json").read_text())
+    published = published_result("docstring_summary")["test"]
+    baseline = published_baseline("package_docstrings")["function_name"]["test"]
+    assert paired["count"] == published["count"] == baseline["count"]
+    assert paired["model_mean"] == pytest.approx(published["rouge_l"], abs=1e-9)
+    assert paired["baseline_mean"] == pytest.approx(baseline["rouge_l"], abs=1e-9)
+    low, high = paired["interval"]
+    assert 0 < low < paired["mean_difference"] < high
 
 
 def test_the_published_language_model_beats_the_best_n_gram_by_its_margin():

@@ -46,10 +46,13 @@ def docstring_summary(
     scores beam-4 outputs of every test function with ROUGE-L, BLEU and chrF.
 
     Command: ``zoo train docstring_summary``
+    Result: test ROUGE-L 0.268, BLEU 3.13, chrF 22.4 on the 2,309 functions of docutils and
+    networkx (beam 4), against the function's name as a sentence's 0.2447, 0.49, 18.7: ahead by
+    +0.023 ROUGE-L, paired bootstrap 95% interval +0.014 to +0.032
+    (``python -m jax_zoo.baselines.paired_summaries WORKDIR``). Best epoch by validation ROUGE-L:
+    the sixth; 95.6 min of training on the 2-core CPU, shared with other work for four epochs.
     On the standard library (``--set corpus=stdlib_docstrings:1.0.0 --set epochs=10``): test
-    ROUGE-L 0.227, BLEU 1.95, chrF 17.3 on 416 functions, level within noise with the function's
-    name as a sentence (0.2207, 0.23, 13.2). No run on the package corpus is published yet; the
-    name baseline there reads test ROUGE-L 0.2447 (``zoo/published/baselines/package_docstrings.json``).
+    ROUGE-L 0.227, level within noise with the name baseline's 0.2207.
     docs/experiments/docstring_summary.md.
     """
     if corpus not in CORPORA:
