@@ -84,18 +84,19 @@ BASELINE_TO_BEAT = {
 MISSED_TARGETS = {
     "docstring_summary": "published +0.023 ROUGE-L over the name baseline (interval +0.014 to +0.032), short of +0.03",
 }
-"""Targets a published run does not reach yet, said in its docs: strict, so a run that reaches one fails here until
-it is taken off this list."""
+"""Margins a published run does not reach yet, said in its docs. Such a run must still lead its
+baseline, and one that reaches its margin fails here until it is taken off this list."""
 
 
-@pytest.mark.parametrize("entry", [
-    pytest.param(entry, marks=pytest.mark.xfail(strict=True, reason=MISSED_TARGETS[entry])) if entry in MISSED_TARGETS
-    else entry for entry in sorted(set(BASELINE_TO_BEAT) & set(PUBLISHED))
-])
+@pytest.mark.parametrize("entry", sorted(set(BASELINE_TO_BEAT) & set(PUBLISHED)))
 def test_a_published_text_entry_beats_its_baseline(entry):
     baseline_name, metric, margin = BASELINE_TO_BEAT[entry]
     baseline = published_baseline(published_result(entry)["dataset"])[baseline_name]["test"][metric]
-    assert published_result(entry)["test"][metric] > baseline + margin
+    lead = published_result(entry)["test"][metric] - baseline
+    if entry in MISSED_TARGETS:
+        assert 0 < lead <= margin, f"{entry}: lead {lead:+.4f}; off MISSED_TARGETS once it reaches {margin}"
+    else:
+        assert lead > margin
 
 
 def test_the_published_summaries_lead_the_name_baseline_function_by_function():

@@ -129,9 +129,12 @@ def train_stacked(
     if runs_as not in RUNS_AS:
         raise ConfigError(f"runs_as: expected one of {', '.join(RUNS_AS)}, got {runs_as!r}")
     built = [build_from_config(entry, config) for config in configs]
-    in_sequence = runs_as == "sequence" or (runs_as == "auto" and len(built) > 1 and stacking_loses(built[0]))
-    run_record = {"entry": entry, "configs": configs} | ({"runs_as": "sequence"} if in_sequence else {})
     saved = saved_run(workdir, RUN_FILE)
+    stacked_record = {"entry": entry, "configs": configs}
+    in_sequence = runs_as == "sequence" or (
+        runs_as == "auto" and len(built) > 1 and stacking_loses(built[0]) and saved != stacked_record
+    )  # a workdir of stacked runs resumes stacked
+    run_record = stacked_record | ({"runs_as": "sequence"} if in_sequence else {})
     if saved is not None and saved != run_record:
         raise WorkdirError(f"workdir {workdir} holds other runs ({saved}); choose another --workdir")
     finished = finished_results(workdir)
@@ -150,9 +153,9 @@ def train_stacked(
         )
     fitter = fit_in_sequence if in_sequence else fit_stacked
     result = fitter(
-        states if in_sequence else stack_runs(states), train_step=built[0].train_step, eval_step=built[0].eval_step, train_data=train_data,
-        eval_data=eval_data, batch_size=experiment.batch_size, eval_batch_size=experiment.eval_batch_size,
-        epochs=experiment.epochs, seeds=[run.experiment.seed for run in built], workdir=workdir,
+        states if in_sequence else stack_runs(states), train_step=built[0].train_step, eval_step=built[0].eval_step,
+        train_data=train_data, eval_data=eval_data, batch_size=experiment.batch_size,
+        eval_batch_size=experiment.eval_batch_size, epochs=experiment.epochs, seeds=[run.experiment.seed for run in built], workdir=workdir,
         progress=progress, checkpoint_policy=experiment.checkpoint_policy, early_stopping=experiment.early_stopping,
         run_record=run_record, num_classes=class_count(experiment), parallel=parallel,
     )

@@ -16,6 +16,7 @@ without ``like``, read as they are: then they must share one size.
 
 import dataclasses
 import hashlib
+import importlib.metadata
 import json
 import os
 import shutil
@@ -86,8 +87,8 @@ def scan_image_folder(
 
 STORAGES = ("auto", "memory", "records")
 """Where converted pictures are kept: ``memory`` (numpy arrays, fastest), ``records`` (ArrayRecord
-files read by rows while training, ``jax_zoo.datasets.record_arrays``: memory does not grow with
-the count), or ``auto``: records when the arrays would take more than ``MEMORY_SHARE`` of the
+files read by rows while training, ``jax_zoo.datasets.record_arrays``: the pictures are not held
+in memory), or ``auto``: records when the arrays would take more than ``MEMORY_SHARE`` of the
 machine's memory."""
 MEMORY_SHARE = 0.25
 
@@ -117,9 +118,20 @@ def register_image_folder(
 
 
 def records_folder(record: OwnData) -> Path:
-    """Where ``record``'s pictures are kept as records: named by its files' hashes, split and conversion."""
-    digest = hashlib.sha256(json.dumps([record.members, record.details], sort_keys=True).encode()).hexdigest()[:16]
+    """Where ``record``'s pictures are kept as records: named by its files' hashes and split, the
+    dataset whose conversion they went through and the package's version (a new release, whose
+    conversion may differ, prepares them again)."""
+    like = record.details.get("like")
+    conversion = [like, dataset_info(like).image_recipe if like else None, package_version()]
+    digest = hashlib.sha256(json.dumps([record.members, conversion], sort_keys=True).encode()).hexdigest()[:16]
     return data_dir() / "own_records" / f"{record.name}-{digest}"
+
+
+def package_version() -> str:
+    try:
+        return importlib.metadata.version("jax-zoo")
+    except importlib.metadata.PackageNotFoundError:  # a source tree on the path, not installed
+        return "source"
 
 
 class _PictureReader:
