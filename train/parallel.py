@@ -47,14 +47,13 @@ class DataParallel:
         count = jax.process_count()
         sharded = {}
         for key, value in batch.items():
+            shape = list(value.shape)
             if local:
-                shape = list(value.shape)
                 shape[batch_axis] *= count
-                block = np.asarray(value)
+                block = value
             else:
-                shape = value.shape
-                block = np.asarray(np.take(value, np.arange(value.shape[batch_axis])[self.process_rows(value.shape[batch_axis])], axis=batch_axis))
-            sharded[key] = jax.make_array_from_process_local_data(sharding, block, tuple(shape))
+                block = value[(slice(None),) * batch_axis + (self.process_rows(shape[batch_axis]),)]
+            sharded[key] = jax.make_array_from_process_local_data(sharding, np.asarray(block), tuple(shape))
         return sharded
 
     @staticmethod
