@@ -14,7 +14,7 @@ def test_paired_comparison_counts_who_is_right_and_tests_the_split():
     model[9] = baseline[9] = (targets[9] + 1) % 3  # one name neither gets right
     comparison = paired_comparison(targets, model, baseline)
     assert comparison == {
-        "count": 10, "both_right": 3, "only_model_right": 6, "only_baseline_right": 0, "both_wrong": 1,
+        "count": 10, "model_accuracy": 0.9, "baseline_accuracy": 0.3, "both_right": 3, "only_model_right": 6, "only_baseline_right": 0, "both_wrong": 1,
         "mcnemar_exact_p": pytest.approx(2 * 0.5**6),
     }
     assert paired_comparison(targets, baseline, model)["mcnemar_exact_p"] == pytest.approx(2 * 0.5**6)
@@ -50,3 +50,21 @@ def test_a_workdir_without_a_run_is_refused(tmp_path, capsys):
 def test_a_run_of_an_unknown_entry_is_refused(tmp_path, capsys):
     (tmp_path / "config.json").write_text(json.dumps({"entry": "names_transformer", "config": {}}))
     assert "names_transformer" in refused(tmp_path, capsys)
+
+
+@pytest.mark.parametrize("argv, expected", [
+    ([], "expected a WORKDIR or --pretrained ENTRY"),
+    (["runs/x", "--pretrained", "names_bilstm"], "expected a WORKDIR or --pretrained ENTRY"),
+    (["--pretrained", "names_tutorial_rnn"], "--pretrained needs --output FILE"),
+])
+def test_the_model_to_compare_is_one_workdir_or_one_shipped_entry(argv, expected, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    assert exit_.value.code == 2 and expected in capsys.readouterr().err
+
+
+def test_shipped_weights_of_another_dataset_are_refused(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["--pretrained", "digits_cnn", "--output", str(tmp_path / "x.json")])
+    assert exit_.value.code == 2 and "expected a names entry, got 'digits_cnn'" in capsys.readouterr().err
+    assert not (tmp_path / "x.json").exists()

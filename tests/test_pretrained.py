@@ -10,6 +10,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+import safetensors
 from flax import serialization
 from safetensors.numpy import load as safetensors_load
 
@@ -31,7 +32,7 @@ IMAGE_ENTRIES = {"digits_cnn", "fashion_denoise_ae", "fashion_lenet", "fashion_r
 def test_the_published_entries_ship_and_names_bilstm_does_not():
     assert {
         "digits_cnn", "fashion_denoise_ae", "fashion_lenet", "fashion_resnet", "fashion_simple_cnn", "fashion_vgg",
-        "kjv_char_lstm", "names_tutorial_rnn", "numbers_en_fr", "docstring_summary",
+        "kjv_char_lstm", "names_tutorial_rnn", "numbers_en_fr", "docstring_summary", "bible_en_es",
     } <= set(SHIPPED)
     assert "names_bilstm" not in SHIPPED, "its n-gram tables make ~200 MB"
 
@@ -209,6 +210,8 @@ def _data_for(entry, request):
         request.getfixturevalue("fashion_mnist_files")
     if entry == "kjv_char_lstm":
         request.getfixturevalue("kjv_module")
+    if entry == "bible_en_es":
+        request.getfixturevalue("bible_modules")
 
 
 @pytest.mark.slow
@@ -216,7 +219,7 @@ def _data_for(entry, request):
 def test_shipped_weights_reproduce_the_published_test_metrics(entry, request):
     _data_for(entry, request)
     results = published_result(entry)
-    published = results["test"]
+    published = weights_record(entry).get("shipped_test", results["test"])  # weights stored rounded score their own
     metrics = evaluate_pretrained(entry)
     assert metrics["count"] == published["count"]
     for name, value in metrics.items():
@@ -225,6 +228,38 @@ def test_shipped_weights_reproduce_the_published_test_metrics(entry, request):
         correct = round(metrics["accuracy"] * metrics["count"])
         assert correct == round(published["accuracy"] * published["count"])
         assert correct / metrics["count"] == published["accuracy"]
+
+
+@pytest.mark.parametrize("entry", [entry for entry in SHIPPED if weights_record(entry).get("storage") == "bfloat16"])
+def test_weights_stored_in_bfloat16_score_within_a_hair_of_the_run(entry):
+    record = weights_record(entry)
+    shipped, run = record["shipped_test"], record["test"]
+    assert shipped["count"] == run["count"] and set(shipped) == set(run)
+    for name in shipped:
+        assert math.isclose(shipped[name], run[name], rel_tol=0.02, abs_tol=0.002), (name, shipped[name], run[name])
+
+
+@pytest.mark.slow
+def test_bfloat16_storage_halves_the_file_and_records_what_the_stored_weights_score(tmp_path, monkeypatch):
+    workdir = save_untrained_run(tmp_path / "run", "names_tutorial_rnn")
+    results = {"entry": "names_tutorial_rnn", "config": zoo.default_config("names_tutorial_rnn"), "test": {"count": 3325}}
+    (workdir / "results.json").write_text(json.dumps(results))
+    directory = tmp_path / "published" / "weights"
+    full = export("names_tutorial_rnn", workdir, tmp_path / "float32", publish=True)
+    path = export("names_tutorial_rnn", workdir, directory, publish=True, storage="bfloat16")
+    assert path.stat().st_size < 0.55 * full.stat().st_size
+    assert {spec["dtype"] for _, spec in safetensors.deserialize(path.read_bytes())} == {"BF16"}
+    record = json.loads(path.with_name("names_tutorial_rnn.weights.json").read_text())
+    assert record["storage"] == "bfloat16" and record["test"] == {"count": 3325}
+
+    original = pretrained_module.weights_files
+    monkeypatch.setattr(pretrained_module, "weights_files", lambda entry, folder=None: original(entry, folder or directory))
+    loaded = zoo.pretrained("names_tutorial_rnn")
+    rounded = jax.tree.map(lambda leaf: np.asarray(leaf).astype(jnp.bfloat16).astype(np.float32), from_workdir(workdir).variables)
+    assert jax.tree.all(jax.tree.map(np.array_equal, jax.device_get(loaded.variables), rounded))
+    assert {leaf.dtype for leaf in jax.tree.leaves(loaded.variables)} == {jnp.dtype("float32")}
+    metrics = evaluate_pretrained("names_tutorial_rnn")
+    assert metrics and all(record["shipped_test"][name] == value for name, value in metrics.items())
 
 
 @pytest.mark.slow
@@ -257,3 +292,13 @@ def test_fine_tuning_from_a_run_of_another_shape_is_refused_before_training(tmp_
     with pytest.raises(zoo.ZooError, match=r"the variables of workdir .*small \(step 0\) of 'names_tutorial_rnn' do not fit"):
         train_and_evaluate("names_tutorial_rnn", tmp_path / "new", init_from=other, progress=False)
     assert not (tmp_path / "new").exists()
+
+
+@pytest.mark.slow
+def test_the_shipped_translator_translates_a_verse_with_nothing_prepared(tmp_path, monkeypatch, capsys):
+    """docs/pretrained.md's promise: `zoo translate bible_en_es --pretrained` on a fresh install."""
+    monkeypatch.setenv("ZOO_DATA_DIR", str(tmp_path / "no-data"))
+    assert main(["translate", "bible_en_es", "--pretrained", "In the beginning God created the heaven and the earth."]) == 0
+    translation = capsys.readouterr().out.strip()
+    assert "Dios" in translation and "tierra" in translation, translation
+    assert not (tmp_path / "no-data").exists()

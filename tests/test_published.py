@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import jax_zoo as zoo
+from jax_zoo.api.pretrained import weights_record
 from jax_zoo.api.published import published_result
 
 PUBLISHED = [entry for entry in zoo.list_entries() if published_result(entry) is not None]
@@ -128,6 +129,18 @@ def test_baselines_are_published_with_their_commands():
     for dataset in ("names", "kjv", "bible_en_es", "package_docstrings", "stdlib_docstrings"):
         baseline = published_baseline(dataset)
         assert baseline["dataset"] == dataset and baseline["command"] == f"python -m jax_zoo.baselines {dataset}"
+
+
+def test_the_shipped_surname_model_is_compared_with_the_regression_on_surnames_beyond_the_lists():
+    """docs/pretrained.md quotes it: the shipped names model's weights, as shipped, against the
+    n-gram regression on the 11,894 surnames the dataset does not hold."""
+    comparison = published_baseline("names_tutorial_rnn_beyond")
+    assert comparison["weights_sha256"] == weights_record("names_tutorial_rnn")["sha256"]
+    assert comparison["command"] == "python -m jax_zoo.baselines.paired --pretrained names_tutorial_rnn --names beyond"
+    count = comparison["count"]
+    assert count == 11894 == sum(comparison[key] for key in ("both_right", "only_model_right", "only_baseline_right", "both_wrong"))
+    assert comparison["model_accuracy"] == (comparison["both_right"] + comparison["only_model_right"]) / count
+    assert comparison["baseline_accuracy"] == (comparison["both_right"] + comparison["only_baseline_right"]) / count
 
 
 def test_the_translation_baselines_are_scored_on_every_held_out_pair():

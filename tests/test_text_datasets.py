@@ -5,7 +5,7 @@ import pytest
 
 import jax_zoo as zoo
 from jax_zoo.datasets.kjv import SWORD_MODULE, VOCABULARY, split_of_book
-from jax_zoo.datasets.names import COUNTRIES, select_surnames
+from jax_zoo.datasets.names import COUNTRIES, select_surnames, surnames_beyond_lists
 from jax_zoo.datasets.sword import SwordModuleError, plain_text, read_books
 
 needs_kjv = pytest.mark.usefixtures("kjv_module")  # skipped without it, failed under CI
@@ -80,6 +80,29 @@ def test_surname_selection_keeps_single_country_latin_names():
         "Novák": {"rank": {"CZ": None, "PL": 3}},
     }
     assert select_surnames(table, top_n=1000) == [("Müller", "DE"), ("Novák", "PL"), ("Rossi", "IT")]
+
+
+def test_surnames_beyond_the_lists_are_none_of_the_datasets_and_follow_its_rule():
+    table = {
+        "Rossi": {"rank": {"IT": 1}},                    # in the lists
+        "Bianchi": {"rank": {"IT": 1500, "FR": 10}},     # beyond for IT, but listed for FR
+        "Smith": {"rank": {"GB": 1500, "AT": 5}},        # beyond in GB only (AT is not a selected country)
+        "Garcia": {"rank": {"ES": 1200, "PT": 1900}},    # beyond in two countries: no label
+        "Virtanen": {"rank": {"FI": 2500}},              # past the last rank read
+        "Ödön-Aaltonen-Virtanen": {"rank": {"FI": 1100}},  # longer than a name may be
+    }
+    assert surnames_beyond_lists(table, top_n=1000, last_rank=2000) == [("Smith", "GB")]
+    assert select_surnames(table, top_n=1000) == [("Bianchi", "FR"), ("Rossi", "IT")]
+
+
+@pytest.mark.slow
+def test_the_surnames_beyond_the_lists_are_11894_none_of_them_in_the_dataset():
+    from jax_zoo.datasets.names import load_last_names
+
+    last_names = load_last_names()
+    beyond, listed = surnames_beyond_lists(last_names), select_surnames(last_names)
+    assert len(beyond) == 11894 and not {name for name, _ in beyond} & {name for name, _ in listed}
+    assert {country for _, country in beyond} == set(COUNTRIES)
 
 
 @pytest.mark.slow

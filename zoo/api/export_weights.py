@@ -1,12 +1,14 @@
 """Writes a finished run's evaluation variables as the package's shipped weights.
 
-    python -m jax_zoo.api.export_weights ENTRY WORKDIR [--publish] [--to DIR]
+    python -m jax_zoo.api.export_weights ENTRY WORKDIR [--publish] [--to DIR] [--storage bfloat16]
 
 writes ``zoo/published/weights/ENTRY.safetensors`` (flattened variable paths,
 ``jax_zoo.api.weights_format``) and ``ENTRY.weights.json`` (the weights file's name and sha256,
 config, parameter count, the published results file, the run's command), the files
 ``jax_zoo.pretrained`` reads; a run with trained tokenizers (subword models) ships them in
-``ENTRY.tokenizers/``, each file's sha256 in the record.
+``ENTRY.tokenizers/``, each file's sha256 in the record. ``--storage bfloat16`` halves the file;
+the weights as stored are then evaluated on the test split and their metrics recorded beside the
+run's (``shipped_test``), since rounding may move them.
 """
 
 import argparse
@@ -21,10 +23,12 @@ import jax
 import numpy as np
 from jax_zoo.train.records import write_json_atomic
 from jax_zoo.core.errors import WorkdirError, ZooError
-from jax_zoo.api.build import parameter_count
-from jax_zoo.api.pretrained import from_workdir
+from jax_zoo.api.build import build_from_config, parameter_count
+from jax_zoo.api.pretrained import Pretrained, from_workdir
 from jax_zoo.api.published import published_result
-from jax_zoo.api.weights_format import safetensors_bytes
+from jax_zoo.api.train import test_report
+from jax_zoo.api.weights_format import STORAGES, safetensors_bytes, stored_as
+from jax_zoo.datasets import load_dataset
 from jax_zoo.datasets.text_pairs import RUN_TOKENIZERS
 
 SOURCE_WEIGHTS_DIRECTORY = Path(__file__).resolve().parents[1] / "published" / "weights"
@@ -34,10 +38,13 @@ PACKAGE_FILE_MODE = 0o644
 
 
 def export(
-    entry: str, workdir: str | os.PathLike, directory: str | os.PathLike | None = None, *, publish: bool = False
+    entry: str, workdir: str | os.PathLike, directory: str | os.PathLike | None = None, *, publish: bool = False,
+    storage: str = "float32",
 ) -> Path:
     """Writes ``<entry>.safetensors`` and ``<entry>.weights.json`` of the run in ``workdir`` to
     ``directory`` (default: this checkout's ``zoo/published/weights``); returns the weights' path.
+    ``storage="bfloat16"`` stores floating variables rounded to bfloat16 and records the test
+    metrics of the variables as stored (``shipped_test``).
 
     The run's ``results.json`` must equal the published one in config and test metrics, so the
     weights are those that scored the published numbers; ``publish`` instead makes the run's
@@ -47,6 +54,8 @@ def export(
     results_path = workdir / "results.json"
     if not results_path.is_file():
         raise WorkdirError(f"{workdir} holds no finished run: expected {results_path}")
+    if storage not in STORAGES:
+        raise ZooError(f"storage: expected one of {STORAGES}, got {storage!r}")
     results = json.loads(results_path.read_text())
     published = published_result(entry)
     if not publish:
@@ -71,21 +80,36 @@ def export(
         "command": results.get("command"),
         "step": results.get("final_state_step"),
     }
+    if storage != "float32":
+        record["storage"] = storage
+        record["shipped_test"] = stored_test_metrics(loaded, stored_as(variables, storage), workdir)
     tokenizers = workdir / RUN_TOKENIZERS
     if tokenizers.is_dir():
         record["tokenizers"] = write_tokenizers(entry, tokenizers, directory)
-    weights_path, record_path = write_weights(entry, variables, record, directory)
+    weights_path, record_path = write_weights(entry, variables, record, directory, storage)
     if publish:
         write_json_atomic(directory.parent / f"{entry}.json", results)
         (directory.parent / f"{entry}.json").chmod(PACKAGE_FILE_MODE)
     return weights_path
 
 
-def write_weights(entry: str, variables, record: dict, directory: Path) -> tuple[Path, Path]:
-    """``<entry>.safetensors`` of ``variables`` and ``<entry>.weights.json`` (``record`` and the
-    file's name, sha256, size and collections) in ``directory``, each written whole; an older
-    ``<entry>.msgpack`` there, which the record no longer names, is removed."""
-    data = safetensors_bytes(variables)
+def stored_test_metrics(loaded: Pretrained, variables: dict, workdir: Path) -> dict[str, float]:
+    """The test report's numbers (eval step metrics and the task's, e.g. BLEU) of ``variables`` in
+    place of ``loaded``'s, evaluated as the run's test was."""
+    built = build_from_config(loaded.entry, loaded.config)
+    state = built.state.replace(params=variables["params"], batch_stats=variables.get("batch_stats", {}), ema=None)
+    data = load_dataset(built.experiment.dataset, "test")
+    report = test_report(built, built.experiment.final_eval_state(state), data, workdir=workdir)
+    return {key: value for key, value in report.items() if isinstance(value, int | float)}
+
+
+def write_weights(
+    entry: str, variables, record: dict, directory: Path, storage: str = "float32"
+) -> tuple[Path, Path]:
+    """``<entry>.safetensors`` of ``variables`` (stored as ``storage``) and ``<entry>.weights.json``
+    (``record`` and the file's name, sha256, size and collections) in ``directory``, each written
+    whole; an older ``<entry>.msgpack`` there, which the record no longer names, is removed."""
+    data = safetensors_bytes(variables, storage)
     directory.mkdir(parents=True, exist_ok=True)
     weights_path, record_path = directory / f"{entry}.safetensors", directory / f"{entry}.weights.json"
     temporary = weights_path.with_name(f".{weights_path.name}.tmp")
@@ -124,9 +148,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--to", type=Path, help="directory (default: zoo/published/weights of this checkout)")
     parser.add_argument("--publish", action="store_true",
                         help="also make the run's results.json the published one (zoo/published/ENTRY.json)")
+    parser.add_argument("--storage", choices=STORAGES, default="float32",
+                        help="bfloat16: half the bytes; the stored weights' test metrics are recorded (default: float32)")
     args = parser.parse_args(argv)
     try:
-        path = export(args.entry, args.workdir, args.to, publish=args.publish)
+        path = export(args.entry, args.workdir, args.to, publish=args.publish, storage=args.storage)
     except ZooError as error:
         print(f"export: error: {error}", file=sys.stderr)
         return 2

@@ -27,7 +27,7 @@ from jax_zoo.core import registry
 from jax_zoo.core.config import resolve_config
 from jax_zoo.core.errors import ConfigError, ZooError
 from jax_zoo.core.experiment import Experiment
-from jax_zoo.api.build import build_from_config, init_variables
+from jax_zoo.api.build import Built, build_from_config, init_variables
 from jax_zoo.api.restore import evaluate_trained, restore
 from jax_zoo.api.weights_format import FORMATS, read_variables
 
@@ -180,15 +180,21 @@ def from_workdir(workdir: str | os.PathLike, entry: str | None = None) -> Pretra
     )
 
 
-def evaluate_pretrained(entry: str, split: str = "test") -> dict[str, float]:
-    """The shipped weights of ``entry`` evaluated on ``split`` as its published run was (its
-    eval step and test model): on ``test`` they reproduce the published metrics."""
+def pretrained_built(entry: str) -> Built:
+    """``entry`` built from its shipped weights' config, its state holding those weights: the
+    steps of a run, for evaluating or predicting with them."""
     loaded = pretrained(entry)
     built = build_from_config(entry, loaded.config)
     state = built.state.replace(
         params=loaded.variables["params"], batch_stats=loaded.variables.get("batch_stats", {}), ema=None
     )
-    return evaluate_trained(dataclasses.replace(built, state=state), split)
+    return dataclasses.replace(built, state=state)
+
+
+def evaluate_pretrained(entry: str, split: str = "test") -> dict[str, float]:
+    """The shipped weights of ``entry`` evaluated on ``split`` as its published run was (its
+    eval step and test model): on ``test`` they reproduce the published metrics."""
+    return evaluate_trained(pretrained_built(entry), split)
 
 
 def starting_source(entry: str, init_from: str | os.PathLike) -> tuple[Pretrained, dict]:

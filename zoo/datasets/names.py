@@ -27,6 +27,8 @@ TOP_N = 3000
 """Surnames per country: 3,000 make a test split of 3,325 names, where 1,000 (dataset 1.0.0) made
 one of 1,159, too few to tell two models 1-2 points apart."""
 MAX_LENGTH = 20
+BEYOND_LAST_RANK = 4000
+"""``surnames_beyond_lists`` reads ranks ``TOP_N + 1`` to this: about 12,000 unseen surnames."""
 SPLIT_SEED = 0
 VALIDATION_FRACTION = TEST_FRACTION = 0.1
 VOCABULARY = CharVocabulary(
@@ -50,11 +52,32 @@ def select_surnames(
 
     ``last_names`` is names-dataset's dict: surname -> ``{"rank": {country: rank}, ...}``.
     """
+    return _labelled(_ranked_in(last_names, countries, 0, top_n))
+
+
+def surnames_beyond_lists(
+    last_names: Mapping[str, Mapping], countries=COUNTRIES, top_n: int = TOP_N, last_rank: int = BEYOND_LAST_RANK
+) -> list[tuple[str, str]]:
+    """``[(surname, country)]`` sorted, of surnames the dataset does not hold: ranked
+    ``top_n + 1``-``last_rank`` in exactly one of ``countries`` and in none's top ``top_n``,
+    labelled and filtered by ``select_surnames``' rule. They test how a model reads surnames it
+    never saw, as a user's are."""
+    listed = _ranked_in(last_names, countries, 0, top_n)
+    beyond = _ranked_in(last_names, countries, top_n, last_rank)
+    return _labelled({surname: places for surname, places in beyond.items() if surname not in listed})
+
+
+def _ranked_in(last_names: Mapping[str, Mapping], countries, after: int, last: int) -> dict[str, list[str]]:
+    """surname -> the ``countries`` where its rank is in ``after + 1``..``last``."""
     owners = collections.defaultdict(list)
     for surname, info in last_names.items():
         for country, rank in (info.get("rank") or {}).items():
-            if country in countries and rank is not None and rank <= top_n:
+            if country in countries and rank is not None and after < rank <= last:
                 owners[surname].append(country)
+    return owners
+
+
+def _labelled(owners: Mapping[str, list[str]]) -> list[tuple[str, str]]:
     return sorted(
         (surname, places[0]) for surname, places in owners.items()
         if len(places) == 1 and is_latin(surname) and 0 < len(surname) <= MAX_LENGTH
@@ -89,4 +112,10 @@ def split_names(split: str, directory: Path) -> tuple[list[str], np.ndarray]:
 def load_names_split(split: str, directory: Path) -> Arrays:
     """Surname -> one of 14 countries (33,248 surnames, 80/10/10); character ids right-padded to 20 with 0."""
     names, labels = split_names(split, directory)
-    return {"inputs": padded_ids(names, VOCABULARY, MAX_LENGTH), "targets": labels}
+    return names_arrays(names, labels)
+
+
+def names_arrays(names: list[str], labels: np.ndarray) -> Arrays:
+    """The model's arrays of surnames and their labels: character ids right-padded to
+    ``MAX_LENGTH`` with 0, characters outside ``VOCABULARY`` read as the unknown symbol."""
+    return {"inputs": padded_ids(names, VOCABULARY, MAX_LENGTH), "targets": np.asarray(labels, np.int32)}
