@@ -258,3 +258,16 @@ def test_shipped_weights_carry_their_tokenizers_and_translate_without_the_data(t
     model.write_bytes(model.read_bytes() + b"x")
     assert main(["predict", TINY, "--pretrained", "seven"]) == 2
     assert "shipped tokenizers of 'tiny_number_summary' are damaged" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_zoo_eval_decode_scores_a_split_as_the_test_report_does(tiny_run, monkeypatch, capsys):
+    workdir, results = tiny_run
+    monkeypatch.setenv("ZOO_DATA_DIR", str(workdir.with_name("data")))
+    assert main(["eval", TINY, "--workdir", str(workdir), "--decode"]) == 0
+    out, test = capsys.readouterr().out, results["test"]
+    assert f"bleu {test['bleu']:.4g}" in out and f"rouge_l {test['rouge_l']:.4g}" in out, out
+    assert main(["eval", TINY, "--workdir", str(workdir), "--split", "validation", "--decode"]) == 0
+    assert "rouge_l" in capsys.readouterr().out
+    assert main(["eval", TINY, "--pretrained", "--decode"]) == 2
+    assert "no --data or --decode" in capsys.readouterr().err

@@ -76,10 +76,21 @@ def restore(
 
 def evaluate_workdir(
     entry: str | None, workdir: str | os.PathLike, split: str = "test", data: str | os.PathLike | None = None,
+    *, decode: bool = False,
 ) -> dict[str, float]:
     """Restores the state saved in ``workdir`` (``entry``'s, when given; its own files read from
-    ``data`` when given) and evaluates it on ``split`` (warning when the run trained on it)."""
-    return evaluate_trained(restore(workdir, entry, data), split)
+    ``data`` when given) and evaluates it on ``split`` (warning when the run trained on it);
+    ``decode`` adds the scores of ``split``'s outputs decoded as the test report decodes them
+    (BLEU, chrF, ROUGE-L: sequence-to-sequence entries with text references)."""
+    trained = restore(workdir, entry, data)
+    metrics = evaluate_trained(trained, split)
+    if decode:
+        from jax_zoo.api.text_outputs import text_report  # sacrebleu loads only when a split is decoded
+
+        state = trained.experiment.final_eval_state(trained.state)
+        report = text_report(trained.experiment, state, load_dataset(trained.experiment.dataset, split), workdir, split)
+        metrics |= {key: value for key, value in report.items() if isinstance(value, int | float)}
+    return metrics
 
 
 def evaluate_trained(trained: Built, split: str = "test") -> dict[str, float]:

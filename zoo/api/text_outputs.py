@@ -64,19 +64,21 @@ def decoded_texts(model, params, sources: np.ndarray, tokenizers: TextPairTokeni
     return [tokenizers.target.decode(row) for row in tokens]
 
 
-def text_report(experiment, state, data: dict, workdir: str | os.PathLike | None = None) -> dict[str, Any]:
-    """``{"bleu", "chrf"[, "rouge_l"], "signatures", "decoding", "samples"}`` of the test split
-    ``data`` decoded by ``state``'s evaluation weights; ``{}`` for entries of other tasks or
+def text_report(
+    experiment, state, data: dict, workdir: str | os.PathLike | None = None, split: str = "test",
+) -> dict[str, Any]:
+    """``{"bleu", "chrf"[, "rouge_l"], "signatures", "decoding", "samples"}`` of ``split``'s
+    arrays ``data`` decoded by ``state``'s evaluation weights; ``{}`` for entries of other tasks or
     datasets without text references."""
     references = None
     if experiment.task in TEXT_TASKS:
-        references = text_references(experiment.dataset, "test", data_dir())
+        references = text_references(experiment.dataset, split, data_dir())
     if references is None:
         return {}
     tokenizers = tokenizers_for(experiment.dataset, workdir)
     sources = np.asarray(data["inputs"])[:, : tokenizers.source_length]
     if len(references) != len(sources):
-        raise ValueError(f"expected one reference per test example ({len(sources)}), got {len(references)}")
+        raise ValueError(f"expected one reference per {split} example ({len(sources)}), got {len(references)}")
     outputs = decoded_texts(experiment.model, state.for_evaluation().params, sources, tokenizers, beam=TEST_BEAM)
     scores = text_scores(outputs, references, rouge=experiment.task == "summarization")
     scores.pop("count")
