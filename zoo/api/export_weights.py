@@ -24,7 +24,7 @@ import numpy as np
 from jax_zoo.train.records import write_json_atomic
 from jax_zoo.core.errors import WorkdirError, ZooError
 from jax_zoo.api.build import build_from_config, parameter_count
-from jax_zoo.api.pretrained import Pretrained, from_workdir
+from jax_zoo.api.pretrained import Pretrained, from_workdir, with_variables
 from jax_zoo.api.published import published_result
 from jax_zoo.api.train import test_report
 from jax_zoo.api.weights_format import STORAGES, safetensors_bytes, stored_as
@@ -96,10 +96,9 @@ def export(
 def stored_test_metrics(loaded: Pretrained, variables: dict, workdir: Path) -> dict[str, float]:
     """The test report's numbers (eval step metrics and the task's, e.g. BLEU) of ``variables`` in
     place of ``loaded``'s, evaluated as the run's test was."""
-    built = build_from_config(loaded.entry, loaded.config)
-    state = built.state.replace(params=variables["params"], batch_stats=variables.get("batch_stats", {}), ema=None)
+    built = with_variables(build_from_config(loaded.entry, loaded.config), variables)
     data = load_dataset(built.experiment.dataset, "test")
-    report = test_report(built, built.experiment.final_eval_state(state), data, workdir=workdir)
+    report = test_report(built, built.experiment.final_eval_state(built.state), data, workdir=workdir)
     return {key: value for key, value in report.items() if isinstance(value, int | float)}
 
 

@@ -184,10 +184,12 @@ def pretrained_built(entry: str) -> Built:
     """``entry`` built from its shipped weights' config, its state holding those weights: the
     steps of a run, for evaluating or predicting with them."""
     loaded = pretrained(entry)
-    built = build_from_config(entry, loaded.config)
-    state = built.state.replace(
-        params=loaded.variables["params"], batch_stats=loaded.variables.get("batch_stats", {}), ema=None
-    )
+    return with_variables(build_from_config(entry, loaded.config), loaded.variables)
+
+
+def with_variables(built: Built, variables: dict[str, Any]) -> Built:
+    """``built`` whose state holds ``variables`` (``{"params", "batch_stats"?}``) and no moving average."""
+    state = built.state.replace(params=variables["params"], batch_stats=variables.get("batch_stats", {}), ema=None)
     return dataclasses.replace(built, state=state)
 
 

@@ -155,7 +155,8 @@ def train_stacked(
     result = fitter(
         states if in_sequence else stack_runs(states), train_step=built[0].train_step, eval_step=built[0].eval_step,
         train_data=train_data, eval_data=eval_data, batch_size=experiment.batch_size,
-        eval_batch_size=experiment.eval_batch_size, epochs=experiment.epochs, seeds=[run.experiment.seed for run in built], workdir=workdir,
+        eval_batch_size=experiment.eval_batch_size, epochs=experiment.epochs,
+        seeds=[run.experiment.seed for run in built], workdir=workdir,
         progress=progress, checkpoint_policy=experiment.checkpoint_policy, early_stopping=experiment.early_stopping,
         run_record=run_record, num_classes=class_count(experiment), parallel=parallel,
     )
