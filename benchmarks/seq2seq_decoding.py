@@ -9,6 +9,7 @@ reference target, so it checks the ``exact_match`` metric the harness reports (t
 """
 
 import argparse
+import dataclasses
 import time
 
 import jax
@@ -17,7 +18,7 @@ import numpy as np
 import jax_zoo as zoo
 from jax_zoo.models.decoding import decode
 from jax_zoo.datasets.text_pairs import text_pair_tokenizers
-from jax_zoo.api.translate import LENGTH_PENALTY
+from jax_zoo.api.text_outputs import search_options
 
 
 def main() -> None:
@@ -38,7 +39,8 @@ def main() -> None:
     padded[:count] = sources
     variables = {"params": built.state.for_evaluation().params}
     for beam in args.beams:
-        options = {"beam_size": beam, "max_length": tokenizers.target_length, "length_penalty": LENGTH_PENALTY}
+        decoding = dataclasses.replace(built.experiment.decoding, beam_size=beam)
+        options = {"max_length": tokenizers.target_length, **search_options(decoding)}
         jax.block_until_ready(decode(built.experiment.model, variables, padded[:batch], **options))
         start, outputs = time.perf_counter(), []
         for first in range(0, len(padded), batch):

@@ -9,6 +9,8 @@ tokens; outputs are ``<int32>[..., max_length]`` with ``PAD_ID`` (0) after ``eos
 
 A hypothesis of ``n`` tokens (its ``eos_id`` included) scores ``log p / ((5 + n) / 6) **
 length_penalty`` (Wu et al. 2016); one that reaches ``max_length`` without ``eos_id`` ends there.
+``no_repeat_ngram = n > 0`` forbids a hypothesis any token that would repeat one of its own
+n-grams (Paulus et al. 2017's trigram blocking for ``n = 3``), against outputs that loop.
 ``decode`` runs a ``jax_zoo.models.Seq2Seq``: the encoder once per source, then either search.
 """
 
@@ -34,7 +36,31 @@ def _empty_history(extras, rows: tuple[int, ...], max_length: int):
     return jax.tree.map(lambda leaf: jnp.zeros((*rows, max_length, *leaf.shape[1:]), leaf.dtype), extras)
 
 
-def greedy_search(step_fn: StepFn, static, carry, *, bos_id: int, eos_id: int, max_length: int):
+def repeated_ngram_mask(tokens: jax.Array, t, size: int, vocab: int) -> jax.Array:
+    """``<bool>[n, vocab]``: the tokens that, written at position ``t`` after ``<int32>[n,
+    length]`` ``tokens[:, :t]``, would repeat an n-gram of ``size`` tokens already there."""
+    rows, length = tokens.shape
+    if size < 1 or size > length:
+        return jnp.zeros((rows, vocab), bool)
+    starts = length - size + 1
+    prefix = lax.dynamic_slice_in_dim(tokens, jnp.maximum(t - size + 1, 0), size - 1, axis=1)
+    matches = jnp.arange(starts) <= t - size  # the n-grams that end before position t
+    for offset in range(size - 1):
+        matches = matches & (tokens[:, offset : offset + starts] == prefix[:, offset : offset + 1])
+    follows = tokens[:, size - 1 :]
+    blocked = jnp.zeros((rows, vocab), jnp.int32).at[jnp.arange(rows)[:, None], follows].max(matches.astype(jnp.int32))
+    return blocked > 0
+
+
+def _without_repeats(log_probs: jax.Array, tokens: jax.Array, t, size: int) -> jax.Array:
+    if not size:
+        return log_probs
+    return jnp.where(repeated_ngram_mask(tokens, t, size, log_probs.shape[-1]), -jnp.inf, log_probs)
+
+
+def greedy_search(
+    step_fn: StepFn, static, carry, *, bos_id: int, eos_id: int, max_length: int, no_repeat_ngram: int = 0,
+):
     """The arg-max token at every step: ``(tokens <int32>[batch, max_length], log_probs
     <float32>[batch], extras [batch, max_length, ...])``, extras 0 after a row's ``eos_id``."""
     batch = _batch_size(static)
@@ -44,6 +70,7 @@ def greedy_search(step_fn: StepFn, static, carry, *, bos_id: int, eos_id: int, m
     def body(state):
         t, carry, tokens, done, output, total, history = state
         carry, log_probs, extras = step_fn(static, carry, tokens)
+        log_probs = _without_repeats(log_probs, output, t, no_repeat_ngram)
         chosen = log_probs.argmax(axis=-1).astype(jnp.int32)
         total = total + jnp.where(done, 0.0, jnp.take_along_axis(log_probs, chosen[:, None], axis=-1)[:, 0])
         chosen = jnp.where(done, PAD_ID, chosen)
@@ -73,7 +100,7 @@ def length_normalizer(length, length_penalty: float):
 
 def beam_search(
     step_fn: StepFn, static, carry, *, beam_size: int, bos_id: int, eos_id: int, max_length: int,
-    length_penalty: float = 0.0,
+    length_penalty: float = 0.0, no_repeat_ngram: int = 0,
 ):
     """The ``beam_size`` best hypotheses of each row, best first: ``(tokens <int32>[batch, beam,
     max_length], scores <float32>[batch, beam], extras [batch, beam, max_length, ...])``.
@@ -86,10 +113,10 @@ def beam_search(
     possible outputs is an exhaustive search. Rows that finish fewer than ``beam_size``
     hypotheses fill the rest with score -inf.
     """
-    if beam_size < 1 or max_length < 1 or length_penalty < 0:
+    if beam_size < 1 or max_length < 1 or length_penalty < 0 or no_repeat_ngram < 0:
         raise ValueError(
-            f"expected beam_size >= 1, max_length >= 1 and length_penalty >= 0, got {beam_size}, "
-            f"{max_length} and {length_penalty}"
+            f"expected beam_size >= 1, max_length >= 1, length_penalty >= 0 and no_repeat_ngram >= 0, got "
+            f"{beam_size}, {max_length}, {length_penalty} and {no_repeat_ngram}"
         )
     batch, k = _batch_size(static), beam_size
     static = jax.tree.map(lambda leaf: jnp.repeat(leaf, k, axis=0), static)
@@ -107,6 +134,7 @@ def beam_search(
         t, carry, tokens, live, live_history, done, done_history = state
         live_tokens, live_scores = live
         carry, log_probs, extras = step_fn(static, carry, tokens)
+        log_probs = _without_repeats(log_probs, live_tokens.reshape(batch * k, max_length), t, no_repeat_ngram)
         vocab = log_probs.shape[-1]
         candidates = (live_scores[:, :, None] + log_probs.reshape(batch, k, vocab)).reshape(batch, k * vocab)
         scores, index = lax.top_k(candidates, k)
@@ -147,19 +175,23 @@ def beam_search(
     return tokens, scores, history
 
 
-@functools.partial(jax.jit, static_argnames=("model", "beam_size", "max_length", "length_penalty"))
-def decode(model, variables, source, *, beam_size: int, max_length: int, length_penalty: float = 0.0):
+@functools.partial(jax.jit, static_argnames=("model", "beam_size", "max_length", "length_penalty", "no_repeat_ngram"))
+def decode(
+    model, variables, source, *, beam_size: int, max_length: int, length_penalty: float = 0.0, no_repeat_ngram: int = 0,
+):
     """A ``jax_zoo.models.Seq2Seq``'s output for ``<int32>[batch, source_length]`` source ids: ``(tokens
     <int32>[batch, max_length], attention <float32>[batch, max_length, source_length])``, greedy
     for ``beam_size = 1``, else the best hypothesis of a beam search. One compilation per model,
-    batch, ``beam_size``, ``max_length`` and ``length_penalty``; the encoder runs once per source."""
+    batch and search option; the encoder runs once per source."""
     encoded, carry = model.apply(variables, source, method=Seq2Seq.encode)
 
     def step_fn(encoded, carry, tokens):
         carry, logits, weights = model.apply(variables, carry, tokens, encoded, method=Seq2Seq.decode_step)
         return carry, jax.nn.log_softmax(allowed_logits(logits, model.bos_id)), weights
 
-    options = {"bos_id": model.bos_id, "eos_id": model.eos_id, "max_length": max_length}
+    options = {
+        "bos_id": model.bos_id, "eos_id": model.eos_id, "max_length": max_length, "no_repeat_ngram": no_repeat_ngram,
+    }
     if beam_size == 1:
         tokens, _, attention = greedy_search(step_fn, encoded, carry, **options)
         return tokens, attention

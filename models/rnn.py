@@ -163,18 +163,24 @@ class NgramEmbed(nn.Module):
             raise ValueError(f"orders: expected n-gram orders of at least 2, got {self.orders}")
         if not 0 < self.buckets * (self.vocab_size + 1) < 2**31:
             raise ValueError(f"buckets: expected 0 < buckets * (vocab_size + 1) < 2**31, got {self.buckets}")
-        longest = max(self.orders)
-        time = tokens.shape[-1]
-        boundary = jnp.full((*tokens.shape[:-1], longest - 1), self.vocab_size, jnp.int32)
-        history = jnp.concatenate([boundary, tokens.astype(jnp.int32)], axis=-1)
         total = jnp.zeros((*tokens.shape, self.features))
         for order in sorted(self.orders):
-            ids = jnp.zeros(tokens.shape, jnp.int32)
-            for offset in range(order):  # the n-gram's tokens, oldest first
-                start = offset + longest - order
-                ids = (ids * (self.vocab_size + 1) + history[..., start : start + time]) % self.buckets
+            ids = ngram_bucket_ids(tokens, order, self.vocab_size, self.buckets)
             total = total + nn.Embed(self.buckets, self.features, name=f"order_{order}")(ids)
         return total
+
+
+def ngram_bucket_ids(tokens: jax.Array, order: int, vocab_size: int, buckets: int) -> jax.Array:
+    """``<int32>[..., time]`` -> ``<int32>[..., time]``: the table row (``NgramEmbed``'s hash,
+    modulo ``buckets``) of the n-gram of ``order`` tokens ending at each position, positions before
+    the start read as the boundary symbol ``vocab_size``."""
+    time = tokens.shape[-1]
+    boundary = jnp.full((*tokens.shape[:-1], order - 1), vocab_size, jnp.int32)
+    history = jnp.concatenate([boundary, jnp.asarray(tokens, jnp.int32)], axis=-1)
+    ids = jnp.zeros(tokens.shape, jnp.int32)
+    for offset in range(order):  # the n-gram's tokens, oldest first
+        ids = (ids * (vocab_size + 1) + history[..., offset : offset + time]) % buckets
+    return ids
 
 
 class SequenceClassifier(nn.Module):

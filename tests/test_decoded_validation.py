@@ -9,6 +9,7 @@ from jax_zoo.api import decoded_validation as module
 from jax_zoo.api.decoded_validation import METRIC, DecodedValidation, decoded_subset, subset_rows
 from jax_zoo.api.text_metrics import rouge_l
 from jax_zoo.api.text_outputs import decoded_texts
+from jax_zoo.core.experiment import Decoding
 from jax_zoo.datasets.text_pairs import pack_pairs, text_pair_tokenizers
 from jax_zoo.entries.numbers_en_fr import seq2seq_experiment
 from jax_zoo.models.decoding import decode
@@ -45,8 +46,8 @@ def test_the_score_is_the_mean_rouge_l_of_the_decoded_subset(monkeypatch):
     outputs = {0: "Return the value", 10: "store key", 20: "nothing here", 30: "build it"}
     seen = {}
 
-    def fake_decoded_texts(model, params, sources, tokenizers, *, beam):
-        seen.update(params=params, beam=beam, rows=sources[:, 0].tolist())
+    def fake_decoded_texts(model, params, sources, tokenizers, *, decoding):
+        seen.update(params=params, beam=decoding.beam_size, rows=sources[:, 0].tolist())
         return [outputs[row] for row in sources[:, 0].tolist()]
 
     monkeypatch.setattr(module, "decoded_texts", fake_decoded_texts)
@@ -86,5 +87,5 @@ def test_a_real_model_is_decoded_with_one_compilation_and_scored_as_its_texts():
     compiled = decode._cache_size()
     assert score.score(params) == first and decode._cache_size() == compiled
     rows = subset_rows(len(references), 5)
-    outputs = decoded_texts(experiment.model, params, score.sources, tokenizers, beam=1)
+    outputs = decoded_texts(experiment.model, params, score.sources, tokenizers, decoding=Decoding(beam_size=1))
     assert first == {METRIC: rouge_l(outputs, [references[row] for row in rows])} and 0 <= first[METRIC] <= 1

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from jax_zoo.models import Seq2Seq
-from jax_zoo.models.decoding import beam_search, decode, greedy_search, length_normalizer
+from jax_zoo.models.decoding import beam_search, decode, greedy_search, length_normalizer, repeated_ngram_mask
 from jax_zoo.models.seq2seq import Encoded, allowed_logits
 
 BOS, EOS = 2, 3
@@ -126,6 +126,64 @@ def test_a_beam_as_wide_as_every_output_returns_the_best_one(seed, length_penalt
     np.testing.assert_array_equal(tokens[0, 0], outputs[best])
     assert beam_scores[0, 0] == pytest.approx(scores[best], abs=1e-4)
     np.testing.assert_allclose(np.sort(beam_scores[0])[::-1], np.sort(scores)[::-1], atol=1e-4)
+
+
+def has_repeated_ngram(row, size: int) -> bool:
+    grams = [tuple(row[i : i + size]) for i in range(len(row) - size + 1)]
+    return len(grams) != len(set(grams))
+
+
+def test_the_repeat_mask_blocks_exactly_the_tokens_that_would_repeat_an_ngram():
+    rng, vocab, length = np.random.default_rng(0), 4, 7
+    tokens = rng.integers(0, vocab, (50, length)).astype(np.int32)
+    for size in range(1, 5):
+        for t in range(length):
+            mask = np.asarray(repeated_ngram_mask(jnp.asarray(tokens), t, size, vocab))
+            for row in range(len(tokens)):
+                written = [int(token) for token in tokens[row, :t]]
+                earlier = {tuple(written[i : i + size]) for i in range(t - size + 1)}
+                expected = [t + 1 >= size and tuple((written + [token])[-size:]) in earlier for token in range(vocab)]
+                assert list(mask[row]) == expected, (size, t, written)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("size", [1, 2])
+def test_blocking_repeats_keeps_greedy_and_beam_search_off_a_loop(size):
+    # After BOS "a"; after "a" "b", after "b" "a", each 0.95 against EOS: unblocked, both searches loop.
+    table = np.full((6, 6), 1e-9)
+    table[BOS, 4] = 1.0
+    table[4, [5, EOS]] = [0.95, 0.05]
+    table[5, [4, EOS]] = [0.95, 0.05]
+    step_fn = table_step_fn(table / table.sum(axis=1, keepdims=True))
+    static, carry = jnp.zeros((1, 1)), jnp.zeros((1, 1))
+    options = {"bos_id": BOS, "eos_id": EOS, "max_length": 8}
+    looping, _, _ = greedy_search(step_fn, static, carry, **options)
+    looping_beam, _, _ = beam_search(step_fn, static, carry, beam_size=3, **options)
+    assert list(np.asarray(looping[0])) == list(np.asarray(looping_beam[0, 0])) == [4, 5] * 4
+    greedy, _, _ = greedy_search(step_fn, static, carry, no_repeat_ngram=size, **options)
+    beam, _, _ = beam_search(step_fn, static, carry, beam_size=3, no_repeat_ngram=size, **options)
+    # Greedy writes until the next token would repeat; the beam finds that "a" EOS (0.05) beats both.
+    np.testing.assert_array_equal(greedy[0], {1: [4, 5, EOS], 2: [4, 5, 4, EOS]}[size] + [0] * (6 - size))
+    np.testing.assert_array_equal(beam[0, 0], [4, EOS, 0, 0, 0, 0, 0, 0])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed, size", [(0, 2), (1, 2), (2, 1)])
+def test_a_beam_as_wide_as_every_output_without_repeats_returns_the_best_of_those(seed, size):
+    model, max_length = tiny_model(vocab=6), 4
+    variables = init(model, seed)
+    step_fn = seq2seq_step_fn(model, variables)
+    encoded, carry = model.apply(variables, SOURCES[seed % len(SOURCES)][None], method=Seq2Seq.encode)
+    outputs = every_output([1, 4, 5], max_length)
+    allowed = np.array([not has_repeated_ngram([t for t in row if t], size) for row in outputs])
+    scores = np.where(allowed, sequence_scores(step_fn, encoded, carry, outputs, 0.6), -np.inf)
+    tokens, beam_scores, _ = beam_search(
+        step_fn, encoded, carry, beam_size=len(outputs), bos_id=BOS, eos_id=EOS, max_length=max_length,
+        length_penalty=0.6, no_repeat_ngram=size,
+    )
+    np.testing.assert_array_equal(tokens[0, 0], outputs[np.argmax(scores)])
+    assert beam_scores[0, 0] == pytest.approx(scores.max(), abs=1e-4)
+    assert np.isfinite(beam_scores[0]).sum() == allowed.sum()
 
 
 @pytest.mark.slow

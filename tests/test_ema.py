@@ -10,6 +10,7 @@ import pytest
 from harness_helpers import SPEC, assert_trees_bitwise_equal, digits
 
 import jax_zoo as zoo
+from jax_zoo.api.build import initial_state
 from jax_zoo.models import ResNet
 from jax_zoo.train import (
     accuracy, create_train_state, evaluate, fit, make_eval_step, make_train_step, softmax_cross_entropy,
@@ -20,12 +21,14 @@ TRAIN, EVAL = digits(192), digits(64, offset=192)
 BATCH = 32
 
 
-def resnet_state(ema_decay=None):
+def resnet_state(ema_decay=None, ema_start=0):
     """A one-block ResNet, so the average covers BatchNorm statistics as well as parameters."""
     model = ResNet(stage_sizes=(1,), num_filters=4)
     variables = model.init(jax.random.PRNGKey(0), jnp.zeros((1, 8, 8, 1)))
     optimizer = optax.sgd(0.1, momentum=0.9)
-    return create_train_state(model.apply, variables, optimizer, jax.random.PRNGKey(1), ema_decay=ema_decay)
+    return create_train_state(
+        model.apply, variables, optimizer, jax.random.PRNGKey(1), ema_decay=ema_decay, ema_start=ema_start
+    )
 
 
 def batch(step):
@@ -52,6 +55,29 @@ def test_the_average_is_the_mean_of_the_steps_then_an_exponential_one():
     jax.tree.map(lambda want, got: np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7), expected, state.ema)
     assert not np.allclose(state.ema["params"]["stem"]["kernel"], state.params["stem"]["kernel"])
     assert not np.allclose(state.ema["batch_stats"]["stem_norm"]["mean"], state.batch_stats["stem_norm"]["mean"])
+
+
+@pytest.mark.slow
+def test_a_late_start_follows_the_weights_then_takes_the_plain_mean_of_the_last_steps():
+    train_step = make_train_step(softmax_cross_entropy, example_spec=SPEC)
+    state = resnet_state(ema_decay=0.999, ema_start=3)  # a horizon longer than the run: the plain mean
+    seen = []
+    for step in range(6):
+        state, _ = train_step(state, batch(step))
+        seen.append(variables_of(state))
+        if step < 3:
+            jax.tree.map(lambda want, got: np.testing.assert_array_equal(got, want), seen[-1], state.ema)
+    expected = jax.tree.map(lambda *steps: sum(steps) / 3, *seen[3:])
+    jax.tree.map(lambda want, got: np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6), expected, state.ema)
+
+
+def test_an_average_starts_after_whole_epochs_of_the_run():
+    experiment = dataclasses.replace(zoo.get("digits_cnn")(), ema_decay=0.999, ema_start_epoch=2)
+    assert initial_state(experiment, train_examples=10 * experiment.batch_size + 3).ema_start == 20
+    with pytest.raises(ConfigError, match=r"ema_start_epoch: expected an epoch count in \[0, epochs = 3\), got 3"):
+        dataclasses.replace(zoo.get("digits_cnn")(epochs=3), ema_decay=0.999, ema_start_epoch=3)
+    with pytest.raises(ConfigError, match="ema_start_epoch: expected with ema_decay set"):
+        dataclasses.replace(zoo.get("digits_cnn")(), ema_start_epoch=1)
 
 
 @pytest.mark.slow

@@ -44,7 +44,7 @@ def test_flax_layout_writes_every_variable_by_its_path_for_any_model(tmp_path):
     (["fashion_denoise_ae", "--pretrained", "ae.safetensors"], r"no PyTorch layout for ConvAutoencoder: .* \(--layout flax writes"),
     (["digits_cnn", "--pretrained", "digits.bin"], r"expected a .safetensors file .* or a .pt file .*, got .bin"),
     (["digits_cnn", "--pretrained", "digits.pt", "--layout", "flax"], r"got .pt with --layout flax"),
-    (["names_bilstm", "--pretrained", "names.safetensors"], "has no shipped weights"),
+    (["mnist_simple_cnn", "--pretrained", "mnist.safetensors"], "has no shipped weights"),
 ])
 def test_exports_that_cannot_be_written_exit_2_writing_nothing(tmp_path, capsys, monkeypatch, args, message):
     monkeypatch.chdir(tmp_path)

@@ -56,8 +56,8 @@ def test_bad_surnames_exit_2_naming_the_problem(surname, message, capsys):
 
 
 def test_an_entry_without_shipped_weights_exits_2(capsys):
-    code, out, err = run(["predict", "names_bilstm", "--pretrained", "Smith"], capsys)
-    assert code == 2 and out == "" and "'names_bilstm' has no shipped weights" in err
+    code, out, err = run(["predict", "mnist_simple_cnn", "--pretrained", "digit.png"], capsys)
+    assert code == 2 and out == "" and "'mnist_simple_cnn' has no shipped weights" in err
 
 
 @pytest.mark.slow

@@ -29,12 +29,9 @@ SHIPPED = shipped_entries()
 IMAGE_ENTRIES = {"digits_cnn", "fashion_denoise_ae", "fashion_lenet", "fashion_resnet", "fashion_simple_cnn", "fashion_vgg"}
 
 
-def test_the_published_entries_ship_and_names_bilstm_does_not():
-    assert {
-        "digits_cnn", "fashion_denoise_ae", "fashion_lenet", "fashion_resnet", "fashion_simple_cnn", "fashion_vgg",
-        "kjv_char_lstm", "names_tutorial_rnn", "numbers_en_fr", "docstring_summary", "bible_en_es",
-    } <= set(SHIPPED)
-    assert "names_bilstm" not in SHIPPED, "its n-gram tables make ~200 MB"
+def test_every_published_entry_ships():
+    published = {entry for entry in zoo.list_entries() if published_result(entry) is not None}
+    assert set(SHIPPED) == published and "names_bilstm" in published
 
 
 @pytest.mark.parametrize("entry", SHIPPED)
@@ -50,10 +47,10 @@ def test_shipped_weights_belong_to_the_published_run(entry):
 
 
 def test_the_shipped_weights_keep_the_wheel_small():
-    """Every shipped file together (weights and tokenizers) under 40 MB: a wheel of about 50 MB at most."""
+    """Every shipped file together (weights and tokenizers) under 50 MB: a wheel of about 50 MB at most."""
     directory = pretrained_module.package_weights_directory()
     total = sum(path.stat().st_size for path in Path(str(directory)).rglob("*") if path.is_file())
-    assert total < 40_000_000, f"{total:,} bytes of shipped weights"
+    assert total < 50_000_000, f"{total:,} bytes of shipped weights"
 
 
 @pytest.mark.slow
@@ -78,9 +75,9 @@ def test_zoo_list_says_which_weights_ship(capsys):
 
 
 def test_an_entry_without_shipped_weights_names_those_with(capsys):
-    with pytest.raises(zoo.ZooError, match=r"'names_bilstm' has no shipped weights \(entries with shipped weights: .*fashion_lenet"):
-        zoo.pretrained("names_bilstm")
-    assert main(["eval", "names_bilstm", "--pretrained"]) == 2
+    with pytest.raises(zoo.ZooError, match=r"'mnist_simple_cnn' has no shipped weights \(entries with shipped weights: .*fashion_lenet"):
+        zoo.pretrained("mnist_simple_cnn")
+    assert main(["eval", "mnist_simple_cnn", "--pretrained"]) == 2
     assert "no shipped weights" in capsys.readouterr().err
 
 
@@ -230,8 +227,8 @@ def test_shipped_weights_reproduce_the_published_test_metrics(entry, request):
         assert correct / metrics["count"] == published["accuracy"]
 
 
-@pytest.mark.parametrize("entry", [entry for entry in SHIPPED if weights_record(entry).get("storage") == "bfloat16"])
-def test_weights_stored_in_bfloat16_score_within_a_hair_of_the_run(entry):
+@pytest.mark.parametrize("entry", [entry for entry in SHIPPED if "shipped_test" in weights_record(entry)])
+def test_weights_stored_rounded_or_cut_score_within_a_hair_of_the_run(entry):
     record = weights_record(entry)
     shipped, run = record["shipped_test"], record["test"]
     assert shipped["count"] == run["count"] and set(shipped) == set(run)

@@ -115,3 +115,23 @@ def test_an_experiment_never_trains_on_what_it_evaluates(splits, message):
             model=SimpleCNN(num_classes=10), optimizer=optax.sgd(0.1), loss=softmax_cross_entropy,
             dataset="digits", batch_size=32, epochs=1, **splits,
         )
+
+
+def test_a_config_saved_before_a_key_existed_restores_as_it_was_trained(tmp_path):
+    from jax_zoo.api.restore import saved_config
+    from jax_zoo.core import registry
+
+    old = {key: value for key, value in zoo.default_config("docstring_summary").items()
+           if key not in {"beam_size", "length_penalty", "no_repeat_ngram", "ema_decay", "ema_start_epoch"}}
+    config = saved_config(tmp_path, {"entry": "docstring_summary", "config": old})
+    assert {key: config[key] for key in ("beam_size", "no_repeat_ngram", "ema_decay", "ema_start_epoch")} == {
+        "beam_size": 4, "no_repeat_ngram": 0, "ema_decay": 0.0, "ema_start_epoch": 0,
+    }
+    assert zoo.default_config("docstring_summary")["beam_size"] == 2  # what a new run takes
+    assert registry.saved_config_values("digits_cnn", {"epochs": 3}) == {"epochs": 3}
+    def not_an_entry(*, epochs: int = 1):
+        return None
+
+    with pytest.raises(TypeError, match=r"saved_before names \['no_such_key'\], expected config keys"):
+        zoo.register(not_an_entry, saved_before={"no_such_key": 1})
+    assert "not_an_entry" not in zoo.list_entries()

@@ -1,6 +1,7 @@
 """Subword text pairs: declared shapes and sizes, tokenizers that travel with a run, decoded test
 scores in results.json, and bad input to ``zoo predict``/``zoo translate`` refused with exit 2."""
 
+import dataclasses
 import json
 import shutil
 
@@ -37,6 +38,10 @@ from jax_zoo.datasets.text_pairs import (
     trained_tokenizers_dir,
 )
 from jax_zoo.entries.numbers_en_fr import seq2seq_experiment
+from jax_zoo.api.decoded_validation import decoded_validation
+from jax_zoo.api.text_outputs import decode_sources, text_report
+from jax_zoo.api.translate import translate_with
+from jax_zoo.core.experiment import Decoding
 
 needs_bibles = pytest.mark.usefixtures("bible_modules")  # skipped without them, failed under CI
 TINY = "tiny_number_summary"
@@ -271,3 +276,34 @@ def test_zoo_eval_decode_scores_a_split_as_the_test_report_does(tiny_run, monkey
     assert "rouge_l" in capsys.readouterr().out
     assert main(["eval", TINY, "--pretrained", "--decode"]) == 2
     assert "no --data or --decode" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_an_entrys_decoding_reaches_its_report_its_validation_score_and_translate(tiny_run, monkeypatch):
+    workdir, _ = tiny_run
+    monkeypatch.setenv("ZOO_DATA_DIR", str(workdir.with_name("data")))
+    built = zoo.restore(workdir)
+    experiment = dataclasses.replace(built.experiment, decoding=Decoding(beam_size=2, no_repeat_ngram=1))
+    report = text_report(experiment, built.state, zoo.load_dataset(TINY, "validation"), workdir, "validation")
+    assert report["decoding"].startswith("beam 2, length penalty 0.6, no repeated 1-grams")
+    scored = decoded_validation(experiment, workdir, size=8)
+    assert scored.decoding == Decoding(beam_size=1, no_repeat_ngram=1)
+    tokens = decode_sources(experiment.model, {"params": built.state.params}, scored.sources, decoding=scored.decoding,
+                            max_length=12)
+    assert all(len(set(row[row != 0].tolist())) == (row != 0).sum() for row in tokens)
+    variables = {"params": built.state.params}
+    for translation in translate_with(experiment, variables, ["seventy-seven", "one hundred"], beam=3, workdir=workdir):
+        assert len(set(translation.output_tokens)) == len(translation.output_tokens), translation.output_tokens
+
+
+@pytest.mark.slow
+def test_the_decoding_benchmark_scores_settings_and_averaged_checkpoints(tiny_run, monkeypatch, capsys):
+    from benchmarks.summary_decoding import main as summary_decoding
+
+    workdir, _ = tiny_run
+    monkeypatch.setenv("ZOO_DATA_DIR", str(workdir.with_name("data")))
+    summary_decoding([str(workdir), "--decodings", "1,0.6,0", "2,0.6,2", "--average-last", "0", "1"])
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [row["decoding"] for row in rows] == ["greedy", "beam 2, length penalty 0.6, no repeated 2-grams"] * 2
+    assert rows[0]["weights"] == "the run's" and rows[2]["weights"].startswith("mean of steps [")
+    assert rows[0]["rouge_l"] == rows[2]["rouge_l"]  # one epoch: its last checkpoint holds the run's weights

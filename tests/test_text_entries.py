@@ -71,6 +71,8 @@ def test_without_the_sword_module_preparing_kjv_says_what_to_install(monkeypatch
         ("names_bilstm", {"ensemble_size": 0}, "ensemble_size: expected a value > 0, got 0"),
         ("kjv_char_lstm", {"hidden_size": 0}, "hidden_size: expected a value > 0, got 0"),
         ("names_tutorial_rnn", {"learning_rate": -1.0}, "learning_rate: expected a value > 0, got -1.0"),
+        ("docstring_summary", {"no_repeat_ngram": -1}, "no_repeat_ngram: expected 0 .off. or an n-gram size, got -1"),
+        ("docstring_summary", {"length_penalty": -0.5}, "length_penalty: expected a finite value >= 0, got -0.5"),
     ],
 )
 def test_bad_config_values_are_named(entry, overrides, message):

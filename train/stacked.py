@@ -77,8 +77,11 @@ def stack_runs(states: Sequence[TrainState]) -> TrainState:
     states = list(states)
     if not states:
         raise ValueError("stack_runs: expected at least one run's state, got none")
-    if len({state.ema_decay for state in states}) != 1:
-        raise ValueError(f"stack_runs: expected one ema_decay, got {sorted({str(s.ema_decay) for s in states})}")
+    if len({(state.ema_decay, state.ema_start) for state in states}) != 1:
+        raise ValueError(
+            f"stack_runs: expected one ema_decay and ema_start, got "
+            f"{sorted({(str(s.ema_decay), s.ema_start) for s in states})}"
+        )
     states = [state.replace(apply_fn=states[0].apply_fn) for state in states]
     optimizers = []
     for state in states:

@@ -22,6 +22,7 @@ _EXPORTS = {
     "UnknownNameError": "jax_zoo.core.errors",
     "WorkdirError": "jax_zoo.core.errors",
     "ZooError": "jax_zoo.core.errors",
+    "Decoding": "jax_zoo.core.experiment",
     "Experiment": "jax_zoo.core.experiment",
     "default_config": "jax_zoo.core.registry",
     "get": "jax_zoo.core.registry",

@@ -111,9 +111,10 @@ def initial_state(experiment: Experiment, train_examples: int, variables: dict[s
     """A fresh train state for ``train_examples`` training examples: the optimizer's schedule is
     sized by the steps per epoch they make (``Experiment.make_optimizer``)."""
     variables = init_variables(experiment) if variables is None else variables
+    steps_per_epoch = train_examples // experiment.batch_size
     return create_train_state(
-        experiment.model.apply, variables, experiment.make_optimizer(train_examples // experiment.batch_size),
-        _keys(experiment)[1], ema_decay=experiment.ema_decay,
+        experiment.model.apply, variables, experiment.make_optimizer(steps_per_epoch),
+        _keys(experiment)[1], ema_decay=experiment.ema_decay, ema_start=experiment.ema_start_epoch * steps_per_epoch,
     )
 
 

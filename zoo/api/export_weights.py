@@ -1,6 +1,6 @@
 """Writes a finished run's evaluation variables as the package's shipped weights.
 
-    python -m jax_zoo.api.export_weights ENTRY WORKDIR [--publish] [--to DIR] [--storage bfloat16]
+    python -m jax_zoo.api.export_weights ENTRY WORKDIR [--publish] [--to DIR] [--storage bfloat16] [--keep-ngram-rows N]
 
 writes ``zoo/published/weights/ENTRY.safetensors`` (flattened variable paths,
 ``jax_zoo.api.weights_format``) and ``ENTRY.weights.json`` (the weights file's name and sha256,
@@ -8,7 +8,9 @@ config, parameter count, the published results file, the run's command), the fil
 ``jax_zoo.pretrained`` reads; a run with trained tokenizers (subword models) ships them in
 ``ENTRY.tokenizers/``, each file's sha256 in the record. ``--storage bfloat16`` halves the file;
 the weights as stored are then evaluated on the test split and their metrics recorded beside the
-run's (``shipped_test``), since rounding may move them.
+run's (``shipped_test``), since rounding may move them. ``--keep-ngram-rows N`` ships a model's
+hashed n-gram tables with only the rows at least ``N`` training n-grams reach, stored sparse
+(``jax_zoo.api.ngram_rows``), also with ``shipped_test``.
 """
 
 import argparse
@@ -17,6 +19,7 @@ import json
 import os
 import shutil
 import sys
+from collections.abc import Collection
 from pathlib import Path
 
 import jax
@@ -25,6 +28,7 @@ from jax_zoo.train.records import write_json_atomic
 from jax_zoo.core.errors import WorkdirError, ZooError
 from jax_zoo.api.build import build_from_config, parameter_count
 from jax_zoo.api.pretrained import Pretrained, from_workdir, with_variables
+from jax_zoo.api.ngram_rows import keep_reached_rows, ngram_table_paths, training_reach_counts
 from jax_zoo.api.published import published_result
 from jax_zoo.api.train import test_report
 from jax_zoo.api.weights_format import STORAGES, safetensors_bytes, stored_as
@@ -39,12 +43,13 @@ PACKAGE_FILE_MODE = 0o644
 
 def export(
     entry: str, workdir: str | os.PathLike, directory: str | os.PathLike | None = None, *, publish: bool = False,
-    storage: str = "float32",
+    storage: str = "float32", keep_ngram_rows: int = 0,
 ) -> Path:
     """Writes ``<entry>.safetensors`` and ``<entry>.weights.json`` of the run in ``workdir`` to
     ``directory`` (default: this checkout's ``zoo/published/weights``); returns the weights' path.
     ``storage="bfloat16"`` stores floating variables rounded to bfloat16 and records the test
-    metrics of the variables as stored (``shipped_test``).
+    metrics of the variables as stored (``shipped_test``); ``keep_ngram_rows`` keeps the n-gram
+    table rows that many training n-grams reach (``ngram_rows.keep_reached_rows``), stored sparse.
 
     The run's ``results.json`` must equal the published one in config and test metrics, so the
     weights are those that scored the published numbers; ``publish`` instead makes the run's
@@ -80,13 +85,17 @@ def export(
         "command": results.get("command"),
         "step": results.get("final_state_step"),
     }
-    if storage != "float32":
+    sparse_rows = []
+    if keep_ngram_rows:
+        variables, record["ngram_rows"] = cut_ngram_tables(loaded, variables, keep_ngram_rows)
+        sparse_rows = ngram_table_paths(variables)
+    if storage != "float32" or keep_ngram_rows:
         record["storage"] = storage
-        record["shipped_test"] = stored_test_metrics(loaded, stored_as(variables, storage), workdir)
+        record["shipped_test"] = stored_test_metrics(loaded, stored_as(variables, storage, sparse_rows), workdir)
     tokenizers = workdir / RUN_TOKENIZERS
     if tokenizers.is_dir():
         record["tokenizers"] = write_tokenizers(entry, tokenizers, directory)
-    weights_path, record_path = write_weights(entry, variables, record, directory, storage)
+    weights_path, record_path = write_weights(entry, variables, record, directory, storage, sparse_rows)
     if publish:
         write_json_atomic(directory.parent / f"{entry}.json", results)
         (directory.parent / f"{entry}.json").chmod(PACKAGE_FILE_MODE)
@@ -102,13 +111,22 @@ def stored_test_metrics(loaded: Pretrained, variables: dict, workdir: Path) -> d
     return {key: value for key, value in report.items() if isinstance(value, int | float)}
 
 
+def cut_ngram_tables(loaded: Pretrained, variables: dict, least: int) -> tuple[dict, dict]:
+    """``variables`` with the n-gram table rows fewer than ``least`` training n-grams reach set to
+    zero, and the record of the cut."""
+    counts = training_reach_counts(loaded.experiment, f"--keep-ngram-rows for {loaded.entry!r}")
+    variables, kept = keep_reached_rows(variables, counts, least)
+    return variables, {"least_training_ngrams": least, **kept}
+
+
 def write_weights(
-    entry: str, variables, record: dict, directory: Path, storage: str = "float32"
+    entry: str, variables, record: dict, directory: Path, storage: str = "float32", sparse_rows: Collection[str] = (),
 ) -> tuple[Path, Path]:
-    """``<entry>.safetensors`` of ``variables`` (stored as ``storage``) and ``<entry>.weights.json``
+    """``<entry>.safetensors`` of ``variables`` (stored as ``storage``, the tables at the paths
+    ``sparse_rows`` as their nonzero rows) and ``<entry>.weights.json``
     (``record`` and the file's name, sha256, size and collections) in ``directory``, each written
     whole; an older ``<entry>.msgpack`` there, which the record no longer names, is removed."""
-    data = safetensors_bytes(variables, storage)
+    data = safetensors_bytes(variables, storage, sparse_rows)
     directory.mkdir(parents=True, exist_ok=True)
     weights_path, record_path = directory / f"{entry}.safetensors", directory / f"{entry}.weights.json"
     temporary = weights_path.with_name(f".{weights_path.name}.tmp")
@@ -149,9 +167,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="also make the run's results.json the published one (zoo/published/ENTRY.json)")
     parser.add_argument("--storage", choices=STORAGES, default="float32",
                         help="bfloat16: half the bytes; the stored weights' test metrics are recorded (default: float32)")
+    parser.add_argument("--keep-ngram-rows", type=int, default=0, metavar="N",
+                        help="keep only the hashed n-gram table rows at least N training n-grams reach, stored sparse")
     args = parser.parse_args(argv)
     try:
-        path = export(args.entry, args.workdir, args.to, publish=args.publish, storage=args.storage)
+        path = export(args.entry, args.workdir, args.to, publish=args.publish, storage=args.storage,
+                      keep_ngram_rows=args.keep_ngram_rows)
     except ZooError as error:
         print(f"export: error: {error}", file=sys.stderr)
         return 2

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from jax_zoo.train import evaluate, load_final_state
+from jax_zoo.core import registry
 from jax_zoo.core.config import resolve_config
 from jax_zoo.core.errors import WorkdirError, ZooError
 from jax_zoo.datasets import load_dataset
@@ -44,7 +45,7 @@ def read_run_config(workdir: str | os.PathLike) -> dict[str, Any]:
 def saved_config(workdir: str | os.PathLike, run: dict[str, Any]) -> dict[str, Any]:
     """The run's config checked against its entry's hyperparameters (a hand-edited one is named)."""
     try:
-        return resolve_config(run["entry"], run["config"])
+        return resolve_config(run["entry"], registry.saved_config_values(run["entry"], run["config"]))
     except ZooError as error:
         raise WorkdirError(f"{Path(workdir) / 'config.json'} does not fit entry {run['entry']!r}: {error}") from None
 

@@ -1,18 +1,21 @@
 """A sequence-to-sequence run's test outputs decoded and scored as text, for ``results.json``.
 
 For a ``"translation"`` or ``"summarization"`` entry whose dataset registered text references
-(``text_pairs.register_tokenizers``), every test source is decoded with a beam of ``TEST_BEAM``
-(``jax_zoo.models.decoding.decode``, batches of ``DECODE_BATCH``, the last one padded with empty sources:
-one compilation) and the outputs are scored against the raw target texts: sacreBLEU BLEU and chrF,
-and ROUGE-L for summarization (``jax_zoo.api.text_metrics``), with a few samples.
+(``text_pairs.register_tokenizers``), every test source is decoded as the entry's ``decoding``
+says (``jax_zoo.Decoding``: by default a beam of 4; ``jax_zoo.models.decoding.decode``, batches
+of ``DECODE_BATCH``, the last one padded with empty sources: one compilation) and the outputs are
+scored against the raw target texts: sacreBLEU BLEU and chrF, and ROUGE-L for summarization
+(``jax_zoo.api.text_metrics``), with a few samples.
 """
 
+import dataclasses
 import os
 from typing import Any
 
 import numpy as np
 
 from jax_zoo.models.decoding import decode
+from jax_zoo.core.experiment import Decoding
 from jax_zoo.datasets import data_dir
 from jax_zoo.datasets.text_pairs import (
     TextPairTokenizers,
@@ -24,10 +27,6 @@ from jax_zoo.datasets.text_pairs import (
 from jax_zoo.api.text_metrics import text_scores
 
 TEXT_TASKS = ("translation", "summarization")
-TEST_BEAM = 4
-LENGTH_PENALTY = 0.6
-"""Beam search's length penalty (``jax_zoo.models.decoding``): divides a hypothesis's log-probability by
-``((5 + n) / 6) ** 0.6``, as in Wu et al. 2016."""
 DECODE_BATCH = 128
 SAMPLES = 5
 
@@ -44,23 +43,30 @@ def tokenizers_for(
     return text_pair_tokenizers(dataset, trained_tokenizers_dir(dataset, data_dir()))
 
 
-def decode_sources(model, variables, sources: np.ndarray, *, beam: int, max_length: int) -> np.ndarray:
+def decode_sources(model, variables, sources: np.ndarray, *, decoding: Decoding, max_length: int) -> np.ndarray:
     """``<int32>[n, max_length]`` output ids for ``<int32>[n, source_length]`` source ids, decoded
-    ``DECODE_BATCH`` rows at a time (greedy for ``beam = 1``)."""
+    ``DECODE_BATCH`` rows at a time as ``decoding`` says."""
     outputs = []
     for start in range(0, len(sources), DECODE_BATCH):
         batch = sources[start : start + DECODE_BATCH]
         padded = np.zeros((DECODE_BATCH, sources.shape[1]), np.int32)
         padded[: len(batch)] = batch
-        tokens, _ = decode(model, variables, padded, beam_size=beam, max_length=max_length, length_penalty=LENGTH_PENALTY)
+        tokens, _ = decode(model, variables, padded, max_length=max_length, **search_options(decoding))
         outputs.append(np.asarray(tokens)[: len(batch)])
     return np.concatenate(outputs) if outputs else np.zeros((0, max_length), np.int32)
 
 
-def decoded_texts(model, params, sources: np.ndarray, tokenizers: TextPairTokenizers, *, beam: int) -> list[str]:
+def search_options(decoding: Decoding) -> dict:
+    """``decoding`` as ``jax_zoo.models.decoding.decode``'s keyword arguments."""
+    return dataclasses.asdict(decoding)
+
+
+def decoded_texts(
+    model, params, sources: np.ndarray, tokenizers: TextPairTokenizers, *, decoding: Decoding
+) -> list[str]:
     """The output text of each row of ``<int32>[n, source_length]`` source ids (``decode_sources``,
     at most ``tokenizers.target_length`` tokens), decoded by the target tokenizer."""
-    tokens = decode_sources(model, {"params": params}, sources, beam=beam, max_length=tokenizers.target_length)
+    tokens = decode_sources(model, {"params": params}, sources, decoding=decoding, max_length=tokenizers.target_length)
     return [tokenizers.target.decode(row) for row in tokens]
 
 
@@ -79,12 +85,13 @@ def text_report(
     sources = np.asarray(data["inputs"])[:, : tokenizers.source_length]
     if len(references) != len(sources):
         raise ValueError(f"expected one reference per {split} example ({len(sources)}), got {len(references)}")
-    outputs = decoded_texts(experiment.model, state.for_evaluation().params, sources, tokenizers, beam=TEST_BEAM)
+    params = state.for_evaluation().params
+    outputs = decoded_texts(experiment.model, params, sources, tokenizers, decoding=experiment.decoding)
     scores = text_scores(outputs, references, rouge=experiment.task == "summarization")
     scores.pop("count")
     return scores | {
         "decoding": (
-            f"beam {TEST_BEAM}, length penalty {LENGTH_PENALTY}, at most {tokenizers.target_length} tokens; "
+            f"{experiment.decoding.describe()}, at most {tokenizers.target_length} tokens; "
             f"sources cut to {tokenizers.source_length} tokens; scored against the whole reference texts"
         ),
         "samples": [

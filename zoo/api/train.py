@@ -63,7 +63,8 @@ def _resolve_run(entry: str, workdir: Path, overrides: Mapping[str, Any] | None,
         )
     if overrides:
         requested = resolve_config(entry, overrides)
-        changed = {k: (saved["config"].get(k), v) for k, v in requested.items() if saved["config"].get(k) != v}
+        values = registry.saved_config_values(entry, saved["config"])
+        changed = {k: (values.get(k), v) for k, v in requested.items() if values.get(k) != v}
         if changed:
             details = ", ".join(f"{k}: saved {old!r}, asked {new!r}" for k, (old, new) in changed.items())
             raise WorkdirError(

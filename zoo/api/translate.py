@@ -22,7 +22,7 @@ from jax_zoo.core.errors import ConfigError, WorkdirError
 from jax_zoo.datasets.text_pairs import TextPairTokenizers, text_pair_datasets
 from jax_zoo.api.build import Built
 from jax_zoo.api.restore import restore
-from jax_zoo.api.text_outputs import LENGTH_PENALTY, TEXT_TASKS, tokenizers_for
+from jax_zoo.api.text_outputs import TEXT_TASKS, search_options, tokenizers_for
 
 
 @dataclasses.dataclass(frozen=True)
@@ -111,9 +111,10 @@ def translate_with(
         )
     tokenizers = tokenizers_for(experiment.dataset, workdir, tokenizers)
     source = encode_sources(texts, tokenizers)
+    decoding = dataclasses.replace(experiment.decoding, beam_size=beam)
     tokens, attention = decode(
-        experiment.model, variables, source, beam_size=beam, max_length=max_length or tokenizers.target_length,
-        length_penalty=LENGTH_PENALTY,
+        experiment.model, variables, source, max_length=max_length or tokenizers.target_length,
+        **search_options(decoding),
     )
     tokens, attention = np.asarray(tokens), np.asarray(attention)
     translations = []

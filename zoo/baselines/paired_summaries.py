@@ -4,7 +4,7 @@ against the function's name as a sentence, function by function on the test spli
 Both are scored with ROUGE-L per function; the mean of the per-function differences gets a
 paired bootstrap interval (the functions resampled with replacement, the same draw for both), so
 a lead smaller than the spread between functions is not read as a win. The model's outputs are
-decoded as its test report decodes them (beam 4). Prints the interval and writes it, with the
+decoded as its test report decodes them. Prints the interval and writes it, with the
 counts of functions each side wins and the first functions of each test package side by side,
 to ``WORKDIR/paired_with_baseline.json``.
 """
@@ -61,7 +61,7 @@ def compare_with_name_baseline(workdir: str | Path) -> dict:
     """``paired_bootstrap`` of the run's per-function test ROUGE-L against the name baseline's."""
     from jax_zoo.api.restore import restore
     from jax_zoo.api.text_metrics import rouge_l_scores
-    from jax_zoo.api.text_outputs import TEST_BEAM, decoded_texts, tokenizers_for
+    from jax_zoo.api.text_outputs import decoded_texts, tokenizers_for
     from jax_zoo.baselines.name_sentence import name_as_sentence
     from jax_zoo.datasets import data_dir, docstring_pairs, load_dataset, package_docstrings
 
@@ -73,7 +73,9 @@ def compare_with_name_baseline(workdir: str | Path) -> dict:
     functions = corpora[experiment.dataset].split_functions("test", data_dir())
     tokenizers = tokenizers_for(experiment.dataset, workdir)
     sources = np.asarray(load_dataset(experiment.dataset, "test")["inputs"])[:, : tokenizers.source_length]
-    outputs = decoded_texts(experiment.model, built.state.for_evaluation().params, sources, tokenizers, beam=TEST_BEAM)
+    outputs = decoded_texts(
+        experiment.model, built.state.for_evaluation().params, sources, tokenizers, decoding=experiment.decoding
+    )
     references = functions["summary"]
     baseline = [name_as_sentence(name) for name in functions["name"]]
     samples: dict[str, list[dict[str, str]]] = {}
@@ -86,7 +88,7 @@ def compare_with_name_baseline(workdir: str | Path) -> dict:
         "split": "test",
         "metric": "rouge-score rougeL, use_stemmer=True, F-measure per function",
         "baseline": "the function's name as a sentence (zoo/baselines/name_sentence.py)",
-        "decoding": f"beam {TEST_BEAM}, as the test report",
+        "decoding": f"{experiment.decoding.describe()}, as the test report",
         **paired_bootstrap(rouge_l_scores(outputs, references), rouge_l_scores(baseline, references)),
         "command": f"python -m jax_zoo.baselines.paired_summaries {workdir}",
         "samples": samples,

@@ -17,6 +17,31 @@ from jax_zoo.core.errors import ConfigError
 
 
 @dataclasses.dataclass(frozen=True)
+class Decoding:
+    """How a sequence-to-sequence entry searches for its outputs (``jax_zoo.models.decoding``):
+    a beam of ``beam_size`` for the test report and ``zoo eval --decode`` (``zoo translate`` takes
+    its own ``--beam``), with ``length_penalty`` and ``no_repeat_ngram`` wherever it decodes.
+    Part of the recipe, chosen on validation like the rest."""
+
+    beam_size: int = 4
+    length_penalty: float = 0.6
+    no_repeat_ngram: int = 0
+
+    def __post_init__(self):
+        if not isinstance(self.beam_size, int) or self.beam_size < 1:
+            raise ConfigError(f"beam_size: expected a positive integer, got {self.beam_size!r}")
+        if not 0 <= self.length_penalty < math.inf:
+            raise ConfigError(f"length_penalty: expected a finite value >= 0, got {self.length_penalty!r}")
+        if not isinstance(self.no_repeat_ngram, int) or self.no_repeat_ngram < 0:
+            raise ConfigError(f"no_repeat_ngram: expected 0 (off) or an n-gram size, got {self.no_repeat_ngram!r}")
+
+    def describe(self) -> str:
+        """``"beam 4, length penalty 0.6"`` (and ``", no repeated 3-grams"``), as reports state it."""
+        search = "greedy" if self.beam_size == 1 else f"beam {self.beam_size}, length penalty {self.length_penalty}"
+        return search + (f", no repeated {self.no_repeat_ngram}-grams" if self.no_repeat_ngram else "")
+
+
+@dataclasses.dataclass(frozen=True)
 class Experiment:
     """A model, an optimizer, a loss and a dataset, with the loop's hyperparameters.
 
@@ -47,6 +72,10 @@ class Experiment:
     ``ema_decay`` in (0, 1), when given, keeps a moving average of the weights (and BatchNorm
     statistics) over about ``1 / (1 - ema_decay)`` steps, and every evaluation, per epoch and
     after training, reads it instead of the latest weights (see ``jax_zoo.train.TrainState``).
+    ``ema_start_epoch`` starts that average after so many epochs (the evaluations before read
+    the present weights): with ``ema_decay`` near 1, the plain mean of the weights of the last
+    epochs (tail averaging, as stochastic weight averaging does).
+    ``decoding``: how a sequence-to-sequence entry's outputs are searched for (``Decoding``).
     """
 
     model: nn.Module
@@ -68,6 +97,8 @@ class Experiment:
     xla_flags: tuple[str, ...] = ()
     final_eval_model: nn.Module | None = None
     ema_decay: float | None = None
+    ema_start_epoch: int = 0
+    decoding: Decoding = Decoding()
     _optimizers: dict = dataclasses.field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self):
@@ -94,6 +125,12 @@ class Experiment:
             )
         if self.ema_decay is not None and not 0 < self.ema_decay < 1:
             raise ConfigError(f"ema_decay: expected None or a value in (0, 1), got {self.ema_decay!r}")
+        if not isinstance(self.ema_start_epoch, int) or not 0 <= self.ema_start_epoch < self.epochs:
+            raise ConfigError(
+                f"ema_start_epoch: expected an epoch count in [0, epochs = {self.epochs}), got {self.ema_start_epoch!r}"
+            )
+        if self.ema_start_epoch and self.ema_decay is None:
+            raise ConfigError("ema_start_epoch: expected with ema_decay set (it starts that average)")
         if self.nan_policy not in NAN_POLICIES:
             raise ConfigError(f"nan_policy: expected one of {', '.join(NAN_POLICIES)}, got {self.nan_policy!r}")
         if self.eval_split is not None and "test" in self.eval_split.split("+"):

@@ -13,7 +13,7 @@ An entry function takes keyword-only hyperparameters, each with a default and a 
 import fnmatch
 import importlib
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from jax_zoo.core.errors import UnknownNameError
@@ -21,6 +21,7 @@ from jax_zoo.core.errors import UnknownNameError
 SUPPORTED_TYPES = (int, float, bool, str)
 
 _ENTRIES: dict[str, Callable[..., Any]] = {}
+_SAVED_BEFORE: dict[str, dict[str, Any]] = {}
 _BUILTIN = "jax_zoo.entries"
 
 
@@ -43,20 +44,36 @@ def _check_signature(name: str, fn: Callable[..., Any]) -> None:
             )
 
 
-def register(fn: Callable[..., Any] | None = None, *, name: str | None = None):
-    """Registers an entry function under ``name`` (default: the function's name)."""
+def register(
+    fn: Callable[..., Any] | None = None, *, name: str | None = None, saved_before: Mapping[str, Any] | None = None,
+):
+    """Registers an entry function under ``name`` (default: the function's name).
+
+    ``saved_before`` maps config keys added after runs were saved to the value a saved config
+    that lacks one stands for (how those runs behaved), so an old run restores as it was trained.
+    """
 
     def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
         entry_name = name or fn.__name__
         _check_signature(entry_name, fn)
+        unknown = sorted(set(saved_before or {}) - set(inspect.signature(fn).parameters))
+        if unknown:
+            raise TypeError(f"entry {entry_name!r}: saved_before names {unknown}, expected config keys of the entry")
         if entry_name in _ENTRIES and _ENTRIES[entry_name] is not fn:
             existing = _ENTRIES[entry_name]
             if (existing.__module__, existing.__qualname__) != (fn.__module__, fn.__qualname__):
                 raise ValueError(f"entry {entry_name!r} is already registered by {existing.__module__}")
         _ENTRIES[entry_name] = fn
+        _SAVED_BEFORE[entry_name] = dict(saved_before or {})
         return fn
 
     return decorate(fn) if fn is not None else decorate
+
+
+def saved_config_values(name: str, saved: Mapping[str, Any]) -> dict[str, Any]:
+    """A run's saved config with the keys it predates filled as the entry's ``saved_before`` says."""
+    _with_builtin_entries()
+    return _SAVED_BEFORE.get(name, {}) | dict(saved)
 
 
 def get(name: str) -> Callable[..., Any]:
