@@ -4,8 +4,8 @@ A ``NgramEmbed`` table holds one row per hash bucket, and most buckets are reach
 of the training split: their rows were shaped only by initialisation and by n-grams holding the
 unknown symbol that character dropout writes. ``keep_reached_rows`` sets to zero every row that
 fewer than ``least`` training n-grams reach, so the tables can be stored sparse
-(``weights_format.safetensors_bytes(..., sparse_rows=ngram_table_paths(variables))``); a name whose n-gram lands on a
-zeroed row reads it as an n-gram never seen.
+(``weights_format.safetensors_bytes(..., sparse_rows=ngram_table_paths(variables))``); a name
+whose n-gram lands on a zeroed row reads it as an n-gram never seen.
 
     python -m jax_zoo.api.ngram_rows WORKDIR [--least 1 2 3]
 
@@ -65,7 +65,9 @@ def training_reach_counts(experiment, where: str) -> dict[int, np.ndarray]:
     without them is an error naming ``where`` the request came from."""
     classifier = ngram_classifier(experiment.model)
     if classifier is None:
-        raise ZooError(f"{where}: expected a model with hashed n-gram tables, got one without ({type(experiment.model).__name__})")
+        raise ZooError(
+            f"{where}: expected a model with hashed n-gram tables, got one without ({type(experiment.model).__name__})"
+        )
     return reach_counts(np.asarray(load_dataset(experiment.dataset, experiment.train_split)["inputs"]), classifier)
 
 

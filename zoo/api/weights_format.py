@@ -81,7 +81,7 @@ def _safetensors_arrays(data: bytes) -> dict[str, np.ndarray]:
     """The tensors of a safetensors file, bfloat16 ones widened to float32. safetensors' numpy
     reader has no bfloat16 (numpy lacks the type), so those files are read tensor by tensor with
     ml_dtypes' bfloat16."""
-    if b'"BF16"' not in data[: 8 + int.from_bytes(data[:8], "little")]:
+    if b'"BF16"' not in _header(data):
         return load_safetensors(data)
     arrays = {}
     for name, tensor in safetensors.deserialize(data):
@@ -92,9 +92,14 @@ def _safetensors_arrays(data: bytes) -> dict[str, np.ndarray]:
     return arrays
 
 
+def _header(data: bytes) -> bytes:
+    """A safetensors file's JSON header (after its 8 bytes of length)."""
+    return data[8 : 8 + int.from_bytes(data[:8], "little")]
+
+
 def _metadata(data: bytes) -> dict[str, str]:
-    """A safetensors file's ``__metadata__`` (its header is 8 bytes of length, then JSON)."""
-    return json.loads(data[8 : 8 + int.from_bytes(data[:8], "little")]).get("__metadata__") or {}
+    """A safetensors file's ``__metadata__``."""
+    return json.loads(_header(data)).get("__metadata__") or {}
 
 
 def _dense_tables(flat: dict[str, np.ndarray], metadata: dict[str, str], name: str) -> dict[str, np.ndarray]:

@@ -188,6 +188,13 @@ def require_fraction(**values: float) -> None:
             raise ConfigError(f"{name}: expected a value in [0, 1), got {value!r}")
 
 
+def optional_ema_decay(ema_decay: float) -> float | None:
+    """An entry's ``ema_decay`` config value (0: no averaging) as ``Experiment.ema_decay``, or ``ConfigError``."""
+    if not 0 <= ema_decay < 1:
+        raise ConfigError(f"ema_decay: expected 0 (no averaging) or a value in (0, 1), got {ema_decay}")
+    return ema_decay or None
+
+
 COMPUTE_DTYPES = ("float32", "bfloat16", "float16")
 
 

@@ -4,7 +4,7 @@ import dataclasses
 
 from jax_zoo.train import CheckpointPolicy, EarlyStoppingPolicy
 from jax_zoo.core.errors import ConfigError
-from jax_zoo.core.experiment import Decoding, Experiment
+from jax_zoo.core.experiment import Decoding, Experiment, optional_ema_decay
 from jax_zoo.core.registry import register
 from jax_zoo.entries.numbers_en_fr import seq2seq_experiment
 
@@ -19,7 +19,10 @@ CORPORA = {
 names a version), so a run's config says which data it read."""
 
 
-@register(saved_before={"beam_size": 4, "length_penalty": 0.6, "no_repeat_ngram": 0, "ema_decay": 0.0, "ema_start_epoch": 0})
+# Runs saved before these keys existed decoded with a beam of 4 and averaged nothing.
+@register(saved_before={
+    "beam_size": 4, "length_penalty": 0.6, "no_repeat_ngram": 0, "ema_decay": 0.0, "ema_start_epoch": 0,
+})
 def docstring_summary(
     *,
     corpus: str = "package_docstrings:1.0.0",
@@ -46,8 +49,8 @@ def docstring_summary(
     first sentence; Adam, cosine decay. ``corpus``: ``"package_docstrings:1.0.0"``, 31,308
     functions of 26 pinned packages, whole packages held out for validation and test, or
     ``"stdlib_docstrings:1.0.0"``, the running Python's standard library, split by module
-    (docs/data.md). From epoch 4 on, evaluation reads the plain mean of the weights of every step
-    since epoch 3 (``ema_decay`` 0.9999, ``ema_start_epoch`` 3: tail averaging). After each epoch
+    (docs/data.md). From epoch 4 on, evaluation reads the plain mean of the weights after every
+    step since the end of epoch 3 (``ema_decay`` 0.9999, ``ema_start_epoch`` 3: tail averaging). After each epoch
     256 validation functions are summarized greedily and scored with ROUGE-L (``eval_rouge_l``);
     the run keeps its best epoch by that score. The test report scores beam-2 outputs of every
     test function, no subword 2-gram repeated (``beam_size``, ``no_repeat_ngram``), with ROUGE-L,
@@ -64,8 +67,6 @@ def docstring_summary(
     no_repeat_ngram=0``): test ROUGE-L 0.227, level within noise with the name baseline's 0.2207.
     docs/experiments/docstring_summary.md.
     """
-    if not 0 <= ema_decay < 1:
-        raise ConfigError(f"ema_decay: expected 0 (no averaging) or a value in (0, 1), got {ema_decay}")
     if corpus not in CORPORA:
         raise ConfigError(f"corpus: expected one of {', '.join(CORPORA)}, got {corpus!r}")
     experiment = seq2seq_experiment(
@@ -81,6 +82,6 @@ def docstring_summary(
         checkpoint_policy=CheckpointPolicy(best_metric=DECODED_METRIC, best_mode="max"),
         early_stopping=EarlyStoppingPolicy(metric=DECODED_METRIC, mode="max", patience=epochs, restore_best=True),
         decoding=Decoding(beam_size=beam_size, length_penalty=length_penalty, no_repeat_ngram=no_repeat_ngram),
-        ema_decay=ema_decay or None,
+        ema_decay=optional_ema_decay(ema_decay),
         ema_start_epoch=ema_start_epoch,
     )

@@ -11,7 +11,7 @@ from jax_zoo.train.augment import image_augment
 from jax_zoo.train.regularization import decay_mask
 from jax_zoo.datasets.sources import FASHION_MNIST_SOURCES, choose_source
 from jax_zoo.core.errors import ConfigError
-from jax_zoo.core.experiment import Experiment, require_fraction, require_positive
+from jax_zoo.core.experiment import Experiment, optional_ema_decay, require_fraction, require_positive
 from jax_zoo.core.registry import register
 
 ARCHITECTURES = {"resnet20": ResNet20, "resnet32": ResNet32, "resnet56": ResNet56, "resnet18": ResNet18}
@@ -66,8 +66,6 @@ def fashion_resnet(
         raise ConfigError(f"depth: expected one of {', '.join(map(repr, ARCHITECTURES))}, got {depth!r}")
     if not 0 <= warmup_epochs < epochs:
         raise ConfigError(f"warmup_epochs: expected a value in [0, epochs = {epochs}), got {warmup_epochs}")
-    if not 0 <= ema_decay < 1:
-        raise ConfigError(f"ema_decay: expected 0 (no averaging) or a value in (0, 1), got {ema_decay}")
     if test_time_shift < 0:
         raise ConfigError(f"test_time_shift: expected a non-negative number of pixels, got {test_time_shift}")
     if test_time_shift and not test_time_flip:
@@ -103,5 +101,5 @@ def fashion_resnet(
         augment=image_augment(crop_padding=crop_padding, flip=flip, cutout_size=cutout_size),
         final_eval_model=FlipAveraged(network, shift=test_time_shift) if test_time_shift else None,
         xla_flags=xla_flags.PRESETS["batchnorm"],
-        ema_decay=ema_decay or None,
+        ema_decay=optional_ema_decay(ema_decay),
     )
