@@ -26,12 +26,20 @@ def test_the_pytorch_parity_bound_in_the_docs_is_the_one_the_port_tests_hold():
 
 
 def test_the_vmap_speed_ups_in_the_docs_are_the_ones_their_reports_hold():
-    rows = re.findall(r"^\| `(\w+)` \| (\d+) \|.*\| ([0-9.]+)x \| ([0-9.]+)x \|$", (ROOT / "docs" / "vmap.md").read_text(), re.M)
+    rows = re.findall(
+        r"^\| `(\w+)` \| (\d+) \| ([0-9.]+) s \| ([0-9.]+) s \| ([0-9.]+) s \| ([0-9.]+)x \| ([0-9.]+)x \|$",
+        (ROOT / "docs" / "vmap.md").read_text(), re.M,
+    )
     assert len(rows) == 2
-    for entry, epochs, speedup, without_compilation in rows:
+    for entry, epochs, sequence, one_program, groups, speedup, without_compilation in rows:
         report = json.loads((REPORTS / f"vmap_{entry}_cpu.json").read_text())
+        seconds = report["median_wall_seconds"]
         assert (report["epochs"], report["speedup_wall"], report["speedup_without_compile"]) == (
             int(epochs), float(speedup), float(without_compilation)
         ), entry
+        assert [round(seconds[side], 1) for side in ("sequential", "members_one_program", "members")] == [
+            float(sequence), float(one_program), float(groups)
+        ], entry
+        assert all(timing["thread_groups"] > 1 for timing in report["timings"]["members"]), entry
     (stated,) = re.findall(r"eight stacked runs train ([0-9.]+)x faster", text_of("docs/vmap.md"))
     assert float(stated) == json.loads((REPORTS / "vmap_names_tutorial_rnn_cpu.json").read_text())["speedup_wall"]

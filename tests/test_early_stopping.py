@@ -1,6 +1,7 @@
 """Early stopping on a validation metric: stops, restores the best parameters, survives a resume."""
 
 import pytest
+import tiny_zoo  # noqa: F401  (registers tiny_mlp at collection, as every test module that uses it)
 from harness_helpers import SPEC, assert_trees_bitwise_equal, digits, fresh_state, metric_history
 
 from jax_zoo.train import EarlyStoppingPolicy, InputError, accuracy, evaluate, fit, make_eval_step, make_train_step, softmax_cross_entropy
@@ -105,8 +106,6 @@ def test_without_evaluation_data_the_epochs_record_training_metrics_only(steps):
 
 @pytest.mark.slow
 def test_zoo_eval_and_zoo_restore_load_the_best_parameters_not_the_last(tmp_path, capsys):
-    import tiny_zoo  # noqa: F401  (registers tiny_mlp)
-
     import jax_zoo as zoo
     from jax_zoo.train import Checkpoints
     from jax_zoo.cli import main

@@ -7,6 +7,7 @@ import sys
 import time
 
 import pytest
+import tiny_zoo  # noqa: F401  (registers tiny_mlp at collection, as every test module that uses it)
 from harness_helpers import SPEC, assert_trees_bitwise_equal, digits, fresh_state, metric_history
 
 import jax_zoo as zoo
@@ -187,7 +188,6 @@ RANDOM_RUNS = {
 def test_randomness_and_statistics_survive_a_resume_bit_for_bit(overrides, tmp_path):
     """Step ``n``'s dropout mask and augmentation come from ``fold_in(key, n)``; BatchNorm
     statistics and the moving average travel in the checkpoint: a resumed run draws the same."""
-    import tiny_zoo  # noqa: F401  (registers tiny_mlp: 36 steps, a checkpoint every 5)
 
     golden = zoo.train_and_evaluate("tiny_mlp", tmp_path / "golden", overrides, progress=False)
     stopped = zoo.train_and_evaluate("tiny_mlp", tmp_path / "resumed", overrides, progress=False, stop_at_step=17)

@@ -58,9 +58,9 @@ def cross_validate(
     each is compiled once (``compiles`` in the result counts XLA compilations by step).
     Returns per-fold final metrics and their mean and (population) standard deviation.
 
-    ``parallel`` trains the folds as stacked runs, one program (``jax_zoo.train.fit_stacked``): each
-    run reads its own fold's batches, in the order the sequential run gives them, so the numbers
-    are the sequential ones to within float rounding.
+    ``parallel`` trains the folds as stacked runs (``jax_zoo.train.fit_stacked``; ``thread_groups``
+    in the result says in how many groups): each run reads its own fold's batches, in the order
+    the sequential run gives them, so the numbers are the sequential ones to within float rounding.
     """
     held_out = stratified_folds(data["targets"], folds, seed)
     trainings = [np.setdiff1d(np.arange(len(data["targets"])), validation) for validation in held_out]
@@ -73,7 +73,9 @@ def cross_validate(
                 epochs=epochs, seeds=[seed] * folds, num_classes=num_classes, progress=progress,
             )
             finals = [history[-1] for history in result.histories]
+            thread_groups = result.thread_groups
         else:
+            thread_groups = 1
             finals = [
                 fit(
                     initial_state(len(training)),
@@ -95,6 +97,7 @@ def cross_validate(
         "folds": per_fold,
         "mean": {name: float(np.mean([fold[name] for fold in per_fold])) for name in names},
         "std": {name: float(np.std([fold[name] for fold in per_fold])) for name in names},
+        "thread_groups": thread_groups,
         "compiles": {
             "train_step": compilation.compiles(train_step.name),
             "eval_step": compilation.compiles(eval_step.name),

@@ -22,8 +22,10 @@ from jax_zoo.train.loop import EpochCallback, run_loop
 from jax_zoo.train.parallel import DataParallel
 from jax_zoo.train.run_files import BEST_CHECKPOINT, CHECKPOINTS, load_final_state
 from jax_zoo.train.runs import EvalScores, OneRun, StackedRuns
+from jax_zoo.train.stacked import run_count
 from jax_zoo.train.state import TrainState
 from jax_zoo.train.steps import Step
+from jax_zoo.train.thread_groups import default_thread_groups
 
 __all__ = [
     "BEST_CHECKPOINT", "CHECKPOINTS", "CheckpointPolicy", "FitResult", "StackedFitResult", "fit", "fit_stacked",
@@ -68,6 +70,8 @@ class StackedFitResult:
     """Per run, the steps skipped as non-finite under ``nan_policy="skip"``."""
     diverged: list[dict[str, Any] | None]
     """Per run: None, or ``{"step", "quantity"}`` of the non-finite step that stopped it."""
+    thread_groups: int = 1
+    """How many groups of runs trained at once, each from a host thread (``jax_zoo.train.thread_groups``)."""
 
 
 def fit(
@@ -159,6 +163,7 @@ def fit_stacked(
     stop_at_step: int | None = None,
     parallel: DataParallel | None = None,
     on_epoch_end: EpochCallback | None = None,
+    thread_groups: int | None = None,
 ) -> StackedFitResult:
     """``fit`` for the stacked ``states`` of K runs (``jax_zoo.train.stacked.stack_runs``), with the
     single-run ``train_step`` and ``eval_step``: one compiled program trains every run.
@@ -170,8 +175,14 @@ def fit_stacked(
     step is not finite keeps its last good state and is reported while the others go on.
     Everything else is ``fit``'s: the workdir, resuming, signals, ``stop_at_step``, checkpoints
     and data parallelism; each line of ``metrics.jsonl`` names its ``run``.
+
+    ``thread_groups`` splits the runs into that many groups whose steps run at once, each called
+    from a thread of its own (``jax_zoo.train.thread_groups``); None: one group per usable core
+    on a single CPU device (where one stacked program keeps about one core busy), else 1.
     """
     parallel = parallel or DataParallel()
+    if thread_groups is None:
+        thread_groups = default_thread_groups(run_count(states), parallel.device_count)
     for seed in seeds:
         check_seed(seed)
     check_fit_inputs(
@@ -182,17 +193,20 @@ def fit_stacked(
     runs = StackedRuns(
         states, train_step=train_step, eval_step=eval_step, train_data=train_data, eval_data=eval_data,
         batch_size=batch_size, eval_batch_size=eval_batch_size or batch_size, seeds=seeds, train_rows=train_indices,
-        eval_rows=eval_indices, parallel=parallel,
+        eval_rows=eval_indices, parallel=parallel, thread_groups=thread_groups,
     )
-    outcome = run_loop(
-        runs, states, train_step=train_step, eval_step=eval_step, has_eval_data=eval_data is not None, epochs=epochs,
-        workdir=workdir, progress=progress, checkpoint_policy=checkpoint_policy, early_stopping=early_stopping,
-        run_record=run_record, stop_at_step=stop_at_step, on_epoch_end=on_epoch_end,
-    )
+    try:
+        outcome = run_loop(
+            runs, states, train_step=train_step, eval_step=eval_step, has_eval_data=eval_data is not None,
+            epochs=epochs, workdir=workdir, progress=progress, checkpoint_policy=checkpoint_policy,
+            early_stopping=early_stopping, run_record=run_record, stop_at_step=stop_at_step, on_epoch_end=on_epoch_end,
+        )
+    finally:
+        runs.close()
     return StackedFitResult(
         states=outcome.state, histories=[run.history for run in outcome.progress], wall_seconds=outcome.wall_seconds,
         compile_seconds=outcome.compile_seconds, completed=outcome.completed,
         resumed_from_step=outcome.resumed_from_step, stopped_early=[run.stopped_early for run in outcome.progress],
         best_steps=[run.best_step for run in outcome.progress], nonfinite_steps=outcome.nonfinite_steps,
-        diverged=[run.diverged for run in outcome.progress],
+        diverged=[run.diverged for run in outcome.progress], thread_groups=thread_groups,
     )

@@ -184,6 +184,7 @@ class _Loop:
 
     def _close_epoch(self, epoch: int, epoch_start: float) -> None:
         """Each run's epoch record (train and eval metrics), early stopping's verdicts and the checkpoints."""
+        self.state = self.runs.whole(self.state)
         self.nonfinite.resolve()
         first_step = epoch * self.steps_per_epoch
         train_metrics = self.runs.train_means(self.accumulator)
@@ -229,6 +230,7 @@ class _Loop:
                    f"the others go on")
 
     def _save(self, finished: bool = False) -> None:
+        self.state = self.runs.whole(self.state)
         self.nonfinite.resolve()
         self.saved_at = self.step
         runs = [
@@ -270,6 +272,7 @@ class _Loop:
         return True
 
     def _outcome(self, completed: bool) -> LoopOutcome:
+        self.state = self.runs.whole(self.state)
         return LoopOutcome(
             state=self.state, progress=self.progress, nonfinite_steps=[list(steps) for steps in self.nonfinite.steps],
             wall_seconds=time.perf_counter() - self.start, compile_seconds=self.compilation.seconds(),

@@ -23,6 +23,14 @@ from jax_zoo.train.parallel import DataParallel
 from jax_zoo.train.stacked import make_stacked_eval_step, make_stacked_train_step, run_count, where_active
 from jax_zoo.train.state import TrainState
 from jax_zoo.train.steps import Step
+from jax_zoo.train.thread_groups import ThreadGroups
+
+
+class GroupParts:
+    """Stacked states held as their thread groups' parts between steps (``StackedRuns.whole`` joins them)."""
+
+    def __init__(self, parts: list[TrainState]):
+        self.parts = parts
 
 
 class EvalScores(Protocol):
@@ -73,6 +81,14 @@ class OneRun:
     def step(self, state: TrainState, batch: dict[str, np.ndarray]) -> tuple[TrainState, dict[str, jax.Array]]:
         return self.train_step(state, self.parallel.shard_batch(batch, local=self.reads_own_rows))
 
+    @staticmethod
+    def whole(state: TrainState) -> TrainState:
+        """The state itself: nothing is split."""
+        return state
+
+    def close(self) -> None:
+        """Nothing to stop."""
+
     def train_means(self, accumulator: MetricAccumulator) -> list[dict[str, float]]:
         return [accumulator.result()]
 
@@ -111,7 +127,7 @@ class StackedRuns:
     def __init__(
         self, states: TrainState, *, train_step: Step, eval_step: Step, train_data: Arrays, eval_data: Arrays | None,
         batch_size: int, eval_batch_size: int, seeds: Sequence[int], train_rows: Sequence[np.ndarray] | None,
-        eval_rows: Sequence[np.ndarray] | None, parallel: DataParallel,
+        eval_rows: Sequence[np.ndarray] | None, parallel: DataParallel, thread_groups: int = 1,
     ):
         self.count = run_count(states)
         if len(seeds) != self.count:
@@ -133,6 +149,8 @@ class StackedRuns:
         self.batch_size, self.eval_batch_size = batch_size, eval_batch_size
         self.batch_axis = 0 if self.shared else 1
         self.active = None
+        self.groups = ThreadGroups(self.count, thread_groups) if thread_groups > 1 else None
+        self.active_parts = None
 
     def place(self, states: TrainState, active: list[bool]) -> TrainState:
         self.set_active(active)
@@ -145,9 +163,31 @@ class StackedRuns:
             self.train_data, self.batch_size, rows=self.train_rows, seeds=self.seeds, epoch=epoch, start_batch=start_batch,
         )
 
-    def step(self, states: TrainState, batch: dict[str, np.ndarray]) -> tuple[TrainState, dict[str, jax.Array]]:
-        states, self.active, metrics = self.train_step(states, self.parallel.shard_batch(batch, self.batch_axis), self.active)
-        return states, metrics
+    def step(self, states: Any, batch: dict[str, np.ndarray]) -> tuple[Any, dict[str, jax.Array]]:
+        if self.groups is None:
+            states, self.active, metrics = self.train_step(states, self.parallel.shard_batch(batch, self.batch_axis), self.active)
+            return states, metrics
+        # In thread groups the states stay split from step to step; ``whole`` joins them.
+        parts = states.parts if isinstance(states, GroupParts) else self.groups.split(states)
+        if self.active_parts is None:
+            self.active_parts = self.groups.split(self.active)
+        batches = [batch] * self.groups.count if self.shared else self.groups.split_host(batch)
+        batches = [self.parallel.shard_batch(part, self.batch_axis) for part in batches]
+        outputs = self.groups.map(self.train_step, parts, batches, self.active_parts)
+        self.active_parts = [active for _, active, _ in outputs]
+        return GroupParts([state for state, _, _ in outputs]), self.groups.join([metrics for _, _, metrics in outputs])
+
+    def whole(self, states: Any) -> TrainState:
+        """The stacked states as one tree (thread groups hold their parts between steps)."""
+        if not isinstance(states, GroupParts):
+            return states
+        self.active = self.groups.join(self.active_parts)
+        return self.groups.join(states.parts)
+
+    def close(self) -> None:
+        """Stops the groups' threads."""
+        if self.groups is not None:
+            self.groups.close()
 
     def train_means(self, accumulator: MetricAccumulator) -> list[dict[str, float]]:
         return accumulator.per_run()
@@ -158,6 +198,7 @@ class StackedRuns:
     def set_active(self, active: list[bool]) -> None:
         """Which runs train on: a stopped or diverged one keeps its state."""
         self.active = self.parallel.replicate(jnp.asarray(active))
+        self.active_parts = None
 
     def keep_best(self, states: TrainState, improved: list[bool], kept: Any) -> TrainState:
         """The improved runs' states beside the others' kept best, in buffers of their own (the

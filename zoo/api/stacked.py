@@ -163,6 +163,7 @@ def train_stacked(
     results = {
         "entry": entry,
         "runs_as": "sequence" if in_sequence else "stacked",
+        "thread_groups": result.thread_groups,
         "runs": [_run_summary(config, result, index) for index, config in enumerate(configs)],
         "parameters_per_run": parameter_count(unstack_run(result.states, 0).params),
     }
