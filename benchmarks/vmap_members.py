@@ -17,14 +17,19 @@ import os
 import statistics
 import time
 
-from jax_zoo.train import fit, fit_stacked
-from jax_zoo.train.records import environment, write_json_atomic
-from jax_zoo.datasets import load_dataset
-from jax_zoo.api.build import build
-from jax_zoo.api.stacked import stacked_states
+from jax_zoo.cli.process import prepare_process
+
+
+def final_metric(history):
+    """``(name, value)``: the run's last validation value of its entry's first metric (accuracy, exact match, ...)."""
+    return next((name.removeprefix("eval_"), value) for name, value in history[-1].items()
+                if name.startswith("eval_") and name != "eval_loss")
 
 
 def time_stacked(built, train, validation, epochs, thread_groups=None):
+    from jax_zoo.api.stacked import stacked_states
+    from jax_zoo.train import fit_stacked
+
     experiment = built[0].experiment
     start = time.perf_counter()
     result = fit_stacked(
@@ -33,8 +38,8 @@ def time_stacked(built, train, validation, epochs, thread_groups=None):
         eval_batch_size=experiment.eval_batch_size, epochs=epochs,
         seeds=[run.experiment.seed for run in built], progress=False, thread_groups=thread_groups,
     )
-    accuracies = [h[-1]["eval_accuracy"] for h in result.histories]
-    return time.perf_counter() - start, result.compile_seconds, accuracies, result.thread_groups
+    finals = [final_metric(history) for history in result.histories]
+    return time.perf_counter() - start, result.compile_seconds, finals, result.thread_groups
 
 
 def time_one_program(built, train, validation, epochs):
@@ -42,7 +47,9 @@ def time_one_program(built, train, validation, epochs):
 
 
 def time_sequential(built, train, validation, epochs):
-    start, compile_seconds, accuracies = time.perf_counter(), 0.0, []
+    from jax_zoo.train import fit
+
+    start, compile_seconds, finals = time.perf_counter(), 0.0, []
     for run in built:
         experiment = run.experiment
         # The runs differ in the seed only: one model and optimizer object keep the compiled
@@ -54,8 +61,8 @@ def time_sequential(built, train, validation, epochs):
             epochs=epochs, seed=experiment.seed, progress=False,
         )
         compile_seconds += result.compile_seconds
-        accuracies.append(result.history[-1]["eval_accuracy"])
-    return time.perf_counter() - start, compile_seconds, accuracies, 1
+        finals.append(final_metric(result.history))
+    return time.perf_counter() - start, compile_seconds, finals, 1
 
 
 def main() -> None:
@@ -66,10 +73,11 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--json")
     args = parser.parse_args()
-    from jax_zoo.cli.process import prepare_process
-
     os.environ.setdefault("ZOO_COMPILATION_CACHE", "0")  # every timing includes its real compilation
-    prepare_process()
+    prepare_process()  # before JAX loads, as the zoo command does
+    from jax_zoo.api.build import build
+    from jax_zoo.datasets import load_dataset
+    from jax_zoo.train.records import environment, write_json_atomic
 
     def fresh():
         return [build(args.entry, {"seed": seed, "epochs": args.epochs}) for seed in range(args.members)]
@@ -82,11 +90,11 @@ def main() -> None:
     for repeat in range(args.repeats):
         for name, timer in timers.items():
             load_before = os.getloadavg()[0]
-            wall, compile_seconds, accuracies, thread_groups = timer(fresh(), train, validation, args.epochs)
+            wall, compile_seconds, finals, thread_groups = timer(fresh(), train, validation, args.epochs)
             timings[name].append({
                 "wall_seconds": round(wall, 3), "compile_seconds": round(compile_seconds, 3), "thread_groups": thread_groups,
                 "load_average_before": load_before, "load_average_after": os.getloadavg()[0],
-                "validation_accuracy": [round(a, 4) for a in accuracies],
+                f"validation_{finals[0][0]}": [round(value, 4) for _, value in finals],
             })
             print(f"{name} repeat {repeat}: {wall:.1f} s (compile {compile_seconds:.1f} s), "
                   f"load {load_before:.1f} -> {os.getloadavg()[0]:.1f}", flush=True)

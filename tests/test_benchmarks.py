@@ -134,15 +134,31 @@ def run_script(script: str, *args: str) -> str:
 
 
 @pytest.mark.slow
-def test_vmap_members_times_both_sides_on_the_same_members(tmp_path):
+def test_vmap_members_times_every_side_on_the_same_members(tmp_path):
     out = run_script("vmap_members.py", "digits_cnn", "--members", "2", "--epochs", "1", "--repeats", "1",
                      "--json", str(tmp_path / "vmap.json"))
-    assert "digits_cnn: 2 members in one program" in out
+    assert re.search(r"digits_cnn: 2 stacked runs [0-9.]+ s \(\d thread groups\), as one program", out)
     report = json.loads((tmp_path / "vmap.json").read_text())
-    members, sequential = (report["timings"][side][0] for side in ("members", "sequential"))
-    assert report["speedup_wall"] > 0 and members["wall_seconds"] > members["compile_seconds"] > 0
-    # the same two seeds trained either way: the same validation accuracy, member by member
-    assert members["validation_accuracy"] == pytest.approx(sequential["validation_accuracy"], abs=1 / 180)
+    grouped, one_program, sequential = (
+        report["timings"][side][0] for side in ("members", "members_one_program", "sequential")
+    )
+    assert report["speedup_wall"] > 0 and grouped["wall_seconds"] > grouped["compile_seconds"] > 0
+    assert one_program["thread_groups"] == sequential["thread_groups"] == 1
+    # the same two seeds trained every way: the same validation accuracy, run by run
+    for side in (grouped, one_program):
+        assert side["validation_accuracy"] == pytest.approx(sequential["validation_accuracy"], abs=1 / 180)
+
+
+@pytest.mark.slow
+def test_cores_busy_times_the_whole_batch_and_two_halves_from_two_threads(tmp_path):
+    out = run_script("cores_busy.py", "names_tutorial_rnn", "--steps", "3", "--repeats", "1",
+                     "--json", str(tmp_path / "cores.json"))
+    assert "names_tutorial_rnn: " in out and "cores busy; two half batches from two threads" in out
+    (row,) = json.loads((tmp_path / "cores.json").read_text())["rows"]
+    assert row["batch_size"] == 32 and row["step_ms"] > 0 and row["two_half_steps_ms"] > 0
+    assert 0 < row["cores_busy"] <= os.cpu_count() + 0.5
+    # the report's milliseconds are rounded to 0.1: the ratio of the rounded times, within that
+    assert row["speedup_of_halves"] == pytest.approx(row["step_ms"] / row["two_half_steps_ms"], rel=0.1)
 
 
 @pytest.mark.slow

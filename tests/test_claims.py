@@ -27,15 +27,15 @@ def test_the_pytorch_parity_bound_in_the_docs_is_the_one_the_port_tests_hold():
 
 def test_the_vmap_speed_ups_in_the_docs_are_the_ones_their_reports_hold():
     rows = re.findall(
-        r"^\| `(\w+)` \| (\d+) \| ([0-9.]+) s \| ([0-9.]+) s \| ([0-9.]+) s \| ([0-9.]+)x \| ([0-9.]+)x \|$",
+        r"^\| `(\w+)`(?: \((\d) seeds\))? \| (\d+) \| ([0-9.]+) s \| ([0-9.]+) s \| ([0-9.]+) s \| ([0-9.]+)x \| ([0-9.]+)x \|$",
         (ROOT / "docs" / "vmap.md").read_text(), re.M,
     )
-    assert len(rows) == 2
-    for entry, epochs, sequence, one_program, groups, speedup, without_compilation in rows:
+    assert len(rows) == 3
+    for entry, seeds, epochs, sequence, one_program, groups, speedup, without_compilation in rows:
         report = json.loads((REPORTS / f"vmap_{entry}_cpu.json").read_text())
         seconds = report["median_wall_seconds"]
-        assert (report["epochs"], report["speedup_wall"], report["speedup_without_compile"]) == (
-            int(epochs), float(speedup), float(without_compilation)
+        assert (report["members"], report["epochs"], report["speedup_wall"], report["speedup_without_compile"]) == (
+            int(seeds or 8), int(epochs), float(speedup), float(without_compilation)
         ), entry
         assert [round(seconds[side], 1) for side in ("sequential", "members_one_program", "members")] == [
             float(sequence), float(one_program), float(groups)

@@ -10,6 +10,7 @@ from jax_zoo.api import cross_validation
 from jax_zoo.api.build import build
 from jax_zoo.api.stacked import program_difference
 from jax_zoo.api.sweep import parse_grid, summarize
+from jax_zoo.train.thread_groups import usable_cores
 
 
 def test_the_grid_is_parsed_and_malformed_settings_are_refused():
@@ -69,6 +70,9 @@ def test_a_sweep_trains_seeds_and_learning_rates_in_one_program(tmp_path, capsys
     assert summary["best"]["validation"]["accuracy"] == max(r["validation"]["accuracy"] for r in summary["runs"])
     lines = (tmp_path / "program-0" / "metrics.jsonl").read_text().splitlines()
     assert sorted(json.loads(line)["run"] for line in lines) == [0, 1, 2, 3]
+    # on one CPU device the stacked runs train in one group per core
+    program = json.loads((tmp_path / "program-0" / "results.json").read_text())
+    assert program["runs_as"] == "stacked" and program["thread_groups"] == min(usable_cores(), 4)
 
 
 @pytest.mark.slow

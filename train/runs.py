@@ -149,7 +149,7 @@ class StackedRuns:
         self.batch_size, self.eval_batch_size = batch_size, eval_batch_size
         self.batch_axis = 0 if self.shared else 1
         self.active = None
-        self.groups = ThreadGroups(self.count, thread_groups) if thread_groups > 1 else None
+        self.groups = ThreadGroups(self.count, thread_groups) if thread_groups != 1 else None
         self.active_parts = None
 
     def place(self, states: TrainState, active: list[bool]) -> TrainState:

@@ -3,8 +3,9 @@
 XLA:CPU runs a program on the thread that calls it; only a large product spreads over the
 cores. A stacked step of small runs is a chain of small batched products, so it keeps about
 one core busy however many runs it holds. Split into groups, one per core, each group's step
-called from its own thread, the runs train on every core. Each run computes what it computes
-stacked with all the others: the split only chooses which runs share a program.
+called from its own thread, the runs train on every core. Each run's numbers are those it gets
+in one program of all the runs, up to float rounding (a product batched over fewer runs may sum
+in another order); groups of two sizes compile two programs.
 """
 
 import os
