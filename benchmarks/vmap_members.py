@@ -6,9 +6,9 @@
 Both sides train the same K configs (seeds 0..K-1, each its own data order), evaluate on the
 validation split after every epoch and write nothing. The stacked runs are timed twice: as
 ``fit_stacked`` chooses (on a CPU, one group of runs per core, each group's step called from a
-thread of its own) and as one program (``thread_groups=1``). The sequential side reuses one compiled
-train step for all K runs (its best case: separate ``zoo train`` processes would compile K
-times). The two are timed alternately, ``--repeats`` times each, and the medians reported with
+thread of its own) and as one program (``thread_groups=1``). The sequential side reuses one
+compiled train step for all K runs (its best case: separate ``zoo train`` processes would compile K
+times). The three are timed alternately, ``--repeats`` times each, and the medians reported with
 the load average seen around each timing, since the machine may be shared.
 """
 
