@@ -8,6 +8,7 @@ in one program of all the runs, up to float rounding (a product batched over few
 in another order); groups of two sizes compile two programs.
 """
 
+import functools
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -41,6 +42,16 @@ def group_slices(run_count: int, groups: int) -> list[slice]:
     return [slice(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:])]
 
 
+@functools.partial(jax.jit, static_argnums=1)
+def _split(tree: Any, bounds: tuple[tuple[int, int], ...]) -> list[Any]:
+    return [jax.tree.map(lambda leaf: leaf[start:stop], tree) for start, stop in bounds]
+
+
+@jax.jit
+def _join(parts: list[Any]) -> Any:
+    return jax.tree.map(lambda *leaves: jnp.concatenate(leaves), *parts)
+
+
 class ThreadGroups:
     """Splits stacked trees into the groups' parts, calls a function on each part from its own
     thread, and joins the parts' results back into stacked trees."""
@@ -49,9 +60,7 @@ class ThreadGroups:
         self.slices = group_slices(run_count, groups)
         self._pool = ThreadPoolExecutor(max_workers=max(1, groups - 1), thread_name_prefix="stacked-group")
         self._called_sizes: set[int] = set()
-        slices = self.slices
-        self._split = jax.jit(lambda tree: [jax.tree.map(lambda leaf: leaf[part], tree) for part in slices])
-        self._join = jax.jit(lambda parts: jax.tree.map(lambda *leaves: jnp.concatenate(leaves), *parts))
+        self._bounds = tuple((part.start, part.stop) for part in self.slices)
 
     @property
     def count(self) -> int:
@@ -59,7 +68,7 @@ class ThreadGroups:
 
     def split(self, tree: Any) -> list[Any]:
         """Each group's part of a stacked tree of device arrays (a new buffer per part)."""
-        return self._split(tree)
+        return _split(tree, self._bounds)
 
     def split_host(self, tree: Any, axis: int = 0) -> list[Any]:
         """Each group's part of a tree of host arrays, views along ``axis``."""
@@ -68,7 +77,7 @@ class ThreadGroups:
 
     def join(self, parts: Sequence[Any]) -> Any:
         """The groups' parts as one stacked tree."""
-        return self._join(list(parts))
+        return _join(list(parts))
 
     def map(self, function: Callable[..., Any], *per_group: Sequence[Any]) -> list[Any]:
         """``function(*args)`` for each group's arguments, at once: the first group on the calling
