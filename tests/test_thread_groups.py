@@ -1,4 +1,4 @@
-"""Stacked runs in thread groups: each run trains exactly as it does in one stacked program."""
+"""Stacked runs in thread groups: each run trains as in one stacked program (to float rounding) and resumes bit for bit."""
 
 import jax
 import numpy as np
