@@ -59,6 +59,16 @@ def test_stopped_and_resumed_equals_uninterrupted(steps, golden, tmp_path, stop_
 
 
 @pytest.mark.slow
+def test_a_metrics_line_no_complete_checkpoint_holds_is_dropped_when_the_run_starts_over(steps, golden, tmp_path):
+    # as if killed after logging epoch 1, while its first checkpoint was still being written
+    (tmp_path / "metrics.jsonl").write_text(json.dumps(golden.history[0]) + "\n")
+    restarted = run_fit(steps, tmp_path)
+    assert restarted.resumed_from_step is None
+    lines = [json.loads(line) for line in (tmp_path / "metrics.jsonl").read_text().splitlines()]
+    assert metric_history(lines) == metric_history(golden.history)
+
+
+@pytest.mark.slow
 def test_checkpoints_every_n_steps_keep_the_last_k(steps, tmp_path):
     run_fit(steps, tmp_path, checkpoint_policy=CheckpointPolicy(every_epochs=None, every_steps=4, keep=2))
     with Checkpoints(tmp_path / "checkpoints") as checkpoints:

@@ -134,21 +134,18 @@ class _Loop:
         self.accumulator = MetricAccumulator(None if record is None else record["epoch_sums"])
         self.finished = record is not None and record["finished"]
         self.best = None
-        if record is not None:
-            self._resumed(state)
+        # The metrics file as the checkpoint has it (nothing without one): a kill between writing
+        # an epoch's line and its checkpoint being complete must not leave that epoch twice.
+        self.files.rewrite_metrics(sorted(
+            (line for run in self.progress for line in run.history), key=lambda line: (line["epoch"], line.get("run", 0)),
+        ))
+        if record is not None and self.holds_best:
+            saved_best = self.files.restore_best(state)
+            self.best = None if saved_best is None else self.runs.parallel.replicate(saved_best)
         self.state = runs.place(state, [run.active for run in self.progress])
         self.step = int(np.max(jax.device_get(self.state.step))) if record is None else record["step"]
         self.saved_at = None
         self.stop_request = None
-
-    def _resumed(self, state: Any) -> None:
-        """The metrics file as the checkpoint has it, and the best states held in memory."""
-        self.files.rewrite_metrics(sorted(
-            (line for run in self.progress for line in run.history), key=lambda line: (line["epoch"], line.get("run", 0)),
-        ))
-        if self.holds_best:
-            saved_best = self.files.restore_best(state)
-            self.best = None if saved_best is None else self.runs.parallel.replicate(saved_best)
 
     def run(self, progress: bool) -> LoopOutcome:
         with CompilationLog() as self.compilation, stop_on_signals() as self.stop_request, tqdm(

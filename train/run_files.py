@@ -61,8 +61,7 @@ class RunFiles:
         return state, record
 
     def rewrite_metrics(self, records: list[dict[str, Any]]) -> None:
-        """Replaces the metrics file with the checkpoint's records: a kill between writing an
-        epoch's line and saving its checkpoint must not leave that epoch twice in the file."""
+        """Replaces the metrics file with the latest checkpoint's records (none without one)."""
         if self.metrics_path is not None:
             write_jsonl_atomic(self.metrics_path, records)
 
