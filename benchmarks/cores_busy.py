@@ -41,10 +41,10 @@ def measure(entry: str, steps: int, repeats: int) -> dict:
     from jax_zoo.api.build import build
     from jax_zoo.datasets import load_dataset
 
-    whole = build(entry, {"seed": 0})
+    whole = build(entry, {"seed": 0}, batch_parts=1)
     batch_size = whole.experiment.batch_size
     train = load_dataset(whole.experiment.dataset, whole.experiment.train_split)
-    halves = [build(entry, {"seed": seed, "batch_size": batch_size // 2}) for seed in (0, 1)]
+    halves = [build(entry, {"seed": seed, "batch_size": batch_size // 2}, batch_parts=1) for seed in (0, 1)]
     states = {"whole": whole.state, 0: halves[0].state, 1: halves[1].state}
 
     def stepper(key, built, rows):

@@ -76,7 +76,7 @@ print(result.history[-1])
 
 # %% [markdown]
 # ### Which countries it confuses
-# On the validation split (the test split stays for the final number, 64.39% for this entry;
+# On the validation split (the test split stays for the final number, 64.42% for this entry;
 # `names_bilstm` reaches 79.25%). Rows are the true country; a row's colour is the share of
 # its names given to each country.
 
@@ -100,7 +100,7 @@ for name, row in zip(MY_NAMES, probabilities):
     print(f"{name:14s} " + ", ".join(f"{COUNTRIES[index]} {row[index]:.0%}" for index in top))
 
 # %% [markdown]
-# In our full-size run (validation 62.86%, the published figure) Schmidt, O'Brien, Kowalski,
+# In our full-size run (validation 62.74%, the published figure) Schmidt, O'Brien, Kowalski,
 # Van der Berg and Yılmaz went to the expected country at 91-100%. Rossi went to Hungary (45%,
 # Italy 27%) and Fernández too (53%, Spain 9%): the model reads letters, not languages, and
 # `á` is common in Hungarian surnames. Nakamura, from none of the 14 countries, was split

@@ -9,7 +9,7 @@ from harness_helpers import SPEC, digits, fresh_state
 from jax_zoo.train import (
     Checkpoints, NonFiniteError, accuracy, epoch_permutation, fit, make_eval_step, make_train_step, softmax_cross_entropy,
 )
-from jax_zoo.train.nonfinite import describe_offender, finiteness
+from jax_zoo.train.nonfinite import describe_offender, finiteness, inputs_are_finite
 
 BATCH, EPOCHS, SEED = 32, 2, 0
 CLEAN, EVAL = digits(200), digits(64, offset=200)
@@ -84,7 +84,7 @@ def test_a_non_finite_gradient_is_named_by_its_parameter_path(position):
     params = fresh_state().params
     paths = [jax.tree_util.keystr(path) for path, _ in jax.tree_util.tree_flatten_with_path(params)[0]]
     leaves, treedef = jax.tree.flatten(params)
-    inputs, loss = jnp.ones((4, 8, 8, 1)), jnp.float32(2.3)
+    inputs, loss = inputs_are_finite(jnp.ones((4, 8, 8, 1))), jnp.float32(2.3)
     check = jax.jit(finiteness)
     finite, _ = check(inputs, loss, treedef.unflatten([jnp.zeros_like(leaf) for leaf in leaves]))
     assert bool(finite)

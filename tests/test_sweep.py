@@ -6,9 +6,9 @@ import pytest
 
 from jax_zoo.cli import main
 from jax_zoo.core.errors import ConfigError
-from jax_zoo.api import cross_validation
+from jax_zoo.api import cross_validation, stacked
 from jax_zoo.api.build import build
-from jax_zoo.api.stacked import program_difference
+from jax_zoo.api.stacked import program_difference, stacking_loses
 from jax_zoo.api.sweep import parse_grid, summarize
 from jax_zoo.train.thread_groups import usable_cores
 
@@ -19,6 +19,17 @@ def test_the_grid_is_parsed_and_malformed_settings_are_refused():
         parse_grid(["learning_rate"])
     with pytest.raises(ConfigError, match="given twice"):
         parse_grid(["seed=0", "seed=1"])
+
+
+def test_runs_train_in_sequence_where_stacking_measured_slower_on_a_cpu(monkeypatch):
+    monkeypatch.setattr(stacked, "usable_cores", lambda: 2)
+    assert "grouped convolutions" in stacking_loses(build("digits_cnn"), 8)
+    parted = build("names_tutorial_rnn")  # its step takes two batch parts on a CPU
+    assert "a core for each of its 2 batch parts" in stacking_loses(parted, 2)
+    assert stacking_loses(parted, 3) is None  # more runs than cores: stacked in a group per core
+    assert stacking_loses(build("names_tutorial_rnn", batch_parts=1), 2) is None
+    monkeypatch.setattr(stacked.jax, "default_backend", lambda: "gpu")
+    assert stacking_loses(build("digits_cnn"), 8) is None
 
 
 def test_seeds_and_learning_rates_share_a_program_widths_and_smoothing_do_not():
@@ -47,7 +58,7 @@ def test_parallel_cv_gives_the_sequential_numbers(tmp_path, capsys, monkeypatch)
     args = ["cv", "digits_cnn", "--folds", "3", "--set", "epochs=1", "--no-progress"]
     assert main([*args, "--workdir", str(tmp_path / "sequential")]) == 0
     # Stacked even where it is slower (a CNN on the CPU), to compare the two.
-    monkeypatch.setattr(cross_validation, "stacking_loses", lambda built: False)
+    monkeypatch.setattr(cross_validation, "stacking_loses", lambda built, runs: None)
     assert main([*args, "--parallel", "--workdir", str(tmp_path / "parallel")]) == 0
     sequential = json.loads((tmp_path / "sequential" / "cv.json").read_text())
     parallel = json.loads((tmp_path / "parallel" / "cv.json").read_text())

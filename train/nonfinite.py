@@ -35,11 +35,18 @@ def check_policy(nan_policy: str) -> None:
         raise ValueError(f"nan_policy must be one of {NAN_POLICIES}, got {nan_policy!r}")
 
 
-def finiteness(inputs: jax.Array, loss: jax.Array, grads) -> tuple[jax.Array, jax.Array]:
-    """``(all_finite, first_offender)``: the offender indexes ``[inputs, loss, *gradient leaves]``."""
+def inputs_are_finite(inputs: jax.Array) -> jax.Array:
+    """Whether every element of ``inputs`` is finite (always true for integer inputs)."""
     # x * 0 is 0 for finite x and NaN for inf or NaN: the sum is finite exactly when every input
     # is, as exact as jnp.all(jnp.isfinite(inputs)) and faster to compile on XLA:CPU.
-    inputs_finite = jnp.isfinite(jnp.sum(inputs * 0)) if jnp.issubdtype(inputs.dtype, jnp.inexact) else jnp.array(True)
+    if not jnp.issubdtype(inputs.dtype, jnp.inexact):
+        return jnp.array(True)
+    return jnp.isfinite(jnp.sum(inputs * 0))
+
+
+def finiteness(inputs_finite: jax.Array, loss: jax.Array, grads) -> tuple[jax.Array, jax.Array]:
+    """``(all_finite, first_offender)``: the offender indexes ``[inputs, loss, *gradient leaves]``;
+    ``inputs_finite`` is ``inputs_are_finite`` of the step's inputs."""
     leaves = jax.tree.leaves(grads)
     if leaves:
         # The gradient leaves are searched as one vector, the first non-finite element found by

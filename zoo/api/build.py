@@ -17,7 +17,7 @@ from jax_zoo.core.errors import ConfigError
 from jax_zoo.core.experiment import Experiment
 from jax_zoo.datasets import dataset_info, split_size
 from jax_zoo.datasets.registry import require_eval_split
-from jax_zoo.api.implementation import choose_implementation, with_implementation
+from jax_zoo.api.implementation import choose_batch_parts, choose_implementation, with_implementation
 from jax_zoo.api.run_data import on_dataset
 
 
@@ -26,7 +26,8 @@ class Built:
     """An entry made concrete: its experiment, a fresh train state and the jitted steps (compiled
     with ``xla_options``, those of the entry's ``xla_flags`` this jaxlib takes). ``implementation``
     says which of the model's implementations the experiment holds: ``"reference"`` or
-    ``"xla_cpu"`` (``jax_zoo.api.implementation``)."""
+    ``"xla_cpu"`` (``jax_zoo.api.implementation``); ``batch_parts``, into how many parts the train
+    step splits each batch."""
 
     name: str
     config: dict[str, Any]
@@ -37,20 +38,29 @@ class Built:
     predict_step: Step
     xla_options: dict[str, Any] = dataclasses.field(default_factory=dict)
     implementation: str = "reference"
+    batch_parts: int = 1
 
 
-def build(entry: str, overrides: Mapping[str, Any] | None = None, *, implementation: str | None = None) -> Built:
+def build(
+    entry: str, overrides: Mapping[str, Any] | None = None, *, implementation: str | None = None,
+    batch_parts: int | None = None,
+) -> Built:
     """Resolves the config, calls the entry function and initialises the model from its seed.
 
     ``implementation`` is ``"auto"`` (the default, unless ``$ZOO_IMPLEMENTATION`` says otherwise:
     the model's XLA:CPU variant where it trains faster, the reference elsewhere), ``"reference"``
-    or ``"xla_cpu"``; both start from the reference model's initialisation.
+    or ``"xla_cpu"``; both start from the reference model's initialisation. ``batch_parts``: into
+    how many parts the train step splits each batch (``make_train_step``); None: as
+    ``jax_zoo.api.implementation.choose_batch_parts`` decides for the entry.
     """
-    return build_from_config(entry, resolve_config(entry, overrides), implementation=implementation)
+    return build_from_config(
+        entry, resolve_config(entry, overrides), implementation=implementation, batch_parts=batch_parts,
+    )
 
 
 def build_from_config(
     entry: str, config: Mapping[str, Any], dataset: str | None = None, *, implementation: str | None = None,
+    batch_parts: int | None = None,
 ) -> Built:
     """``build`` for a config already resolved (a saved run's, or one checked by ``resolve_config``);
     ``dataset``: a registered dataset of one's own files to train on (``jax_zoo.api.run_data``)."""
@@ -71,6 +81,8 @@ def build_from_config(
     variables = init_variables(experiment)
     if experiment.final_eval_model is not None:
         _require_same_variables(entry, experiment, variables)
+    if batch_parts is None:
+        batch_parts = choose_batch_parts(entry, experiment.batch_size, implementation)
     implementation = choose_implementation(experiment, implementation)
     experiment = with_implementation(experiment, implementation)
     return Built(
@@ -80,12 +92,13 @@ def build_from_config(
         state=initial_state(experiment, train_examples, variables),
         train_step=make_train_step(
             experiment.loss, experiment.metrics, example_spec=spec, augment=experiment.augment,
-            nan_policy=experiment.nan_policy, compiler_options=options,
+            nan_policy=experiment.nan_policy, compiler_options=options, batch_parts=batch_parts,
         ),
         eval_step=make_eval_step(experiment.loss, experiment.metrics, example_spec=spec, compiler_options=options),
         predict_step=make_predict_step(example_spec={"inputs": spec["inputs"]}, compiler_options=options),
         xla_options=options,
         implementation=implementation,
+        batch_parts=batch_parts,
     )
 
 

@@ -6,8 +6,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import jax
-
 from jax_zoo.train import cross_validate
 from jax_zoo.train.records import environment, write_json_atomic
 from jax_zoo.datasets import load_dataset
@@ -35,10 +33,10 @@ def cross_validate_entry(
     start = time.perf_counter()
     built = build(entry, overrides)
     experiment = built.experiment
-    if parallel and stacking_loses(built):
+    why_in_sequence = stacking_loses(built, folds) if parallel else None
+    if why_in_sequence is not None:
         parallel = False
-        announce(f"the {folds} folds one after another, sharing one compiled step: stacked, their convolutions would "
-                 f"be grouped convolutions, slower on {jax.default_backend().upper()} (docs/vmap.md)")
+        announce(f"the {folds} folds one after another, sharing one compiled step: {why_in_sequence} (docs/vmap.md)")
     summary = cross_validate(
         lambda train_examples: initial_state(experiment, train_examples),
         train_step=built.train_step,

@@ -5,6 +5,10 @@
 ``"auto"``: the variant on XLA:CPU for the models whose variant measured faster there
 (``FASTER_ON_XLA_CPU``), the reference everywhere else. ``"reference"`` and ``"xla_cpu"`` force
 one. Both start from the same variables, the reference model's initialisation.
+
+On XLA:CPU, an entry of ``PARTED_ON_XLA_CPU`` also trains on its batch in parts, each part's
+gradient computed on a core of its own (``jax_zoo.train.make_train_step``'s ``batch_parts``);
+``"reference"`` keeps the whole batch.
 """
 
 import dataclasses
@@ -21,6 +25,8 @@ CHOICES = ("auto", *IMPLEMENTATIONS)
 ENVIRONMENT_VARIABLE = "ZOO_IMPLEMENTATION"
 FASTER_ON_XLA_CPU = frozenset({"SimpleCNN", "CharLanguageModel", "Seq2Seq"})
 """Models whose XLA:CPU variant trains faster than the reference on XLA:CPU (docs/performance.md)."""
+PARTED_ON_XLA_CPU = {"names_tutorial_rnn": 2, "numbers_en_fr": 2}
+"""Entries whose train step runs faster on XLA:CPU in that many batch parts (docs/performance.md)."""
 
 
 def requested_implementation(requested: str | None = None) -> str:
@@ -46,6 +52,14 @@ def choose_implementation(experiment: Experiment, requested: str | None = None) 
             f"run it with implementation 'reference' or 'auto'"
         )
     return requested
+
+
+def choose_batch_parts(entry: str, batch_size: int, requested: str | None = None) -> int:
+    """How many parts ``entry``'s train step splits each batch into (see the module's docstring)."""
+    parts = PARTED_ON_XLA_CPU.get(entry, 1)
+    if requested_implementation(requested) == "reference" or jax.default_backend() != "cpu" or batch_size % parts:
+        return 1
+    return parts
 
 
 def with_implementation(experiment: Experiment, implementation: str) -> Experiment:

@@ -23,6 +23,7 @@ import numpy as np
 from jax_zoo.train import DataParallel, StackedFitResult, TrainState, evaluate_stacked, fit_stacked, stack_runs, unstack_run
 from jax_zoo.train.batching import eval_batches
 from jax_zoo.train.sequence import fit_in_sequence
+from jax_zoo.train.thread_groups import usable_cores
 from jax_zoo.train.stacked import make_stacked_eval_step, make_stacked_predict_step
 from jax_zoo.core.config import resolve_config
 from jax_zoo.core.errors import ConfigError, WorkdirError
@@ -71,17 +72,22 @@ def program_groups(built: Sequence[Built]) -> list[list[int]]:
 
 RUNS_AS = ("auto", "stacked", "sequence")
 """How the runs of one program train: ``stacked`` (one vmapped step), ``sequence`` (one after
-another, sharing the compiled step), or ``auto``: ``sequence`` where ``stacking_loses``."""
+another, sharing the compiled step), or ``auto``: ``sequence`` where ``stacking_loses`` says why."""
 
 
-def stacking_loses(built: Built) -> bool:
-    """Whether K stacked runs of ``built``'s model train slower than K runs in sequence: models with
-    convolutions on XLA:CPU, where ``vmap`` makes each a grouped convolution (docs/vmap.md)."""
+def stacking_loses(built: Built, runs: int) -> str | None:
+    """Why ``runs`` stacked runs of ``built``'s model would train slower than in sequence, or None
+    (docs/vmap.md): on XLA:CPU, convolutions become grouped convolutions under ``vmap``, and a step
+    in batch parts already keeps a core per part busy, so no more runs than cores gain from stacking."""
     if jax.default_backend() != "cpu":
-        return False
+        return None
     kernels = [leaf for path, leaf in jax.tree_util.tree_leaves_with_path(built.state.params)
                if getattr(path[-1], "key", None) == "kernel"]
-    return any(np.ndim(kernel) >= 3 for kernel in kernels)
+    if any(np.ndim(kernel) >= 3 for kernel in kernels):
+        return "stacked, their convolutions would be grouped convolutions, slower on a CPU"
+    if built.batch_parts > 1 and runs <= usable_cores():
+        return f"each run's step already takes a core for each of its {built.batch_parts} batch parts"
+    return None
 
 
 def stacked_states(built: Sequence[Built], train_examples: int) -> TrainState:
@@ -131,8 +137,9 @@ def train_stacked(
     built = [build_from_config(entry, config) for config in configs]
     saved = saved_run(workdir, RUN_FILE)
     stacked_record = {"entry": entry, "configs": configs}
+    why_in_sequence = stacking_loses(built[0], len(built)) if runs_as == "auto" and len(built) > 1 else None
     in_sequence = runs_as == "sequence" or (
-        runs_as == "auto" and len(built) > 1 and stacking_loses(built[0]) and saved != stacked_record
+        why_in_sequence is not None and saved != stacked_record
     )  # a workdir of stacked runs resumes stacked
     run_record = stacked_record | ({"runs_as": "sequence"} if in_sequence else {})
     if saved is not None and saved != run_record:
@@ -147,10 +154,8 @@ def train_stacked(
     parallel = DataParallel()
     start_run(workdir, RUN_FILE, run_record)
     if in_sequence and runs_as == "auto":
-        announce(
-            f"{len(built)} runs one after another, sharing one compiled step: stacked, their convolutions would be "
-            f"grouped convolutions, slower on {jax.default_backend().upper()} (docs/vmap.md; --runs-as stacked to stack them)"
-        )
+        announce(f"{len(built)} runs one after another, sharing one compiled step: {why_in_sequence} "
+                 f"(docs/vmap.md; --runs-as stacked to stack them)")
     fitter = fit_in_sequence if in_sequence else fit_stacked
     result = fitter(
         states if in_sequence else stack_runs(states), train_step=built[0].train_step, eval_step=built[0].eval_step,
@@ -164,6 +169,7 @@ def train_stacked(
         "entry": entry,
         "runs_as": "sequence" if in_sequence else "stacked",
         "thread_groups": result.thread_groups,
+        "batch_parts": built[0].batch_parts,
         "runs": [_run_summary(config, result, index) for index, config in enumerate(configs)],
         "parameters_per_run": parameter_count(unstack_run(result.states, 0).params),
     }

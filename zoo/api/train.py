@@ -161,6 +161,7 @@ def train_and_evaluate(
         "task": experiment.task,
         "model": type(experiment.model).__name__,
         "implementation": built.implementation,
+        **batch_parts_record(built),
         "parameters": parameter_count(result.state.params),
         "test": test_report(
             built, experiment.final_eval_state(result.state), load_dataset(experiment.dataset, "test"), parallel,
@@ -176,6 +177,13 @@ def train_and_evaluate(
             command=command_line(entry, overrides, workdir, init_from, command_options(own, init_record)),
         ),
     })
+
+
+def batch_parts_record(built: Built) -> dict[str, int]:
+    """Into how many parts the train step split each batch and, with several, on how many threads."""
+    if built.batch_parts == 1:
+        return {"batch_parts": 1}
+    return {"batch_parts": built.batch_parts, "batch_part_threads": built.train_step.threads}
 
 
 def class_count(experiment) -> int | None:

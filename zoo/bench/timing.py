@@ -294,6 +294,7 @@ def bench_entry(
         "entry": entry,
         "model": type(experiment.model).__name__,
         "implementation": built.implementation,
+        "batch_parts": built.batch_parts,
         "command": bench_command(entry, overrides, options),
         "batch_size": batch_size,
         "batch": batch_source,

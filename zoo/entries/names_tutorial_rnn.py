@@ -23,7 +23,7 @@ def names_tutorial_rnn(
     """TutorialRNN (the classic character-RNN tutorial's network, tanh on the hidden state) on surnames; plain SGD.
 
     Command: ``zoo train names_tutorial_rnn``
-    Result: test accuracy 64.39%, macro-F1 0.625 (validation 62.86%), 84 s of training on the 2-core
+    Result: test accuracy 64.42%, macro-F1 0.625 (validation 62.74%), 57 s of training on the 2-core
     CPU (``zoo/published/names_tutorial_rnn.json``); below the n-gram logistic regression (78.89%).
 
     Batches of 32 names average the loss, where the tutorial feeds one name at a time.

@@ -81,11 +81,11 @@ def numbers_en_fr(
     attention) from English to French number words; Adam, cosine decay.
 
     Command: ``zoo train numbers_en_fr``
-    Result: test exact match 99.90% (1,998 of 2,000 numbers; validation 99.80%), 3.5 min on the
-    2-core CPU shared with other runs (``zoo/published/numbers_en_fr.json``). Greedy decoding and a
-    beam of 4 write the same 1,998 right (``benchmarks/seq2seq_decoding.py``); the misses: "vingt-un" for
-    "vingt et un", "vingt-quatre mille vingt" for "vingt-quatre mille". Two epochs were chosen on
-    validation (docs/experiments/numbers_en_fr.md).
+    Result: test exact match 99.95% (1,999 of 2,000 numbers; validation 99.80%), 58.5 s on the
+    2-core CPU (``zoo/published/numbers_en_fr.json``). Greedy decoding and a beam of 4 write the
+    same 1,999 right (``benchmarks/seq2seq_decoding.py``); the miss: "vingt-quatre mille
+    vingt-quatre" for "vingt-quatre mille". Two epochs were chosen on validation
+    (docs/experiments/numbers_en_fr.md).
     """
     return seq2seq_experiment(
         DATASET, learning_rate=learning_rate, batch_size=batch_size, epochs=epochs, seed=seed,
