@@ -11,12 +11,10 @@ parts). Medians of ``--repeats`` rounds, each of as many steps as the whole batc
 ``--seconds`` to run; first calls (compilation) apart.
 """
 
-import argparse
-import os
 import statistics
 import time
 
-from jax_zoo.cli.process import prepare_process
+from benchmarks import entry_rows
 
 
 def measure(entry: str, parts: int, seconds: float, repeats: int) -> dict:
@@ -61,31 +59,12 @@ def measure(entry: str, parts: int, seconds: float, repeats: int) -> dict:
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("entries", nargs="+")
-    parser.add_argument("--parts", type=int, default=2)
-    parser.add_argument("--seconds", type=float, default=1.0)
-    parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--json")
-    args = parser.parse_args()
-    os.environ.setdefault("ZOO_COMPILATION_CACHE", "0")
-    prepare_process()  # before JAX loads, as the zoo command does
-    from jax_zoo.train.records import environment, write_json_atomic
-
-    rows = []
-    for entry in args.entries:
-        row = measure(entry, args.parts, args.seconds, args.repeats)
-        ms = row["step_ms"]
-        print(f"{entry}: whole batch {ms['whole']} ms, {args.parts} parts on {row['threads']} threads "
-              f"{ms['parts']} ms ({row['parts_over_whole']}x), in one program {ms['parts_in_one_program']} ms "
-              f"({row['parts_in_one_program_over_whole']}x)", flush=True)
-        rows.append(row)
-    if args.json:
-        command = "PYTHONPATH=. python benchmarks/batch_parts.py " + " ".join(args.entries) + (
-            f" --parts {args.parts} --seconds {args.seconds} --repeats {args.repeats} --json {args.json}")
-        write_json_atomic(args.json, {"rows": rows, "command": command, **environment()})
+def line(row: dict) -> str:
+    ms, parts = row["step_ms"], row["parts"]
+    return (f"{row['entry']}: whole batch {ms['whole']} ms, {parts} parts on {row['threads']} threads {ms['parts']} ms "
+            f"({row['parts_over_whole']}x), in one program {ms['parts_in_one_program']} ms "
+            f"({row['parts_in_one_program_over_whole']}x)")
 
 
 if __name__ == "__main__":
-    main()
+    entry_rows.main(__doc__, __file__, {"parts": 2, "seconds": 1.0, "repeats": 5}, measure, line)

@@ -12,14 +12,12 @@ the cores (data parallelism over host threads) would gain, before the cost of ad
 halves' gradients. Medians of ``--repeats``.
 """
 
-import argparse
-import os
 import resource
 import statistics
 import threading
 import time
 
-from jax_zoo.cli.process import prepare_process
+from benchmarks import entry_rows
 
 
 def cpu_seconds() -> float:
@@ -83,29 +81,10 @@ def measure(entry: str, steps: int, repeats: int) -> dict:
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("entries", nargs="+")
-    parser.add_argument("--steps", type=int, default=10)
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--json")
-    args = parser.parse_args()
-    os.environ.setdefault("ZOO_COMPILATION_CACHE", "0")
-    prepare_process()  # before JAX loads, as the zoo command does
-    from jax_zoo.train.records import environment, write_json_atomic
-
-    rows = []
-    for entry in args.entries:
-        row = measure(entry, args.steps, args.repeats)
-        print(f"{entry}: {row['step_ms']} ms a step at batch {row['batch_size']}, {row['cores_busy']} cores busy; "
-              f"two half batches from two threads {row['two_half_steps_ms']} ms ({row['speedup_of_halves']}x)",
-              flush=True)
-        rows.append(row)
-    if args.json:
-        command = "PYTHONPATH=. python benchmarks/cores_busy.py " + " ".join(args.entries) + (
-            f" --steps {args.steps} --repeats {args.repeats} --json {args.json}")
-        write_json_atomic(args.json, {"rows": rows, "command": command, **environment()})
+def line(row: dict) -> str:
+    return (f"{row['entry']}: {row['step_ms']} ms a step at batch {row['batch_size']}, {row['cores_busy']} cores busy; "
+            f"two half batches from two threads {row['two_half_steps_ms']} ms ({row['speedup_of_halves']}x)")
 
 
 if __name__ == "__main__":
-    main()
+    entry_rows.main(__doc__, __file__, {"steps": 10, "repeats": 3}, measure, line)

@@ -169,3 +169,17 @@ def test_seq2seq_decoding_reports_each_beam_on_a_saved_run(tmp_path):
     lines = out.splitlines()
     assert [line.split(":")[0] for line in lines] == ["beam 1", "beam 2"]
     assert all(re.search(r"exact match \d+/2000 = [\d.]+%; \d+ sentences/s at batch 500", line) for line in lines)
+
+
+@pytest.mark.slow
+def test_batch_parts_times_the_whole_batch_and_its_parts_on_threads_and_in_one_program(tmp_path):
+    out = run_script("batch_parts.py", "names_tutorial_rnn", "--seconds", "0.05", "--repeats", "1",
+                     "--json", str(tmp_path / "parts.json"))
+    assert re.search(r"names_tutorial_rnn: whole batch [0-9.]+ ms, 2 parts on \d threads [0-9.]+ ms", out)
+    report = json.loads((tmp_path / "parts.json").read_text())
+    assert report["command"].endswith("names_tutorial_rnn --parts 2 --seconds 0.05 --repeats 1 --json "
+                                      + str(tmp_path / "parts.json"))
+    (row,) = report["rows"]
+    assert row["batch_size"] == 32 and row["parts"] == 2 and row["steps_per_round"] >= 1
+    assert set(row["step_ms"]) == {"whole", "parts", "parts_in_one_program"} and min(row["step_ms"].values()) > 0
+    assert row["parts_over_whole"] == pytest.approx(row["step_ms"]["whole"] / row["step_ms"]["parts"], rel=0.05)
