@@ -15,7 +15,7 @@ from jax_zoo.api import implementation
 from jax_zoo.api.stacked import train_stacked
 from jax_zoo.api.train import train_and_evaluate
 from jax_zoo.models import ResNet, SimpleCNN
-from jax_zoo.train import accuracy, create_train_state, make_train_step, softmax_cross_entropy
+from jax_zoo.train import CompilationLog, accuracy, create_train_state, make_train_step, softmax_cross_entropy
 from jax_zoo.train import thread_groups
 from jax_zoo.train.nonfinite import describe_offender
 from jax_zoo.train.steps import PartedTrainStep
@@ -80,11 +80,18 @@ def test_the_parts_on_threads_and_in_one_program_give_the_same_numbers_every_tim
     assert not all(np.allclose(np.asarray(a), np.asarray(b), rtol=1e-3) for a, b in pairs)
 
 
-def test_with_one_core_the_parts_run_in_one_program(monkeypatch):
+def test_on_threads_each_program_compiles_once_and_with_one_core_the_parts_run_in_one(two_cores, monkeypatch):
+    step = parted(2)
+    with CompilationLog() as compiled:
+        train(step, fresh_state())
+    assert compiled.compiles("train_step_part") == compiled.compiles("train_step_update") == 1
+    assert compiled.compiles() == 2  # not the one program
     monkeypatch.setattr(thread_groups, "usable_cores", lambda: 1)
     step = parted(2)
     assert step.threads == 1
-    _, history = train(step, fresh_state(), BATCHES[:1])
+    with CompilationLog() as compiled:
+        _, history = train(step, fresh_state(), BATCHES[:2])
+    assert compiled.compiles() == compiled.compiles("train_step") == 1 and compiled.compiles("train_step_") == 0
     assert history[0]["count"] == 32
 
 
@@ -129,6 +136,9 @@ def test_on_a_cpu_the_entries_that_gain_train_in_parts_and_the_reference_in_one(
     assert implementation.choose_batch_parts("kjv_char_lstm", 64) == 1
     built = zoo.build("names_tutorial_rnn")
     assert built.batch_parts == 2 and built.train_step.batch_parts == 2
+    assert zoo.build("names_tutorial_rnn", batch_parts=1).batch_parts == 1
+    monkeypatch.setattr(implementation.jax, "device_count", lambda: 2)  # the devices share the batch
+    assert implementation.choose_batch_parts("numbers_en_fr", 64) == 1
     monkeypatch.setattr(implementation.jax, "default_backend", lambda: "gpu")
     assert implementation.choose_batch_parts("numbers_en_fr", 64) == 1
 
@@ -144,3 +154,17 @@ def test_a_run_and_stacked_seeds_in_parts_record_them_and_agree(tmp_path, two_co
     # The stacked runs vmap the parts in one program; seed 0 learns what it learns alone.
     validation = json.loads((tmp_path / "one" / "metrics.jsonl").read_text().splitlines()[-1])
     assert stacked["runs"][0]["validation"]["accuracy"] == pytest.approx(validation["eval_accuracy"], abs=1e-3)
+
+
+@pytest.mark.slow
+def test_a_run_resumes_in_the_batch_parts_it_started_with(tmp_path, monkeypatch, two_cores):
+    overrides = {"epochs": 1, "hidden_size": 16}
+    monkeypatch.setenv("ZOO_IMPLEMENTATION", "reference")  # the whole batch
+    started = train_and_evaluate("names_tutorial_rnn", tmp_path / "whole", overrides, progress=False, stop_at_step=5)
+    assert not started["completed"]
+    monkeypatch.delenv("ZOO_IMPLEMENTATION")
+    assert train_and_evaluate("names_tutorial_rnn", tmp_path / "whole", overrides, progress=False)["batch_parts"] == 1
+    train_and_evaluate("names_tutorial_rnn", tmp_path / "parts", overrides, progress=False, stop_at_step=5)
+    assert json.loads((tmp_path / "parts" / "config.json").read_text())["batch_parts"] == 2
+    monkeypatch.setenv("ZOO_IMPLEMENTATION", "reference")
+    assert train_and_evaluate("names_tutorial_rnn", tmp_path / "parts", overrides, progress=False)["batch_parts"] == 2

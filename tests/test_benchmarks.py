@@ -180,6 +180,6 @@ def test_batch_parts_times_the_whole_batch_and_its_parts_on_threads_and_in_one_p
     assert report["command"].endswith("names_tutorial_rnn --parts 2 --seconds 0.05 --repeats 1 --json "
                                       + str(tmp_path / "parts.json"))
     (row,) = report["rows"]
-    assert row["batch_size"] == 32 and row["parts"] == 2 and row["steps_per_round"] >= 1
+    assert row["batch_size"] == 32 and row["parts"] == 2
     assert set(row["step_ms"]) == {"whole", "parts", "parts_in_one_program"} and min(row["step_ms"].values()) > 0
     assert row["parts_over_whole"] == pytest.approx(row["step_ms"]["whole"] / row["step_ms"]["parts"], rel=0.05)

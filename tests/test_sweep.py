@@ -7,6 +7,7 @@ import pytest
 from jax_zoo.cli import main
 from jax_zoo.core.errors import ConfigError
 from jax_zoo.api import cross_validation, stacked
+from jax_zoo.train import thread_groups
 from jax_zoo.api.build import build
 from jax_zoo.api.stacked import program_difference, stacking_loses
 from jax_zoo.api.sweep import parse_grid, summarize
@@ -22,12 +23,14 @@ def test_the_grid_is_parsed_and_malformed_settings_are_refused():
 
 
 def test_runs_train_in_sequence_where_stacking_measured_slower_on_a_cpu(monkeypatch):
-    monkeypatch.setattr(stacked, "usable_cores", lambda: 2)
+    monkeypatch.setattr(thread_groups, "usable_cores", lambda: 8)
     assert "grouped convolutions" in stacking_loses(build("digits_cnn"), 8)
-    parted = build("names_tutorial_rnn")  # its step takes two batch parts on a CPU
+    parted = build("names_tutorial_rnn")  # its step takes two batch parts on a CPU, a core each
     assert "a core for each of its 2 batch parts" in stacking_loses(parted, 2)
-    assert stacking_loses(parted, 3) is None  # more runs than cores: stacked in a group per core
+    assert stacking_loses(parted, 3) is None  # three groups of runs take more cores than two parts
     assert stacking_loses(build("names_tutorial_rnn", batch_parts=1), 2) is None
+    monkeypatch.setattr(thread_groups, "usable_cores", lambda: 1)
+    assert stacking_loses(parted, 2) is None  # one core: the parts run in one program
     monkeypatch.setattr(stacked.jax, "default_backend", lambda: "gpu")
     assert stacking_loses(build("digits_cnn"), 8) is None
 

@@ -6,9 +6,10 @@
 (``FASTER_ON_XLA_CPU``), the reference everywhere else. ``"reference"`` and ``"xla_cpu"`` force
 one. Both start from the same variables, the reference model's initialisation.
 
-On XLA:CPU, an entry of ``PARTED_ON_XLA_CPU`` also trains on its batch in parts, each part's
-gradient computed on a core of its own (``jax_zoo.train.make_train_step``'s ``batch_parts``);
-``"reference"`` keeps the whole batch.
+On one XLA:CPU device, an entry of ``PARTED_ON_XLA_CPU`` also trains on its batch in parts,
+each part's gradient computed on a core of its own (``jax_zoo.train.make_train_step``'s
+``batch_parts``); asking for ``"reference"`` gives the reference model on whole batches. The
+results record both choices (``implementation``, ``batch_parts``).
 """
 
 import dataclasses
@@ -55,9 +56,12 @@ def choose_implementation(experiment: Experiment, requested: str | None = None) 
 
 
 def choose_batch_parts(entry: str, batch_size: int, requested: str | None = None) -> int:
-    """How many parts ``entry``'s train step splits each batch into (see the module's docstring)."""
+    """How many parts ``entry``'s train step splits each batch into (see the module's docstring):
+    ``PARTED_ON_XLA_CPU``'s count on one CPU device whatever its cores (so a run's numbers do
+    not depend on them), 1 for the reference, elsewhere, or a batch that does not split evenly."""
     parts = PARTED_ON_XLA_CPU.get(entry, 1)
-    if requested_implementation(requested) == "reference" or jax.default_backend() != "cpu" or batch_size % parts:
+    one_cpu = jax.default_backend() == "cpu" and jax.device_count() == 1
+    if requested_implementation(requested) == "reference" or not one_cpu or batch_size % parts:
         return 1
     return parts
 

@@ -23,7 +23,6 @@ import numpy as np
 from jax_zoo.train import DataParallel, StackedFitResult, TrainState, evaluate_stacked, fit_stacked, stack_runs, unstack_run
 from jax_zoo.train.batching import eval_batches
 from jax_zoo.train.sequence import fit_in_sequence
-from jax_zoo.train.thread_groups import usable_cores
 from jax_zoo.train.stacked import make_stacked_eval_step, make_stacked_predict_step
 from jax_zoo.core.config import resolve_config
 from jax_zoo.core.errors import ConfigError, WorkdirError
@@ -78,14 +77,16 @@ another, sharing the compiled step), or ``auto``: ``sequence`` where ``stacking_
 def stacking_loses(built: Built, runs: int) -> str | None:
     """Why ``runs`` stacked runs of ``built``'s model would train slower than in sequence, or None
     (docs/vmap.md): on XLA:CPU, convolutions become grouped convolutions under ``vmap``, and a step
-    in batch parts already keeps a core per part busy, so no more runs than cores gain from stacking."""
+    whose batch parts run on threads already keeps a core per part busy, so no more runs than parts
+    gain from stacking."""
     if jax.default_backend() != "cpu":
         return None
     kernels = [leaf for path, leaf in jax.tree_util.tree_leaves_with_path(built.state.params)
                if getattr(path[-1], "key", None) == "kernel"]
     if any(np.ndim(kernel) >= 3 for kernel in kernels):
         return "stacked, their convolutions would be grouped convolutions, slower on a CPU"
-    if built.batch_parts > 1 and runs <= usable_cores():
+    threads = getattr(built.train_step, "threads", 1)
+    if threads > 1 and runs <= threads:
         return f"each run's step already takes a core for each of its {built.batch_parts} batch parts"
     return None
 
@@ -170,6 +171,7 @@ def train_stacked(
         "runs_as": "sequence" if in_sequence else "stacked",
         "thread_groups": result.thread_groups,
         "batch_parts": built[0].batch_parts,
+        **({"batch_part_threads": built[0].train_step.threads} if in_sequence and built[0].batch_parts > 1 else {}),
         "runs": [_run_summary(config, result, index) for index, config in enumerate(configs)],
         "parameters_per_run": parameter_count(unstack_run(result.states, 0).params),
     }

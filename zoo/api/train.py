@@ -116,7 +116,9 @@ def train_and_evaluate(
     finished = finished_results(workdir)
     if finished is not None:
         return finished
-    built = build_from_config(entry, config, dataset=own.name if own else None)
+    # A resumed run keeps the batch parts it started with: its parts' dropout masks stay its own.
+    saved_parts = read_run_config(workdir).get("batch_parts", 1) if (workdir / RUN_FILE).is_file() else None
+    built = build_from_config(entry, config, dataset=own.name if own else None, batch_parts=saved_parts)
     experiment = built.experiment
     init_record = None
     init_from = _resolve_init_from(workdir, init_from)
@@ -128,6 +130,7 @@ def train_and_evaluate(
     info = dataset_info(experiment.dataset)
     data_record = {"data": data_summary(own)} if own else {}
     run_record = {"entry": entry, "config": built.config} | ({"init_from": init_record} if init_record else {})
+    run_record |= {"batch_parts": built.batch_parts} if built.batch_parts > 1 else {}
     run_record |= info.run_record() | data_record  # a validation split carved out of train, one's own files
     train_data = load_dataset(experiment.dataset, experiment.train_split)
     eval_data = load_dataset(experiment.dataset, experiment.eval_split) if experiment.eval_split else None

@@ -27,7 +27,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from jax_zoo.api.build import Built, build
-from jax_zoo.api.implementation import IMPLEMENTATIONS
+from jax_zoo.api.implementation import IMPLEMENTATIONS, choose_batch_parts
 from jax_zoo.api.results import xla_flags_prefix
 from jax_zoo.bench.flops import compiled_flops, greedy_decode_flops, steps_taken
 from jax_zoo.bench.torch_process import TorchProcess, TwinTask
@@ -250,7 +250,9 @@ def bench_entry(
     ``implementation``: the model's implementation the ``jax`` rows time (``build``'s: by default
     the one training runs); ``"both"`` also times the other one's train step in the same rounds,
     as the side ``jax (reference)`` or ``jax (xla_cpu)``."""
-    built = build(entry, overrides, implementation=None if implementation == "both" else implementation)
+    requested = None if implementation == "both" else implementation
+    parts = None if batch_size is None else choose_batch_parts(entry, batch_size, requested)
+    built = build(entry, overrides, implementation=requested, batch_parts=parts)
     experiment = built.experiment
     batch_size = batch_size or experiment.batch_size
     host, batch_source = bench_batch(built, batch_size)
@@ -260,7 +262,7 @@ def bench_entry(
     train, counts = _jax_train_step(built, jax.device_put(host), xla_peak)
     contenders, decoding = [train], None
     if implementation == "both":
-        contenders += _other_implementation(entry, overrides, built.implementation, host, xla_peak)
+        contenders += _other_implementation(entry, overrides, built.implementation, built.batch_parts, host, xla_peak)
     if isinstance(experiment.model, Seq2Seq):
         source, max_length = host["inputs"][:, : experiment.model.source_length], host["targets"].shape[1]
         greedy, flops_for = _jax_greedy_decode(built, params, source, max_length, xla_peak)
@@ -315,11 +317,12 @@ def bench_entry(
     return report | environment()
 
 
-def _other_implementation(entry, overrides, running: str, host, peak: float) -> list[Contender]:
+def _other_implementation(entry, overrides, running: str, batch_parts: int, host, peak: float) -> list[Contender]:
     """The train step of the implementation training does not run here, when the model has one."""
     other = next(name for name in IMPLEMENTATIONS if name != running)
     try:
-        other_built = build(entry, overrides, implementation=other)
+        # The same batch parts as the side training runs: the rows compare the models alone.
+        other_built = build(entry, overrides, implementation=other, batch_parts=batch_parts)
     except ConfigError:  # no XLA:CPU variant of this model
         return []
     contender, _ = _jax_train_step(other_built, jax.device_put(host), peak)
