@@ -66,6 +66,7 @@ def test_parallel_cv_gives_the_sequential_numbers(tmp_path, capsys, monkeypatch)
     sequential = json.loads((tmp_path / "sequential" / "cv.json").read_text())
     parallel = json.loads((tmp_path / "parallel" / "cv.json").read_text())
     assert parallel["parallel"] and not sequential["parallel"]
+    assert parallel["batch_parts"] == sequential["batch_parts"] == 1
     for one, other in zip(sequential["folds"], parallel["folds"], strict=True):
         assert one["validation_examples"] == other["validation_examples"]
         assert other["accuracy"] == pytest.approx(one["accuracy"], abs=1 / 419 + 1e-9)

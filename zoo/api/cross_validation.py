@@ -51,7 +51,8 @@ def cross_validate_entry(
         progress=progress,
         parallel=parallel,
     )
-    summary = {"entry": entry, "config": built.config, "k": folds, "runs_as": "stacked" if parallel else "sequence", **summary}
+    summary = {"entry": entry, "config": built.config, "k": folds, "runs_as": "stacked" if parallel else "sequence",
+               "batch_parts": built.batch_parts, **summary}
     summary["wall_seconds"] = round(time.perf_counter() - start, 3)
     summary |= environment()
     write_json_atomic(Path(workdir) / "cv.json", summary)
