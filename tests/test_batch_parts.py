@@ -81,16 +81,16 @@ def test_the_parts_on_threads_and_in_one_program_give_the_same_numbers_every_tim
 
 
 def test_on_threads_each_program_compiles_once_and_with_one_core_the_parts_run_in_one(two_cores, monkeypatch):
-    step = parted(2)
+    step, state = parted(2), fresh_state()  # the state's own small programs compile outside the log
     with CompilationLog() as compiled:
-        train(step, fresh_state())
+        train(step, state)
     assert compiled.compiles("train_step_part") == compiled.compiles("train_step_update") == 1
     assert compiled.compiles() == 2  # not the one program
     monkeypatch.setattr(thread_groups, "usable_cores", lambda: 1)
-    step = parted(2)
+    step, state = parted(2), fresh_state()
     assert step.threads == 1
     with CompilationLog() as compiled:
-        _, history = train(step, fresh_state(), BATCHES[:2])
+        _, history = train(step, state, BATCHES[:2])
     assert compiled.compiles() == compiled.compiles("train_step") == 1 and compiled.compiles("train_step_") == 0
     assert history[0]["count"] == 32
 

@@ -5,7 +5,8 @@ cores. A stacked step of small runs is a chain of small batched products, so it 
 one core busy however many runs it holds. Split into groups, one per core, each group's step
 called from its own thread, the runs train on every core. Each run's numbers are those it gets
 in one program of all the runs, up to float rounding (a product batched over fewer runs may sum
-in another order); groups of two sizes compile two programs.
+in another order); groups of two sizes compile two programs. A train step in batch parts
+(``jax_zoo.train.steps.PartedTrainStep``) uses the same threads, one per part.
 """
 
 import functools
@@ -54,11 +55,12 @@ def _join(parts: list[Any]) -> Any:
 
 class ThreadGroups:
     """Splits stacked trees into the groups' parts, calls a function on each part from its own
-    thread, and joins the parts' results back into stacked trees."""
+    thread (``map``, also what runs a train step's batch parts), and joins the parts' results
+    back into stacked trees."""
 
     def __init__(self, run_count: int, groups: int):
         self.slices = group_slices(run_count, groups)
-        self._pool = ThreadPoolExecutor(max_workers=max(1, groups - 1), thread_name_prefix="stacked-group")
+        self._pool = ThreadPoolExecutor(max_workers=max(1, groups - 1), thread_name_prefix="zoo-group")
         self._called_sizes: set[int] = set()
         self._bounds = tuple((part.start, part.stop) for part in self.slices)
 
